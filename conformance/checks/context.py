@@ -1,0 +1,85 @@
+"""What a check needs to talk to the target and to say what it found.
+
+Checks never build their own HTTP clients: every request goes through the run's guarded
+session (write guard, rate limit, capture), and every verdict names a requirement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from conformance.requirements.catalogue import Requirement
+from conformance.results.collector import CaseRecorder
+from conformance.results.exchange import Exchange
+
+_UNSET: Any = object()
+
+
+@dataclass
+class SuiteContext:
+    session: requests.Session
+    base_url: str  # ".../api/v0"
+    recorder: CaseRecorder
+    catalogue: dict[str, Requirement]
+    version: str | None
+    can_write: bool
+    writable_users: tuple[str, ...] | None  # None: any username (embedded server, full profile)
+    echo_peers: tuple[str, ...]  # writable peers that answer what they are sent
+    blacklisted: tuple[str, ...]  # writable usernames the target is known to blacklist
+    auth_enabled: bool
+    credential_headers: dict[str, str]
+    readonly_api_key: str | None = None
+    logged_in: bool | None = True
+    opened: set[str] = field(default_factory=set)  # conversations this run opened (for cleanup)
+    # operation label → {status: reason} for statuses only the overlay documents
+    overlay_statuses: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def url(self, *segments: str | int) -> str:
+        """The URL of a conversations route, each segment percent-encoded as slskd expects."""
+        return "/".join([self.base_url, *(quote(str(segment), safe="") for segment in segments)])
+
+    def call(
+        self,
+        method: str,
+        *segments: str | int,
+        params: dict[str, Any] | None = None,
+        json: Any = _UNSET,
+        data: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        kwargs: dict[str, Any] = {"params": params, "headers": headers}
+        if json is not _UNSET:
+            kwargs["json"] = json
+        if data is not None:
+            kwargs["data"] = data
+        response = self.session.request(method, self.url(*segments), **kwargs)
+        if method == "POST" and len(segments) == 2 and segments[0] == "conversations":
+            self.opened.add(str(segments[1]))
+        return response
+
+    def begin_case(self) -> None:
+        self.recorder.begin_case()
+
+    def record(
+        self,
+        requirement: str,
+        ok: bool,
+        message: str = "",
+        *,
+        check: str = "",
+        exchanges: Iterable[Exchange] | None = None,
+    ) -> bool:
+        """Record one verdict; returns `ok` so callers can chain on it."""
+        self.recorder.record(requirement, ok, message, check=check, exchanges=exchanges)
+        return ok
+
+    def applies(self, requirement: str) -> bool:
+        return self.catalogue[requirement].applies_to(self.version)
+
+    def may_write_to(self, username: str) -> bool:
+        return self.can_write and (self.writable_users is None or username in self.writable_users)

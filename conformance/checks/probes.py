@@ -1,0 +1,112 @@
+"""Deterministic scenarios: the fixed request sequences that pin each requirement down.
+
+Fuzzing and the state machine explore; a probe asks one precise question (does an unknown
+username get 404? is a closed conversation still readable?) the same way on every run, so
+a fault is caught whatever the seed. A probe records every verdict it reaches and fails
+the pytest item with the list of defects at the end, so one run shows all of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from typing import Any
+
+import pytest
+import requests
+
+from conformance.checks.context import SuiteContext
+from conformance.checks.responses import check_response, json_body
+from conformance.requirements.catalogue import Level
+
+_names = itertools.count(1)
+_NONCE = secrets.token_hex(3)
+
+
+def operation_label(method: str, segments: tuple[str | int, ...]) -> str:
+    """The spec's label for a conversations route, from the concrete segments."""
+    tail = {1: "", 2: "/{username}", 3: "/{username}/messages" if segments[-1] == "messages" else ""}
+    if len(segments) == 3 and segments[-1] != "messages":
+        tail[3] = "/{username}/{id}"
+    return f"{method} /conversations{tail[len(segments)]}"
+
+
+class Probe:
+    """One scenario's view of the target: calls that are judged, verdicts that are recorded."""
+
+    def __init__(self, ctx: SuiteContext) -> None:
+        self.ctx = ctx
+        self.defects: list[str] = []
+        ctx.begin_case()
+
+    # --- asking ---------------------------------------------------------------------------
+    def call(self, method: str, *segments: str | int, **kwargs: Any) -> requests.Response:
+        response = self.ctx.call(method, *segments, **kwargs)
+        if segments and segments[0] == "conversations":
+            label = operation_label(method, segments)
+            self.defects += [f"{r}: see evidence" for r in check_response(self.ctx, label, response)]
+        return response
+
+    def send(self, username: str, message: Any = "hello from slskd-conformance") -> requests.Response:
+        return self.call("POST", "conversations", username, json=message)
+
+    def conversation(self, username: str, **params: Any) -> dict[str, Any] | None:
+        response = self.call("GET", "conversations", username, params=params or None)
+        return json_body(response) if response.status_code == 200 else None
+
+    def messages(self, username: str, **params: Any) -> list[dict[str, Any]]:
+        response = self.call("GET", "conversations", username, "messages", params=params or None)
+        body = json_body(response) if response.status_code == 200 else None
+        return body if isinstance(body, list) else []
+
+    def listing(self, **params: Any) -> list[dict[str, Any]]:
+        body = json_body(self.call("GET", "conversations", params=params or None))
+        return body if isinstance(body, list) else []
+
+    # --- judging --------------------------------------------------------------------------
+    def check(self, requirement: str, ok: bool, message: str = "") -> bool:
+        """Record a verdict (when the requirement applies to this target's version)."""
+        if not self.ctx.applies(requirement):
+            return ok
+        self.ctx.record(requirement, ok, "" if ok else message, check="probe")
+        if not ok and self.ctx.catalogue[requirement].level is not Level.INFO:
+            self.defects.append(f"{requirement}: {message}")
+        return ok
+
+    def expect_status(self, requirement: str, response: requests.Response, *expected: int) -> bool:
+        request = response.request
+        return self.check(
+            requirement,
+            response.status_code in expected,
+            f"{request.method} {request.path_url} answered {response.status_code}, expected "
+            + " or ".join(map(str, expected)),
+        )
+
+    def done(self) -> None:
+        if self.defects:
+            pytest.fail("\n".join(dict.fromkeys(self.defects)), pytrace=False)
+
+    # --- usernames ------------------------------------------------------------------------
+    def fresh_user(self, stem: str = "probe") -> str:
+        """A username no conversation has yet; only where the profile lets us invent names."""
+        if self.ctx.writable_users is not None or not self.ctx.can_write:
+            pytest.skip("needs a fresh username: the profile allows writes only to --peer usernames")
+        return f"{stem}-{_NONCE}-{next(_names)}"
+
+    def writable_user(self) -> str:
+        """A username writes may go to: a fresh one, or the first allowlisted peer."""
+        if not self.ctx.can_write:
+            pytest.skip("needs writes: the read-only profile sends only GETs")
+        if self.ctx.writable_users is None:
+            return self.fresh_user()
+        return self.ctx.writable_users[0]
+
+    def echo_peer(self) -> str:
+        if not self.ctx.echo_peers or not self.ctx.can_write:
+            pytest.skip("needs an echo peer (--echo-peer) that answers what it is sent")
+        return self.ctx.echo_peers[0]
+
+
+def unknown_user() -> str:
+    """A username that nobody has a conversation with (reads only: never written to)."""
+    return f"nobody-{_NONCE}-{next(_names)}"

@@ -1,0 +1,250 @@
+"""One conformance run: the target, the guarded session, the verdicts and the reports.
+
+The pytest plugin is only glue; everything a run owns lives here so that the CLI, the
+benchmark and the plugin share one lifecycle: start (embedded server or live target,
+preflight), hand checks a `SuiteContext`, finish (clean up, fold verdicts, write
+`results.json` and its views).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.checks.context import SuiteContext
+from conformance.config import RunConfig
+from conformance.reference.server import ReferenceOptions, ReferenceServer
+from conformance.reporting.html import write_html
+from conformance.reporting.junit import write_junit
+from conformance.reporting.schema import validate_results
+from conformance.requirements.catalogue import Level, Requirement, load_catalogue
+from conformance.results.collector import CaseRecorder, RunResults
+from conformance.specgen.overlay import load_overlay
+from conformance.transport.auth import resolve_auth
+from conformance.transport.policy import Profile, WritePolicy
+from conformance.transport.preflight import TargetInfo, preflight
+from conformance.transport.redaction import curl_command, redact_exchange, redact_text
+from conformance.transport.session import GuardedSession
+
+EMBEDDED_ECHO_PEER = "echo-peer"
+EMBEDDED_BLACKLISTED = "blacklisted-peer"
+
+# Requirements that need writes; a read-only profile cannot check them.
+WRITE_OPERATIONS = ("POST ", "PUT ", "DELETE ")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Target:
+    """Where the run sends requests, and what it learned about it before starting."""
+
+    base_url: str  # ends with /api/v0
+    kind: str  # "embedded" | "live"
+    info: TargetInfo
+    server: ReferenceServer | None = None
+
+
+class ConformanceRun:
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.catalogue: dict[str, Requirement] = load_catalogue()
+        self._embedded_key = secrets.token_urlsafe(24) if config.target_url is None else None
+        self.secrets = {s for s in (*config.secrets, self._embedded_key) if s}
+        self.recorder = CaseRecorder(
+            redact=lambda exchange: redact_exchange(exchange, self.secrets),
+            curl=curl_command,
+        )
+        self.results = RunResults(self.catalogue)
+        self.started_at = utc_now()
+        self._clock = time.perf_counter()
+        self.target: Target | None = None
+        self.session: GuardedSession | None = None
+        self.context: SuiteContext | None = None
+        self.opened_conversations: set[str] = set()
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> SuiteContext:
+        """Start the embedded server or reach the live target; raises TargetError/ConfigError."""
+        config = self.config
+        server = None
+        if config.target_url is None:
+            server = ReferenceServer(
+                ReferenceOptions(
+                    behaviour=config.server_behaviour,
+                    api_key=self._embedded_key,
+                    echo_peers=(EMBEDDED_ECHO_PEER,),
+                    blacklist=(EMBEDDED_BLACKLISTED,),
+                    faults=frozenset(config.reference_faults),
+                )
+            ).start()
+            root = server.url
+        else:
+            root = config.target_url
+        policy = WritePolicy(config.profile, frozenset(config.writable_usernames))
+        self.session = GuardedSession(
+            policy=policy,
+            on_exchange=self._on_exchange,
+            timeout=config.timeout,
+            verify=config.verify,
+            rate=config.rate,
+            max_requests=config.max_requests,
+        )
+        try:
+            if self._embedded_key:
+                self.session.headers["X-API-Key"] = self._embedded_key
+            else:
+                self.session.headers.update(resolve_auth(self.session, root, config))
+            info = preflight(self.session, root, config)
+        except BaseException:
+            self.session.close()
+            if server:
+                server.stop()
+            raise
+        self.target = Target(f"{root}/api/v0", "embedded" if server else "live", info, server)
+        self._skip_what_cannot_apply(info)
+        self.context = SuiteContext(
+            session=self.session,
+            base_url=self.target.base_url,
+            recorder=self.recorder,
+            catalogue=self.catalogue,
+            version=info.version,
+            can_write=config.profile is not Profile.READ_ONLY,
+            writable_users=None if config.profile is Profile.FULL else tuple(config.writable_usernames),
+            echo_peers=(EMBEDDED_ECHO_PEER,) if server else tuple(config.echo_peers),
+            blacklisted=(EMBEDDED_BLACKLISTED,)
+            if server and config.server_behaviour == "slskd"
+            else tuple(config.blacklisted_peers),
+            auth_enabled=bool(info.auth_enabled),
+            credential_headers=dict(self.session.headers),
+            readonly_api_key=config.readonly_api_key,
+            logged_in=info.logged_in,
+            opened=self.opened_conversations,
+        )
+        return self.context
+
+    def _on_exchange(self, exchange: Any) -> None:
+        self.recorder.on_exchange(exchange)
+
+    def _skip_what_cannot_apply(self, info: TargetInfo) -> None:
+        """Requirements that cannot be checked here are 'skipped', with the reason shown."""
+        for requirement in self.catalogue.values():
+            if not requirement.applies_to(info.version):
+                self.results.skip(
+                    requirement.id,
+                    f"applies to slskd {_version_range(requirement)}; the target runs {info.version}",
+                )
+            elif self.config.profile is Profile.READ_ONLY and all(
+                op.startswith(WRITE_OPERATIONS) for op in requirement.operations
+            ):
+                self.results.skip(requirement.id, "needs writes; the read-only profile sends only GETs")
+        if not info.auth_enabled:
+            for requirement in ("AUTH-MISSING-401", "AUTH-WRONG-KEY-401", "AUTH-READONLY-KEY-WRITES"):
+                self.results.skip(requirement, "the target has authentication disabled")
+        if not self.config.readonly_api_key:
+            self.results.skip("AUTH-READONLY-KEY-WRITES", "no --readonly-api-key given")
+
+    def cleanup(self) -> None:
+        """Close the conversations this run opened on a live target, unless --keep."""
+        if self.target is None or self.session is None:
+            return
+        if self.target.kind == "live" and not self.config.keep:
+            for username in sorted(self.opened_conversations):
+                try:
+                    self.session.delete(f"{self.target.base_url}/conversations/{_quote(username)}")
+                except Exception as error:  # cleanup must never hide the run's own outcome
+                    self.notes.append(f"could not close the conversation with {username!r}: {error}")
+        self.session.close()
+        if self.target.server:
+            self.target.server.stop()
+
+    # --- results --------------------------------------------------------------------------
+    @property
+    def notes(self) -> list[str]:
+        return self.target.info.notes if self.target else []
+
+    def results_document(self) -> dict[str, Any]:
+        config = self.config
+        spec_bytes = config.spec.read_bytes()
+        info = self.target.info if self.target else None
+        document = {
+            "schema_version": "1.0",
+            "tool": {"name": "slskd-conformance", "version": __version__},
+            "run": {
+                "id": self.run_id,
+                "started_at": self.started_at,
+                "finished_at": utc_now(),
+                "duration_s": round(time.perf_counter() - self._clock, 3),
+                "seed": config.seed,
+                "max_examples": config.max_examples,
+                "profile": config.profile.value,
+                "target": {
+                    "url": self.target.base_url if self.target else config.target_url,
+                    "kind": self.target.kind if self.target else "live",
+                    "behaviour": config.server_behaviour if config.target_url is None else None,
+                    "fault": ",".join(config.reference_faults) or None,
+                },
+                "server_version": info.version if info else None,
+                "version_source": info.version_source if info else None,
+                "spec": {"path": str(config.spec), "sha256": hashlib.sha256(spec_bytes).hexdigest()},
+                "strict_docs": config.strict_docs,
+                "auth": config.auth_kind if config.target_url else "api-key",
+                "notes": list(self.notes),
+                "requests": self.recorder.requests,
+                "cases": self.recorder.cases,
+            },
+            "summary": self.results.summary(config.strict_docs),
+            "requirements": self.results.requirement_rows(),
+            "overlay": [entry.to_dict() for entry in load_overlay()],
+        }
+        # Belt and braces: evidence was redacted at capture; notes and URLs are scrubbed here.
+        return json.loads(redact_text(json.dumps(document), self.secrets))
+
+    @property
+    def run_id(self) -> str:
+        stamp = self.started_at.replace("-", "").replace(":", "")
+        return f"{stamp}-{self.config.seed}"
+
+    def write_reports(self) -> tuple[dict[str, Any], Path]:
+        document = self.results_document()
+        validate_results(document)
+        directory = self.config.reports_dir / document["run"]["id"]
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "results.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
+        write_junit(document, directory / "junit.xml")
+        write_html(document, directory / "index.html")
+        latest = self.config.reports_dir / "latest"
+        if latest.exists():
+            shutil.rmtree(latest)
+        shutil.copytree(directory, latest)
+        return document, directory
+
+    def defects(self) -> list[Requirement]:
+        return [r for r in self.catalogue.values() if self.results.is_defect(r, self.config.strict_docs)]
+
+    def doc_gaps(self) -> list[Requirement]:
+        return [
+            r for r in self.catalogue.values() if r.level is Level.INFO and self.results.status(r.id) == "fail"
+        ]
+
+
+def _version_range(requirement: Requirement) -> str:
+    low = f"≥ {requirement.since}" if requirement.since else ""
+    high = f"< {requirement.until}" if requirement.until else ""
+    return " and ".join(part for part in (low, high) if part)
+
+
+def _quote(segment: str) -> str:
+    from urllib.parse import quote
+
+    return quote(segment, safe="")

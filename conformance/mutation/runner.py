@@ -1,0 +1,72 @@
+"""Runs the whole suite against one mutant of the reference server and judges the outcome.
+
+Each run is a separate process (a fresh server, a fresh Hypothesis state), exactly as a
+user would run `conformance run --reference-fault NAME`; the verdict is read back from the
+run's results.json, the same file every report is made from.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from conformance.runner import pytest_args
+
+CORPUS_PATH = Path(__file__).with_name("corpus.yaml")
+
+
+@cache
+def load_corpus(path: Path = CORPUS_PATH) -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {fault: tuple(kills) for fault, kills in data["mutants"].items()}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    fault: str | None  # None: the faithful server
+    exit_code: int
+    failing: frozenset[str]  # requirements that failed (defects and documentation gaps)
+    defects: frozenset[str]
+    expected: tuple[str, ...] = ()
+
+    @property
+    def killed(self) -> bool:
+        return self.exit_code == 1 and set(self.expected) <= self.failing
+
+
+def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outcome:
+    """One conformance run in a child process; returns what its results.json says."""
+    with tempfile.TemporaryDirectory(prefix="slskd-conformance-") as tmp:
+        args = [
+            *pytest_args(extra),
+            "-q",
+            "--no-header",
+            "-p",
+            "no:randomly",
+            f"--reports-dir={tmp}",
+            f"--max-examples={max_examples}",
+            f"--seed={seed}",
+        ]
+        completed = subprocess.run(
+            [sys.executable, "-m", "pytest", *args], capture_output=True, text=True, check=False
+        )
+        results_path = Path(tmp) / "latest" / "results.json"
+        if not results_path.exists():
+            tail = (completed.stdout + completed.stderr)[-2000:]
+            raise RuntimeError(f"the run wrote no results.json (exit {completed.returncode}):\n{tail}")
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+    failing = frozenset(r["id"] for r in results["requirements"] if r["status"] == "fail")
+    defects = frozenset(r["id"] for r in results["requirements"] if r["status"] == "fail" and r["level"] != "INFO")
+    return Outcome(None, completed.returncode, failing, defects)
+
+
+def run_mutant(fault: str, *, max_examples: int = 10, seed: int = 0) -> Outcome:
+    outcome = run_suite_process([f"--reference-fault={fault}"], max_examples=max_examples, seed=seed)
+    return Outcome(fault, outcome.exit_code, outcome.failing, outcome.defects, load_corpus()[fault])

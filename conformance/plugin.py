@@ -1,0 +1,137 @@
+"""The pytest front door: options, the run's lifecycle around the session, fixtures, exit codes.
+
+Loaded by the repository's root `conftest.py` and by `conformance run` (`-p conformance.plugin`).
+It stays inert unless the collected items include the conformance suite, so the checker's
+own tests can load it without starting a run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import hypothesis
+import pytest
+
+from conformance.checks.context import SuiteContext
+from conformance.config import RunConfig, add_options
+from conformance.engine import ConformanceRun
+from conformance.errors import ConformanceError, ExitCode
+from conformance.reporting.terminal import summary_lines
+
+SUITE_DIR = Path(__file__).with_name("suite")
+RESULTS_KEY = "slskd-conformance"
+
+_run: ConformanceRun | None = None
+
+
+def current_run() -> ConformanceRun:
+    """The active run; the suite's modules read its config at import (settings, profile)."""
+    if _run is None:
+        raise RuntimeError("the conformance suite runs only through the slskd-conformance plugin")
+    return _run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def _runs_suite(config: pytest.Config) -> bool:
+    suite = str(SUITE_DIR)
+    return any(str(Path(arg.split("::")[0]).resolve()).startswith(suite) for arg in config.args)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    global _run
+    if not _runs_suite(config):
+        return
+    try:
+        _run = ConformanceRun(RunConfig.from_pytest(config))
+    except ConformanceError as error:
+        _exit(str(error), error.exit_code)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Reach the target once, before any test: a bad target is one line, not N errors."""
+    if _run is None or not session.items:
+        return
+    try:
+        _run.start()
+    except ConformanceError as error:
+        _exit(str(error), error.exit_code)
+
+
+def _exit(message: str, code: ExitCode) -> None:
+    sys.stderr.write(f"slskd-conformance: {message}\n")
+    pytest.exit(message, returncode=int(code))
+
+
+@pytest.fixture(scope="session")
+def conformance() -> SuiteContext:
+    run = current_run()
+    if run.context is None:
+        pytest.skip("the target was not reached")
+    return run.context
+
+
+@pytest.fixture(scope="session")
+def conformance_settings() -> hypothesis.settings:
+    return suite_settings()
+
+
+def suite_settings() -> hypothesis.settings:
+    """Hypothesis settings every generated test shares: reproducible by --seed, no database."""
+    config = current_run().config
+    return hypothesis.settings(
+        max_examples=config.max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+        print_blob=False,
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Ship this item's verdicts on its report, so tallies survive pytest-xdist workers."""
+    outcome = yield
+    if _run is not None and call.when == "teardown":
+        report = outcome.get_result()
+        report.user_properties.append((RESULTS_KEY, _run.recorder.drain()))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if _run is None:
+        return
+    for key, value in report.user_properties:
+        if key == RESULTS_KEY:
+            _run.results.absorb(value)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _run is None or _run.target is None or hasattr(session.config, "workerinput"):
+        return
+    _run.cleanup()
+    try:
+        document, directory = _run.write_reports()
+    except ConformanceError as error:
+        _exit(str(error), error.exit_code)
+        return
+    session.config.stash[_SUMMARY] = summary_lines(document) + [f"reports: {directory}"]
+    if exitstatus in (ExitCode.CONFORMANT, ExitCode.NON_CONFORMANT):
+        failed = exitstatus == ExitCode.NON_CONFORMANT or document["summary"]["defects"]
+        session.exitstatus = int(ExitCode.NON_CONFORMANT if failed else ExitCode.CONFORMANT)
+
+
+_SUMMARY = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    lines = config.stash.get(_SUMMARY, None)
+    if lines:
+        terminalreporter.section("slskd conformance")
+        for line in lines:
+            terminalreporter.write_line(line)

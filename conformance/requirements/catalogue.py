@@ -1,0 +1,71 @@
+"""The requirement catalogue: requirements are data, the code that reads them is small.
+
+Every check names the requirement IDs it verifies, so verdicts roll up per requirement
+and a requirement that no check touched shows up as "not covered".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
+
+
+class Level(StrEnum):
+    MUST = "MUST"  # documented contract: a failure is a defect
+    SHOULD = "SHOULD"  # real slskd behaviour the docs leave unstated: a failure is a defect
+    INFO = "INFO"  # documentation gap: reported, fails only with --strict-docs
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """'0.26.0' or 'v0.26.0-13' → (0, 26, 0); anything unparsable sorts as newest."""
+    core = text.strip().lstrip("v").split("-")[0].split("+")[0]
+    try:
+        return tuple(int(part) for part in core.split("."))
+    except ValueError:
+        return (999,)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    level: Level
+    statement: str
+    operations: tuple[str, ...]  # operation labels, e.g. "GET /conversations"
+    source: str
+    tag: str = "Conversations"
+    since: str | None = None
+    until: str | None = None
+
+    def applies_to(self, version: str | None) -> bool:
+        """Whether a server of `version` is expected to meet this requirement (unknown: yes)."""
+        if version is None:
+            return True
+        current = parse_version(version)
+        if self.since and current < parse_version(self.since):
+            return False
+        return not (self.until and current >= parse_version(self.until))
+
+
+@cache
+def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, Requirement]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    labels: dict[str, str] = data["operations"]
+    catalogue: dict[str, Requirement] = {}
+    for raw in data["requirements"]:
+        catalogue[raw["id"]] = Requirement(
+            id=raw["id"],
+            level=Level(raw["level"]),
+            statement=raw["statement"],
+            operations=tuple(labels.get(op, op) for op in raw["operations"]),
+            source=raw["source"],
+            tag=raw.get("tag", "Conversations"),
+            since=raw.get("since"),
+            until=raw.get("until"),
+        )
+    return catalogue

@@ -1,0 +1,164 @@
+"""Verdicts per requirement, gathered while the suite runs and rolled up at the end.
+
+Checks call `CaseRecorder.record(...)`; the recorder keeps a compact tally for the current
+pytest item, which travels on the item's report (so it works the same in one process and
+under pytest-xdist), and `RunResults` folds the tallies into per-requirement verdicts.
+Evidence is redacted as it is captured: nothing holding a secret ever leaves the recorder.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.requirements.catalogue import Level, Requirement
+from conformance.results.exchange import Exchange
+
+EVIDENCE_PER_REQUIREMENT = 3  # the newest failures; after shrinking the newest is the minimal one
+EXCHANGES_PER_EVIDENCE = 25  # the tail of the request sequence that led to a failure
+
+Redactor = Callable[[Exchange], dict[str, Any]]
+
+
+@dataclass
+class Tally:
+    checks: int = 0
+    failures: int = 0
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def merge(self, other: Tally) -> None:
+        self.checks += other.checks
+        self.failures += other.failures
+        self.evidence = (self.evidence + other.evidence)[-EVIDENCE_PER_REQUIREMENT:]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"checks": self.checks, "failures": self.failures, "evidence": self.evidence}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Tally:
+        return cls(data["checks"], data["failures"], list(data["evidence"]))
+
+
+class CaseRecorder:
+    """Per-process recorder: the transport feeds it exchanges, checks feed it verdicts."""
+
+    def __init__(self, redact: Redactor, curl: Callable[[dict[str, Any]], str]) -> None:
+        self._redact = redact
+        self._curl = curl
+        self._window: deque[Exchange] = deque(maxlen=EXCHANGES_PER_EVIDENCE)
+        self._tallies: dict[str, Tally] = {}
+        self.requests = 0
+        self.cases = 0
+
+    def on_exchange(self, exchange: Exchange) -> None:
+        self.requests += 1
+        self._window.append(exchange)
+
+    def begin_case(self) -> None:
+        """Start a new evidence window: a failure shows only the requests of its own case."""
+        self.cases += 1
+        self._window.clear()
+
+    @property
+    def window(self) -> tuple[Exchange, ...]:
+        return tuple(self._window)
+
+    def record(
+        self,
+        requirement: str,
+        ok: bool,
+        message: str = "",
+        *,
+        check: str = "",
+        exchanges: Iterable[Exchange] | None = None,
+    ) -> None:
+        tally = self._tallies.setdefault(requirement, Tally())
+        tally.checks += 1
+        if ok:
+            return
+        tally.failures += 1
+        shown = [self._redact(exchange) for exchange in (self.window if exchanges is None else exchanges)]
+        tally.evidence.append(
+            {
+                "check": check,
+                "message": message,
+                "exchanges": shown,
+                "curl": [self._curl(exchange) for exchange in shown],
+            }
+        )
+        del tally.evidence[:-EVIDENCE_PER_REQUIREMENT]
+
+    def drain(self) -> dict[str, dict[str, Any]]:
+        """Hand over what this item recorded and start afresh for the next one."""
+        drained = {requirement: tally.to_dict() for requirement, tally in self._tallies.items()}
+        self._tallies.clear()
+        return drained
+
+
+@dataclass
+class RunResults:
+    """The whole run's verdicts, folded from every item's tallies."""
+
+    catalogue: dict[str, Requirement]
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # requirement → why it does not apply
+
+    def absorb(self, drained: dict[str, dict[str, Any]]) -> None:
+        for requirement, data in drained.items():
+            self.tallies.setdefault(requirement, Tally()).merge(Tally.from_dict(data))
+
+    def skip(self, requirement: str, reason: str) -> None:
+        self.skipped.setdefault(requirement, reason)
+
+    def status(self, requirement: str) -> str:
+        tally = self.tallies.get(requirement)
+        if tally and tally.failures:
+            return "fail"
+        if requirement in self.skipped:
+            return "skipped"
+        return "pass" if tally and tally.checks else "not-covered"
+
+    def is_defect(self, requirement: Requirement, strict_docs: bool) -> bool:
+        failing = self.status(requirement.id) == "fail"
+        return failing and (requirement.level is not Level.INFO or strict_docs)
+
+    def requirement_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for requirement in self.catalogue.values():
+            tally = self.tallies.get(requirement.id, Tally())
+            rows.append(
+                {
+                    "id": requirement.id,
+                    "level": requirement.level.value,
+                    "tag": requirement.tag,
+                    "statement": requirement.statement,
+                    "operations": list(requirement.operations),
+                    "source": requirement.source,
+                    "since": requirement.since,
+                    "until": requirement.until,
+                    "status": self.status(requirement.id),
+                    "reason": self.skipped.get(requirement.id),
+                    **tally.to_dict(),
+                }
+            )
+        return rows
+
+    def summary(self, strict_docs: bool) -> dict[str, Any]:
+        by_level: dict[str, dict[str, int]] = {
+            level.value: {"pass": 0, "fail": 0, "not-covered": 0, "skipped": 0} for level in Level
+        }
+        for requirement in self.catalogue.values():
+            by_level[requirement.level.value][self.status(requirement.id)] += 1
+        defects = sum(self.is_defect(r, strict_docs) for r in self.catalogue.values())
+        doc_gaps = by_level[Level.INFO.value]["fail"]
+        covered = sum(self.status(r) in ("pass", "fail") for r in self.catalogue)
+        return {
+            "verdict": "non-conformant" if defects else "conformant",
+            "defects": defects,
+            "doc_gaps": doc_gaps,
+            "by_level": by_level,
+            "requirements": len(self.catalogue),
+            "covered": covered,
+        }

@@ -1,0 +1,26 @@
+"""`conformance run`: the suite through pytest, with the exit codes this tool documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.errors import ExitCode
+from conformance.plugin import SUITE_DIR
+
+# pytest's own codes → ours (0 conformant, 1 non-conformant, 2 usage, 3 target unusable).
+# The plugin ends bad configurations with 2 and unusable targets with 3 itself (pytest.exit).
+PYTEST_CODES = {
+    pytest.ExitCode.OK: ExitCode.CONFORMANT,
+    pytest.ExitCode.TESTS_FAILED: ExitCode.NON_CONFORMANT,
+    pytest.ExitCode.USAGE_ERROR: ExitCode.USAGE,
+    pytest.ExitCode.NO_TESTS_COLLECTED: ExitCode.USAGE,
+}
+
+
+def pytest_args(argv: list[str]) -> list[str]:
+    return [str(SUITE_DIR), "-p", "conformance.plugin", "-p", "no:cacheprovider", *argv]
+
+
+def run_suite(argv: list[str]) -> int:
+    code = pytest.main(pytest_args(argv))
+    return int(PYTEST_CODES.get(code, code))  # type: ignore[call-overload]

@@ -1,0 +1,56 @@
+"""Authentication on every operation: no credentials and wrong credentials get 401."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks.context import SuiteContext
+from conformance.checks.probes import Probe, unknown_user
+
+NO_CREDENTIALS = {"X-API-Key": None, "Authorization": None}
+WRONG_KEY = {"X-API-Key": "slskd-conformance-wrong-key", "Authorization": None}
+
+ROUTES = [
+    ("GET", ("conversations",)),
+    ("GET", ("conversations", "{user}")),
+    ("GET", ("conversations", "{user}", "messages")),
+    ("POST", ("conversations", "{user}")),
+    ("PUT", ("conversations", "{user}", 1)),
+    ("PUT", ("conversations", "{user}")),
+    ("DELETE", ("conversations", "{user}")),
+]
+
+
+@pytest.fixture
+def probe(conformance: SuiteContext) -> Probe:
+    if not conformance.auth_enabled:
+        pytest.skip("the target has authentication disabled")
+    return Probe(conformance)
+
+
+@pytest.mark.parametrize(("method", "route"), ROUTES, ids=[f"{m} {'/'.join(map(str, r))}" for m, r in ROUTES])
+def test_requests_without_valid_credentials_answer_401(probe: Probe, method: str, route: tuple) -> None:
+    user = unknown_user() if method == "GET" else probe.writable_user()
+    segments = tuple(user if part == "{user}" else part for part in route)
+    body = {"json": "auth check"} if method == "POST" else {}
+    for requirement, headers in (("AUTH-MISSING-401", NO_CREDENTIALS), ("AUTH-WRONG-KEY-401", WRONG_KEY)):
+        response = probe.call(method, *segments, headers=headers, **body)
+        probe.expect_status(requirement, response, 401)
+    probe.done()
+
+
+def test_a_read_only_key_cannot_write(probe: Probe) -> None:
+    key = probe.ctx.readonly_api_key
+    if not key:
+        pytest.skip("no --readonly-api-key given")
+    user = probe.writable_user()
+    headers = {"X-API-Key": key, "Authorization": None}
+    for method, segments, body in (
+        ("POST", ("conversations", user), {"json": "read-only key check"}),
+        ("PUT", ("conversations", user), {}),
+        ("DELETE", ("conversations", user), {}),
+    ):
+        response = probe.call(method, *segments, headers=headers, **body)
+        probe.check("AUTH-READONLY-KEY-WRITES", response.status_code in (401, 403),
+                    f"{method} with a read-only API key answered {response.status_code}: the write went through")
+    probe.done()

@@ -1,0 +1,24 @@
+"""Every operation of the generated spec, fuzzed by Schemathesis (positive and negative data).
+
+One test per operation (`test_operation[GET /conversations]` …); each generated case is
+sent through the run's guarded session and judged by `conformance.checks.generic`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.checks.context import SuiteContext
+from conformance.checks.generic import build_schema, check_case
+from conformance.plugin import current_run, suite_settings
+
+_run = current_run()
+schema = build_schema(_run.config.spec, _run.config.profile, tuple(_run.config.writable_usernames) or None)
+
+
+@schema.parametrize()
+@suite_settings()
+def test_operation(case: Any, conformance: SuiteContext) -> None:
+    conformance.begin_case()
+    response = case.call(base_url=conformance.base_url, session=conformance.session)
+    check_case(conformance, case, response)
