@@ -29,7 +29,7 @@ from conformance.requirements.catalogue import Level, Requirement, load_catalogu
 from conformance.results.collector import CaseRecorder, RunResults
 from conformance.specgen.overlay import load_overlay
 from conformance.transport.auth import resolve_auth
-from conformance.transport.policy import Profile, WritePolicy
+from conformance.transport.policy import Profile, WritePolicy, api_prefix_of
 from conformance.transport.preflight import TargetInfo, preflight
 from conformance.transport.redaction import curl_command, redact_exchange, redact_text
 from conformance.transport.session import GuardedSession
@@ -91,7 +91,7 @@ class ConformanceRun:
             root = server.url
         else:
             root = config.target_url
-        policy = WritePolicy(config.profile, frozenset(config.writable_usernames))
+        policy = WritePolicy(config.profile, frozenset(config.writable_usernames), api_prefix_of(root))
         self.session = GuardedSession(
             policy=policy,
             on_exchange=self._on_exchange,
@@ -104,7 +104,10 @@ class ConformanceRun:
             if self._embedded_key:
                 self.session.headers["X-API-Key"] = self._embedded_key
             else:
-                self.session.headers.update(resolve_auth(self.session, root, config))
+                credentials = resolve_auth(self.session, root, config)
+                self.session.headers.update(credentials)
+                # A token from logging in is a secret nobody passed in: redact it too.
+                self.secrets.update(value.removeprefix("Bearer ") for value in credentials.values())
             info = preflight(self.session, root, config)
         except BaseException:
             self.session.close()

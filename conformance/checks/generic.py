@@ -74,7 +74,7 @@ def build_schema(spec: Path, profile: Profile, writable_users: tuple[str, ...] |
         _pin_write_usernames(raw, writable_users)
         # Negative usernames would be outside the allowlist: writes are generated positive only.
         operations = [
-            {"include-method": method, "generation": {"modes": ["positive"]}}
+            {"include-method": method, "generation": {"mode": "positive"}}
             for method in ("POST", "PUT", "DELETE")
         ]
     config = schemathesis.Config.from_dict(

@@ -16,18 +16,9 @@ import requests
 
 from conformance.checks.context import SuiteContext
 from conformance.requirements.catalogue import Level
+from conformance.transport.diagnosis import json_body
 
 DIRECTIONS = frozenset({"In", "Out"})
-
-
-def json_body(response: requests.Response) -> Any:
-    """The parsed body, or None when it is empty or not JSON (other checks report that)."""
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def walk(value: Any, key: str | None = None) -> Iterator[tuple[str | None, Any]]:

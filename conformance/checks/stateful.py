@@ -1,0 +1,727 @@
+"""The conversations state machine: drive the target and the model side by side, compare.
+
+Each rule is one thing a client of slskd does (send, hear back from a peer, acknowledge,
+close, read); after it the machine reads back what the step touched (plus one cheap list)
+and judges the server against `ConversationsModel`, recording a verdict per requirement.
+
+A failing MUST/SHOULD requirement raises an AssertionError subclass of its own, so that
+Hypothesis shrinks towards a minimal sequence failing the *same* requirement; its final
+replay is recorded last, so the newest evidence of that requirement is the minimal
+sequence of HTTP calls. `find_defects` then runs the machine again with that requirement
+tolerated (recorded, not raised, the conversation it concerns no longer vouched for), until
+the machine passes: one minimal example per defect instead of only the first.
+
+The server keeps state across examples, and a live one has conversations of its own:
+fixed usernames (echo peers, allowlisted users) are adopted from the server the first time
+an example touches them; every other username carries a fresh per-example suffix, so
+examples never see each other's data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import hypothesis
+import requests
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, rule, run_state_machine_as_test
+
+from conformance.checks.context import SuiteContext
+from conformance.checks.model import OUTGOING_ID, WINDOW, ConversationsModel, Direction, Message, Summary
+from conformance.checks.probes import operation_label
+from conformance.checks.responses import check_response, json_body
+from conformance.requirements.catalogue import Level
+
+CHECK = "stateful"
+STEPS_PER_EXAMPLE = 15  # long enough for send → receive → close → reopen → read, short to shrink
+EXAMPLES_DIVISOR = 4  # the machine's examples are ~40 requests each, a generated case's one
+REPLY_POLLS = (0.0, 0.2, 0.5, 1.0)  # seconds between reads while waiting for a live peer's reply
+
+# Usernames that slskd must keep apart or carry through its routes unchanged.
+CASE_VARIANTS = ("Alice", "alice", "ALICE")
+ROUNDTRIP_NAMES = ("Zoë", "名前", "with space", "a/b", "what?", "100%", "c+d", "#hash", "😀")
+TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=12)
+_NONCE = secrets.token_hex(3)
+_examples = itertools.count(1)
+
+
+# --- failures -------------------------------------------------------------------------------
+class RequirementFailed(AssertionError):
+    """A MUST/SHOULD requirement failed in the state machine; one subclass per requirement."""
+
+    requirement = ""
+
+
+@cache
+def failure_for(requirement: str) -> type[RequirementFailed]:
+    """The exception class of one requirement, so Hypothesis tells failures apart when shrinking."""
+    name = "".join(part.title() for part in requirement.split("-")) + "Failed"
+    return type(name, (RequirementFailed,), {"requirement": requirement})
+
+
+def failed_requirements(error: BaseException) -> list[str]:
+    """The requirements an error from the machine (maybe a group of them) reports failing."""
+    if isinstance(error, RequirementFailed):
+        return [error.requirement]
+    if isinstance(error, BaseExceptionGroup):
+        return [r for inner in error.exceptions for r in failed_requirements(inner)]
+    return []
+
+
+# --- what a step promises -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Effect:
+    """The requirements a write promises, blamed when a later read disagrees with the model."""
+
+    messages: str  # the messages (and counts) the step predicts
+    active: str  # the active flag the step predicts
+    kept: str | None = None  # that no message disappears, when the step names it
+
+
+SEND = Effect("CONV-SEND-STORES-OUT", "CONV-SEND-ACTIVATES")
+RECEIVE = Effect("CONV-RECV-UNACK", "CONV-RECV-ACTIVATES")
+ACK_ONE = Effect("CONV-ACK-ONE-EFFECT", "CONV-ACK-KEEPS-ACTIVE")
+ACK_ALL = Effect("CONV-ACK-ALL-EFFECT", "CONV-ACK-KEEPS-ACTIVE")
+CLOSE = Effect("CONV-CLOSE-ACKS-ALL", "CONV-CLOSE-INACTIVE", kept="CONV-CLOSE-KEEPS-MESSAGES")
+ADOPTED = Effect("CONV-GET-OK", "CONV-GET-OK")  # nothing written yet: the server should not change
+
+
+@dataclass(frozen=True)
+class Received:
+    """An incoming message the machine saw arrive, to acknowledge later."""
+
+    username: str
+    id: int
+
+
+# --- reading the server's JSON --------------------------------------------------------------
+_TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,7}))?(Z|[+-]\d\d:\d\d)")
+
+
+def instant(text: Any) -> tuple[datetime, int] | None:
+    """A sortable moment for an ISO-8601 timestamp, keeping all 7 fractional digits slskd
+    may write (Python's datetime holds 6); None when it is not one."""
+    match = _TIMESTAMP.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    whole, fraction, zone = match.groups()
+    try:
+        moment = datetime.fromisoformat(whole + ("+00:00" if zone == "Z" else zone))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC), int((fraction or "").ljust(7, "0"))
+
+
+def message_of(item: Any) -> Message | None:
+    """A message of the server's JSON in the model's terms; None when it is not readable as one."""
+    if not isinstance(item, dict):
+        return None
+    try:
+        return Message(int(item["id"]), Direction(item["direction"]), item["message"], item["isAcknowledged"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def content(message: Message) -> tuple[str, int, str]:
+    """What identifies a message regardless of its acknowledgement; outgoing ids are not
+    compared (the docs call ids unique, slskd writes 0: DOCGAP-OUT-ID-ZERO judges that)."""
+    return (
+        message.direction.value,
+        message.id if message.direction is Direction.IN else OUTGOING_ID,
+        message.text,
+    )
+
+
+def state(message: Message) -> tuple[tuple[str, int, str], bool]:
+    return content(message), message.acknowledged
+
+
+def filter_requirements(include_inactive: bool, unacknowledged_only: bool) -> tuple[str, ...]:
+    """The requirements a list answered with these filters verifies."""
+    return (
+        "CONV-LIST-INCLUDE-INACTIVE" if include_inactive else "CONV-LIST-ACTIVE-DEFAULT",
+        *(("CONV-LIST-UNACK-FILTER",) if unacknowledged_only else ()),
+    )
+
+
+def param(value: bool | None) -> str | None:
+    return None if value is None else str(value).lower()
+
+
+def is_tricky(username: str) -> bool:
+    """Whether a username tests the routes' decoding (USER-ROUNDTRIP) rather than plain ASCII."""
+    return any(not (c.isascii() and (c.isalnum() or c in "-_.~")) for c in username)
+
+
+# --- usernames ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Usernames:
+    """The names an example may write to: `stems` get a fresh suffix per example, `fixed`
+    names (echo peers, allowlisted users) are used as they are and adopted from the server."""
+
+    stems: tuple[str, ...]
+    fixed: tuple[str, ...]
+    echo_peers: tuple[str, ...]
+
+    @classmethod
+    def for_target(cls, ctx: SuiteContext) -> Usernames:
+        peers = tuple(p for p in ctx.echo_peers if ctx.may_write_to(p) and p not in ctx.blacklisted)
+        if ctx.writable_users is None:
+            stems = CASE_VARIANTS + (ROUNDTRIP_NAMES if ctx.applies("USER-ROUNDTRIP") else ())
+            return cls(stems, peers, peers)
+        fixed = tuple(
+            u
+            for u in ctx.writable_users
+            if ctx.may_write_to(u) and u not in peers and u not in ctx.blacklisted
+        )
+        return cls((), fixed + peers, peers)
+
+    @property
+    def senders(self) -> tuple[str, ...]:
+        """Who a plain send may go to: never an echo peer, whose reply the model must expect."""
+        return self.stems + tuple(u for u in self.fixed if u not in self.echo_peers)
+
+    @property
+    def everyone(self) -> tuple[str, ...]:
+        return self.senders + self.echo_peers
+
+
+def favouring(names: tuple[str, ...], favourites: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Any of `names`, the favourites half the time, so that examples come back to the same
+    conversations (and to the echo peer, the only one with unread messages)."""
+    chosen = tuple(name for name in favourites if name in names) or names
+    return st.sampled_from(chosen) | st.sampled_from(names)
+
+
+# --- the machine ----------------------------------------------------------------------------
+class ConversationsMachine(RuleBasedStateMachine):
+    """Everything a step does and checks; `conversations_machine` adds the rules for a target."""
+
+    ctx: SuiteContext
+    names: Usernames
+    tolerated: frozenset[str] = frozenset()
+    silent_peers: set[str]  # echo peers that did not answer: no longer modelled (per run)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ctx.begin_case()
+        self.model = ConversationsModel()
+        self.suffix = f"{_NONCE}{next(_examples)}"
+        self.vouched = {self.username(stem) for stem in self.names.stems}  # fresh: known absent
+        self.effects: dict[str, Effect] = {}
+
+    # --- usernames ------------------------------------------------------------------------
+    def username(self, name: str) -> str:
+        """The real username of a pool name in this example; fixed names are adopted first."""
+        if name not in self.names.fixed:
+            return f"{name}-{self.suffix}"
+        if name not in self.vouched and name not in self.silent_peers and name not in self.effects:
+            self.adopt(name)
+        return name
+
+    def trusts(self, username: str) -> bool:
+        return username in self.vouched
+
+    def adopt(self, username: str) -> None:
+        """Take over what the server holds for a fixed username before predicting anything."""
+        response = self.request("GET", username, expected=(200, 404), requirement="CONV-GET-OK")
+        body = json_body(response)
+        self.effects[username] = ADOPTED
+        if response.status_code == 404 or not isinstance(body, dict):
+            self.model.forget(username)
+            self.vouched.add(username)
+            return
+        window = [m for m in map(message_of, body.get("messages") or []) if m is not None]
+        unacknowledged = body.get("unAcknowledgedMessageCount", 0)
+        if len(window) >= WINDOW:  # older unread messages may hide behind a full window
+            listing = json_body(
+                self.request("GET", params={"includeInactive": "true"}, requirement="CONV-LIST-OK")
+            )
+            unacknowledged = next(
+                (
+                    item.get("unAcknowledgedMessageCount", 0)
+                    for item in listing or []
+                    if item.get("username") == username
+                ),
+                unacknowledged,
+            )
+        self.model.adopt(
+            username, active=bool(body.get("isActive")), window=window, unacknowledged=unacknowledged
+        )
+        self.vouched.add(username)
+
+    # --- judging --------------------------------------------------------------------------
+    def expect(self, requirement: str, ok: bool, message: str = "", *, about: Iterable[str] = ()) -> bool:
+        """Record a verdict; a defect raises, unless tolerated: then the model stops vouching
+        for the conversations it is `about` (their state may have left the model's)."""
+        if not self.ctx.applies(requirement):
+            return ok
+        self.ctx.record(requirement, ok, "" if ok else message, check=CHECK)
+        if ok or self.ctx.catalogue[requirement].level is Level.INFO:
+            return ok
+        if requirement not in self.tolerated:
+            raise failure_for(requirement)(f"{requirement}: {message}")
+        self.vouched.difference_update(about)
+        return ok
+
+    def request(
+        self,
+        method: str,
+        *path: str | int,
+        expected: int | tuple[int, ...] = 200,
+        requirement: str,
+        about: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> requests.Response:
+        """One call to a conversations route, judged: the status the model expects (blaming
+        `requirement`), no 5xx, and slskd's per-response conventions."""
+        segments = ("conversations", *path)
+        response = self.ctx.call(method, *segments, **kwargs)
+        statuses = (expected,) if isinstance(expected, int) else expected
+        self.expect(
+            requirement,
+            response.status_code in statuses,
+            f"{method} {response.request.path_url} answered {response.status_code}, expected "
+            + " or ".join(map(str, statuses)),
+            about=about,
+        )
+        self.expect(
+            "API-NO-SERVER-ERROR", response.status_code < 500, f"{method} answered {response.status_code}"
+        )
+        for defect in check_response(self.ctx, operation_label(method, segments), response):
+            if defect not in self.tolerated:
+                raise failure_for(defect)(f"{defect}: {method} {response.request.path_url}, see evidence")
+        return response
+
+    def blame(self, username: str, effect: Effect | None = None) -> Effect:
+        return effect or self.effects.get(username, ADOPTED)
+
+    # --- checking what the server shows -----------------------------------------------------
+    def check_identity(self, username: str, shown: Any) -> None:
+        """The conversation answered is the one asked for: exact case, every character kept."""
+        if shown == username:
+            if any(u != username and u.casefold() == username.casefold() for u in self.model.usernames):
+                self.expect("USER-CASE-SENSITIVE", True)
+            if is_tricky(username):
+                self.expect("USER-ROUNDTRIP", True)
+            return
+        same_letters = isinstance(shown, str) and shown.casefold() == username.casefold()
+        self.expect(
+            "USER-CASE-SENSITIVE" if same_letters else "USER-ROUNDTRIP",
+            False,
+            f"asked for the conversation with {username!r}, got {shown!r}",
+            about=[username, *([shown] if isinstance(shown, str) else [])],
+        )
+
+    def check_messages(self, username: str, items: Any, expected: list[Message], effect: Effect) -> bool:
+        """Messages as shown by a read: well formed, oldest first, the model's (in any order
+        within equal timestamps). Returns whether they matched the model."""
+        if not isinstance(items, list):
+            return self.expect(
+                effect.messages, False, f"messages of {username!r} are not a list", about=[username]
+            )
+        for item in items:
+            if isinstance(item, dict) and "username" in item:
+                self.check_identity(username, item["username"])
+        moments = [instant(item.get("timestamp")) for item in items if isinstance(item, dict)]
+        known = [m for m in moments if m is not None]
+        self.expect(
+            "CONV-MSGS-ORDER", known == sorted(known), f"messages of {username!r} are not oldest first"
+        )
+        shown = [message_of(item) for item in items]
+        outgoing = [m for m in shown if m is not None and m.direction is Direction.OUT]
+        if outgoing:
+            self.expect(
+                "DOCGAP-OUT-ID-ZERO",
+                all(m.id != OUTGOING_ID for m in outgoing),
+                f"{sum(m.id == OUTGOING_ID for m in outgoing)} outgoing messages to {username!r} carry id 0",
+            )
+        readable = [m for m in shown if m is not None]
+        missing = Counter(map(content, expected)) - Counter(map(content, readable))
+        if effect.kept and not self.expect(
+            effect.kept, not missing, f"messages of {username!r} gone: {list(missing)}", about=[username]
+        ):
+            return False
+        differ = Counter(map(state, readable)) != Counter(map(state, expected))
+        return self.expect(
+            effect.messages,
+            not differ and len(readable) == len(items),
+            f"messages of {username!r}: server {sorted(map(state, readable))}, "
+            f"model {sorted(map(state, expected))}",
+            about=[username],
+        )
+
+    def check_conversation(self, username: str, body: Any, include_messages: bool, effect: Effect) -> None:
+        """A conversation object: the one asked for, consistent with itself, and the model's."""
+        if not isinstance(body, dict):
+            self.expect(effect.messages, False, f"the conversation with {username!r} is not an object")
+            return
+        self.check_identity(username, body.get("username"))
+        has_messages = "messages" in body and body["messages"] is not None
+        self.expect(
+            "CONV-GET-INCLUDE-MESSAGES",
+            has_messages == include_messages,
+            f"includeMessages={include_messages} answered {'with' if has_messages else 'without'} messages",
+        )
+        count = body.get("unAcknowledgedMessageCount")
+        self.check_flag_agrees(username, body)
+        if has_messages and isinstance(body["messages"], list):
+            unread = sum(
+                1 for item in body["messages"] if isinstance(item, dict) and not item.get("isAcknowledged")
+            )
+            self.expect(
+                "CONV-COUNT-MATCHES",
+                count == unread,
+                f"{username!r}: unAcknowledgedMessageCount {count}, {unread} unacknowledged messages shown",
+                about=[username],
+            )
+        predicted = self.model.summary(username, include_messages=include_messages)
+        if predicted is None:
+            return
+        self.expect(
+            effect.active,
+            body.get("isActive") == predicted.active,
+            f"{username!r}: isActive {body.get('isActive')}, the model says {predicted.active}",
+            about=[username],
+        )
+        if has_messages:
+            self.check_messages(username, body["messages"], self.model.messages(username) or [], effect)
+        else:
+            self.expect(
+                effect.messages,
+                count == predicted.unacknowledged,
+                f"{username!r}: unAcknowledgedMessageCount {count}, model {predicted.unacknowledged}",
+                about=[username],
+            )
+
+    def check_flag_agrees(self, username: str, item: dict[str, Any]) -> None:
+        count = item.get("unAcknowledgedMessageCount")
+        flag = item.get("hasUnAcknowledgedMessages")
+        self.expect(
+            "CONV-HAS-UNACK-CONSISTENT",
+            isinstance(count, int) and flag == (count > 0),
+            f"{username!r}: hasUnAcknowledgedMessages {flag} with unAcknowledgedMessageCount {count}",
+            about=[username],
+        )
+
+    # --- reading back ---------------------------------------------------------------------
+    def look(self, username: str, effect: Effect | None = None) -> None:
+        """Read one conversation (messages included, the default) and judge it."""
+        predicted = self.model.get(username)
+        if predicted is None:
+            self.request("GET", username, expected=404, requirement="CONV-GET-404", about=[username])
+            return
+        requirement = "CONV-GET-OK" if predicted.active else "CONV-CLOSED-READABLE"
+        response = self.request("GET", username, requirement=requirement, about=[username])
+        if response.status_code == 200:
+            self.check_conversation(username, json_body(response), True, self.blame(username, effect))
+
+    def check_list(
+        self,
+        include_inactive: bool | None = None,
+        unacknowledged_only: bool | None = None,
+        after: tuple[str, Effect] | None = None,
+    ) -> None:
+        """The list, restricted to the conversations this example vouches for, is the model's.
+        After a write (`after`), a count that changed elsewhere is that write's doing."""
+        params = {
+            "includeInactive": param(include_inactive),
+            "unAcknowledgedOnly": param(unacknowledged_only),
+        }
+        response = self.request(
+            "GET", params={k: v for k, v in params.items() if v}, requirement="CONV-LIST-OK"
+        )
+        body = json_body(response)
+        if not isinstance(body, list):
+            return
+        items = [item for item in body if isinstance(item, dict)]
+        self.expect(
+            "CONV-LIST-NO-MESSAGES",
+            not any("messages" in item for item in items),
+            "list items carry messages",
+        )
+        order = [item.get("username", "") for item in items]
+        self.expect("CONV-LIST-ORDER", order == sorted(order), f"the list is ordered {order[:8]}")
+        shown = {item.get("username"): item for item in items if item.get("username") in self.vouched}
+        predicted = {
+            s.username: s
+            for s in self.model.listing(
+                include_inactive=bool(include_inactive), unacknowledged_only=bool(unacknowledged_only)
+            )
+            if s.username in self.vouched
+        }
+        filters = bool(include_inactive), bool(unacknowledged_only)
+        for username in sorted(shown.keys() ^ predicted.keys()):
+            where = "listed" if username in shown else "missing from the list"
+            requirement = self.membership_requirement(username, *filters)
+            self.expect(requirement, False, f"{username!r} {where} with {params}", about=[username])
+        if shown.keys() == predicted.keys():
+            for requirement in filter_requirements(*filters):
+                self.expect(requirement, True)
+        for username in sorted(shown.keys() & predicted.keys()):
+            self.check_list_item(username, shown[username], predicted[username], after)
+
+    def membership_requirement(self, username: str, include_inactive: bool, unacknowledged_only: bool) -> str:
+        """Which filter the server got wrong when `username`'s presence in a list differs."""
+        conversation = self.model.get(username)
+        if unacknowledged_only and conversation is not None and (conversation.active or include_inactive):
+            return "CONV-LIST-UNACK-FILTER"  # the active flag passes the filter: the unread count decided
+        return "CONV-LIST-INCLUDE-INACTIVE" if include_inactive else "CONV-LIST-ACTIVE-DEFAULT"
+
+    def check_list_item(
+        self, username: str, item: dict[str, Any], predicted: Summary, after: tuple[str, Effect] | None
+    ) -> None:
+        self.check_flag_agrees(username, item)
+        side_effect = after[1] if after is not None and after[0] != username else None
+        count = item.get("unAcknowledgedMessageCount")
+        self.expect(
+            side_effect.messages if side_effect else "CONV-COUNT-MATCHES",
+            count == predicted.unacknowledged,
+            f"{username!r}: listed with unAcknowledgedMessageCount {count}, model {predicted.unacknowledged}",
+            about=[username],
+        )
+        self.expect(
+            side_effect.active if side_effect else self.blame(username).active,
+            item.get("isActive") == predicted.active,
+            f"{username!r}: listed with isActive {item.get('isActive')}, the model says {predicted.active}",
+            about=[username],
+        )
+
+    # --- the steps ------------------------------------------------------------------------
+    def after_write(self, username: str, effect: Effect) -> None:
+        """Every write is followed by reading its conversation back and one cheap list."""
+        self.effects[username] = effect
+        if self.trusts(username):
+            self.look(username, effect)
+        self.check_list(after=(username, effect))
+
+    def send(self, username: str, text: str) -> None:
+        self.post(username, text)
+        self.after_write(username, SEND)
+
+    def post(self, username: str, text: str) -> None:
+        requirement = (
+            "USER-ROUNDTRIP"
+            if is_tricky(username) and self.ctx.applies("USER-ROUNDTRIP")
+            else "CONV-SEND-201"
+        )
+        self.request("POST", username, json=text, expected=201, requirement=requirement, about=[username])
+        self.model.send(username, text)
+
+    def receive(self, peer: str, text: str) -> list[Received]:
+        """Send to an echo peer and wait for its answer: an incoming message to model."""
+        self.post(peer, text)
+        known = set(self.model.ids(peer, Direction.IN))
+        for pause in REPLY_POLLS:
+            time.sleep(pause)
+            response = self.request("GET", peer, "messages", requirement="CONV-MSGS-OK", about=[peer])
+            items = json_body(response)
+            replies = [
+                (item, message)
+                for item in (items if isinstance(items, list) else [])
+                if (message := message_of(item)) is not None
+                and message.direction is Direction.IN
+                and message.id not in known
+            ]
+            if replies:
+                break
+        else:
+            self.silent_peers.add(peer)  # a live peer that did not answer: stop modelling it
+            self.vouched.discard(peer)
+            return []
+        for item, message in replies:
+            self.expect(
+                "CONV-RECV-UNACK",
+                not message.acknowledged and isinstance(item.get("id"), int) and message.id > 0,
+                f"incoming message from {peer!r} stored as {item}",
+                about=[peer],
+            )
+            self.model.receive(peer, message.id, message.text)
+        self.after_write(peer, RECEIVE)
+        return [Received(peer, message.id) for _, message in replies]
+
+    def acknowledge(self, username: str, id: int) -> None:
+        conversation = self.model.get(username)
+        sharing = self.model.sharing(username, id)
+        if conversation is not None and not sharing and not conversation.complete:
+            return  # the id may belong to a message older than the model saw: unknowable
+        if conversation is None or not sharing:
+            requirement, expected = "CONV-ACK-ONE-404", 404
+        else:
+            requirement, expected = ("CONV-ACK-ONE-SHARED-ID" if sharing > 1 else "CONV-ACK-ONE-200"), 200
+        self.request("PUT", username, id, expected=expected, requirement=requirement, about=[username])
+        self.model.acknowledge(username, id)
+        self.after_write(username, ACK_ONE)
+
+    def acknowledge_all(self, username: str) -> None:
+        exists = self.model.get(username) is not None
+        requirement, expected = ("CONV-ACK-ALL-200", 200) if exists else ("CONV-ACK-ALL-404", 404)
+        self.request("PUT", username, expected=expected, requirement=requirement, about=[username])
+        self.model.acknowledge_all(username)
+        self.after_write(username, ACK_ALL)
+
+    def close(self, username: str) -> None:
+        exists = self.model.get(username) is not None
+        requirement, expected = ("CONV-CLOSE-204", 204) if exists else ("CONV-CLOSE-404", 404)
+        self.request("DELETE", username, expected=expected, requirement=requirement, about=[username])
+        self.model.close(username)
+        self.after_write(username, CLOSE)
+
+    def read_conversation(self, username: str, include_messages: bool | None) -> None:
+        predicted = self.model.get(username)
+        params = {"includeMessages": param(include_messages)} if include_messages is not None else None
+        if predicted is None:
+            self.request(
+                "GET", username, params=params, expected=404, requirement="CONV-GET-404", about=[username]
+            )
+            return
+        requirement = "CONV-GET-OK" if predicted.active else "CONV-CLOSED-READABLE"
+        response = self.request("GET", username, params=params, requirement=requirement, about=[username])
+        if response.status_code == 200:
+            self.check_conversation(
+                username, json_body(response), include_messages is not False, self.blame(username)
+            )
+
+    def read_messages(self, username: str, unacknowledged_only: bool | None) -> None:
+        predicted = self.model.get(username)
+        params = (
+            {"unAcknowledgedOnly": param(unacknowledged_only)} if unacknowledged_only is not None else None
+        )
+        if predicted is None:
+            self.request(
+                "GET", username, "messages", params=params, expected=404, requirement="CONV-MSGS-404"
+            )
+            return
+        requirement = "CONV-MSGS-OK" if predicted.active else "CONV-CLOSED-READABLE"
+        response = self.request(
+            "GET", username, "messages", params=params, requirement=requirement, about=[username]
+        )
+        items = json_body(response)
+        if response.status_code != 200:
+            return
+        if unacknowledged_only and isinstance(items, list):
+            self.expect(
+                "CONV-MSGS-UNACK-FILTER",
+                all(isinstance(i, dict) and i.get("isAcknowledged") is False for i in items),
+                f"unAcknowledgedOnly=true answered acknowledged messages of {username!r}",
+                about=[username],
+            )
+        expected = self.model.messages(username, unacknowledged_only=bool(unacknowledged_only)) or []
+        self.check_messages(username, items, expected, self.blame(username))
+
+
+def conversations_machine(ctx: SuiteContext, tolerated: Iterable[str] = ()) -> type[ConversationsMachine]:
+    """The state machine for this target: its usernames, its echo peers, its profile.
+
+    `tolerated` requirements are recorded when they fail but do not stop the machine."""
+    names = Usernames.for_target(ctx)
+    favourites = names.echo_peers[:1] + names.senders[:2]
+    users = favouring(names.everyone, favourites)
+    senders = favouring(names.senders, favourites) if names.senders else st.nothing()
+    ids = st.integers(min_value=1, max_value=2**31 - 1)
+    flags = st.sampled_from((None, True, False))
+
+    class Conversations(ConversationsMachine):
+        written = Bundle("written")  # pool names sent to in this example: their conversations exist
+        received = Bundle("received")
+        anyone = st.one_of(written, users)  # mostly existing conversations, sometimes unknown ones
+
+        @rule(target=written, user=senders, text=TEXTS)
+        def send_a_message(self, user: str, text: str) -> str:
+            self.send(self.username(user), text)
+            return user
+
+        if names.echo_peers:
+
+            @rule(target=received, peer=st.sampled_from(names.echo_peers), text=TEXTS)
+            def hear_back_from_a_peer(self, peer: str, text: str) -> Any:
+                if peer in self.silent_peers:
+                    return multiple()
+                return multiple(*self.receive(self.username(peer), text))
+
+            @rule(message=received)
+            def acknowledge_a_received_message(self, message: Received) -> None:
+                if self.trusts(message.username):
+                    self.acknowledge(message.username, message.id)
+
+        @rule(user=anyone, id=ids)
+        def acknowledge_an_unknown_id(self, user: str, id: int) -> None:
+            username = self.username(user)
+            if self.trusts(username) and not self.model.sharing(username, id):
+                self.acknowledge(username, id)
+
+        @rule(user=senders, texts=st.lists(TEXTS, min_size=2, max_size=2))
+        def acknowledge_the_id_outgoing_messages_share(self, user: str, texts: list[str]) -> None:
+            if not self.trusts(username := self.username(user)):
+                return
+            for text in texts[self.model.sharing(username, OUTGOING_ID) :]:
+                self.post(username, text)
+            self.acknowledge(username, OUTGOING_ID)
+
+        @rule(user=anyone)
+        def acknowledge_all_messages(self, user: str) -> None:
+            if self.trusts(username := self.username(user)):
+                self.acknowledge_all(username)
+
+        @rule(user=anyone)
+        def close_the_conversation(self, user: str) -> None:
+            if self.trusts(username := self.username(user)):
+                self.close(username)
+
+        @rule(include_inactive=flags, unacknowledged_only=flags)
+        def list_conversations(self, include_inactive: bool | None, unacknowledged_only: bool | None) -> None:
+            self.check_list(include_inactive, unacknowledged_only)
+
+        @rule(user=anyone, include_messages=flags)
+        def get_the_conversation(self, user: str, include_messages: bool | None) -> None:
+            if self.trusts(username := self.username(user)):
+                self.read_conversation(username, include_messages)
+
+        @rule(user=anyone, unacknowledged_only=flags)
+        def get_its_messages(self, user: str, unacknowledged_only: bool | None) -> None:
+            if self.trusts(username := self.username(user)):
+                self.read_messages(username, unacknowledged_only)
+
+    Conversations.ctx = ctx
+    Conversations.names = names
+    Conversations.tolerated = frozenset(tolerated)
+    Conversations.silent_peers = set()
+    return Conversations
+
+
+def stateful_settings(base: hypothesis.settings) -> hypothesis.settings:
+    """The run's settings for the machine: a quarter of the examples (each example is a dozen
+    steps of ~3 requests, a generated case is one request), STEPS_PER_EXAMPLE steps each."""
+    return hypothesis.settings(
+        base,
+        max_examples=max(2, base.max_examples // EXAMPLES_DIVISOR),
+        stateful_step_count=STEPS_PER_EXAMPLE,
+    )
+
+
+def find_defects(ctx: SuiteContext, settings: hypothesis.settings) -> list[str]:
+    """Run the machine until it passes, each time tolerating the defects already found.
+
+    Returns the failing MUST/SHOULD requirements in the order found, each with its minimal
+    example recorded as its newest evidence. Anything else the machine raises propagates."""
+    found: list[str] = []
+    for _ in ctx.catalogue:  # a requirement is found at most once: this bounds the loop
+        try:
+            run_state_machine_as_test(conversations_machine(ctx, found), settings=settings)
+        except (RequirementFailed, BaseExceptionGroup) as error:
+            new = [r for r in dict.fromkeys(failed_requirements(error)) if r not in found]
+            if not new:
+                raise
+            found += new
+        else:
+            break
+    return found

@@ -1,0 +1,337 @@
+"""Everything a run needs, read once from the command line and the environment, and checked.
+
+Options are validated here, before anything is started, so that a typo or an unsafe
+combination ends the run with one line and exit code 2 (`ConfigError`) instead of a
+traceback or, worse, a run that writes to a live slskd. The defaults are safe for a live
+target: read-only, paced, with a request budget. Credentials can come from environment
+variables so they stay out of shell history and process lists.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from conformance.errors import ConfigError
+from conformance.transport.pacing import Rate, parse_rate
+from conformance.transport.policy import API_PREFIX, Profile
+
+DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "specs" / "slskd-conversations.openapi.json"
+LIVE_RATE = Rate(5, 1.0)
+LIVE_MAX_REQUESTS = 5000
+BEHAVIOURS = ("documented", "slskd")
+_VERSION = re.compile(r"^v?\d+\.\d+\.\d+([.+-][0-9A-Za-z.+-]*)?$")
+
+# option name → environment variable it falls back to
+ENVIRONMENT = {
+    "--api-key": "SLSKD_API_KEY",
+    "--token": "SLSKD_TOKEN",
+    "--username": "SLSKD_USERNAME",
+    "--password": "SLSKD_PASSWORD",
+    "--readonly-api-key": "SLSKD_READONLY_API_KEY",
+}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    target_url: str | None  # a live slskd's root URL (no /api/v0, no trailing slash); None: embedded
+    profile: Profile
+    api_key: str | None = None
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    readonly_api_key: str | None = None
+    peers: tuple[str, ...] = ()
+    echo_peers: tuple[str, ...] = ()
+    blacklisted_peers: tuple[str, ...] = ()
+    rate: Rate | None = None
+    max_requests: int | None = None
+    timeout: float = 10.0
+    insecure: bool = False
+    ca_bundle: Path | None = None
+    keep: bool = False
+    max_examples: int = 25
+    seed: int = 0
+    strict_docs: bool = False
+    reports_dir: Path = Path("reports")
+    server_behaviour: str | None = "documented"  # embedded server only; None for a live target
+    reference_faults: tuple[str, ...] = ()
+    server_version: str | None = None
+    spec: Path = DEFAULT_SPEC
+    notes: tuple[str, ...] = ()  # said once in the report, e.g. options that have no effect
+
+    @property
+    def auth_kind(self) -> str:
+        if self.api_key:
+            return "api-key"
+        if self.token:
+            return "token"
+        if self.username:
+            return "password"
+        return "none"
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """Every value that must never appear in a report, a log or a message."""
+        values = (self.api_key, self.token, self.password, self.readonly_api_key)
+        return frozenset(value for value in values if value)
+
+    @property
+    def writable_usernames(self) -> tuple[str, ...]:
+        """The write allowlist of the safe-writes profile: every peer the user named."""
+        return tuple(dict.fromkeys((*self.peers, *self.echo_peers, *self.blacklisted_peers)))
+
+    @property
+    def verify(self) -> bool | str:
+        """TLS verification as `requests` takes it."""
+        if self.insecure:
+            return False
+        return str(self.ca_bundle) if self.ca_bundle else True
+
+    @classmethod
+    def from_pytest(cls, pytestconfig: pytest.Config, environ: Mapping[str, str] | None = None) -> RunConfig:
+        return from_options(pytestconfig.getoption, os.environ if environ is None else environ)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("slskd-conformance", "slskd conformance: target, safety and run options")
+
+    def add(name: str, help: str, **kwargs: Any) -> None:
+        group.addoption(name, dest=_dest(name), help=help, **kwargs)
+
+    add("--target-url", "base URL of a live slskd, e.g. http://localhost:5030 (default: the embedded server)")
+    add("--api-key", "slskd API key, sent as X-API-Key (prefer the SLSKD_API_KEY environment variable)")
+    add("--token", "a JWT, sent as Authorization: Bearer (prefer SLSKD_TOKEN)")
+    add("--username", "log in with this user via POST /api/v0/session (or SLSKD_USERNAME)")
+    add("--password", "password for --username (prefer SLSKD_PASSWORD)")
+    add("--readonly-api-key", "a second, read-only API key for the auth checks (or SLSKD_READONLY_API_KEY)")
+    add(
+        "--profile",
+        "read-only | safe-writes | full (default: full for the embedded server, read-only for --target-url)",
+    )
+    add(
+        "--i-understand-this-messages-real-users",
+        "allow --profile full against a live target: it sends messages to generated usernames",
+        action="store_true",
+    )
+    add("--peer", "a username the run may write to (safe-writes allowlist); repeatable", action="append")
+    add("--echo-peer", "an allowlisted peer that replies to messages; repeatable", action="append")
+    add("--blacklisted-peer", "an allowlisted peer the target has blacklisted; repeatable", action="append")
+    add("--rate", "request pace like 5/s or 300/m (default: 5/s for a live target, unpaced embedded)")
+    add("--max-requests", f"stop after N requests (default: {LIVE_MAX_REQUESTS} live, unlimited embedded)")
+    add("--timeout", "seconds to wait for each answer (default: 10)")
+    add("--insecure", "do not verify the target's TLS certificate", action="store_true")
+    add("--ca-bundle", "PEM file (or directory) of certificates to trust for the target")
+    add("--keep", "do not close the conversations the run opened", action="store_true")
+    add("--max-examples", "generated examples per test (default: 25)")
+    add("--seed", "seed that makes the generated cases reproducible (default: 0)")
+    add("--strict-docs", "count documentation gaps (INFO) as failures", action="store_true")
+    add("--reports-dir", "where reports are written (default: reports)")
+    add("--server-behaviour", "embedded server only: documented | slskd (default: documented)")
+    add("--reference-fault", "embedded server only: switch on a seeded fault; repeatable", action="append")
+    add("--server-version", "the target's slskd version X.Y.Z, instead of asking it")
+    add(
+        "--spec",
+        "OpenAPI file to test against (default: the committed specs/slskd-conversations.openapi.json)",
+    )
+
+
+def _dest(option: str) -> str:
+    return "slskd_" + option.lstrip("-").replace("-", "_")
+
+
+def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunConfig:
+    """Build and validate a RunConfig from option values (`get("--name")`) and the environment."""
+
+    def option(name: str) -> Any:
+        return get(_dest(name))
+
+    notes: list[str] = []
+    target_url = normalise_target_url(option("--target-url")) if option("--target-url") else None
+    credentials = {
+        name: option(name) or environ.get(variable) or None for name, variable in ENVIRONMENT.items()
+    }
+    credentials = _choose_credentials(option, credentials, live=target_url is not None, notes=notes)
+    profile = _profile(option("--profile"), target_url, option("--i-understand-this-messages-real-users"))
+    peers, echo_peers, blacklisted = (
+        tuple(option(name) or ()) for name in ("--peer", "--echo-peer", "--blacklisted-peer")
+    )
+    if profile is Profile.SAFE_WRITES and not (peers or echo_peers):
+        raise ConfigError(
+            "--profile safe-writes needs at least one --peer USER (or --echo-peer USER) to write to"
+        )
+    if profile is Profile.READ_ONLY and (peers or echo_peers or blacklisted):
+        notes.append(
+            "--peer, --echo-peer and --blacklisted-peer are unused: the read-only profile sends no writes"
+        )
+    if target_url is not None:
+        for name in ("--server-behaviour", "--reference-fault"):
+            if option(name):
+                raise ConfigError(f"{name} applies to the embedded server only; drop it or drop --target-url")
+    insecure, ca_bundle = bool(option("--insecure")), option("--ca-bundle")
+    if insecure and ca_bundle:
+        raise ConfigError("choose one of --insecure and --ca-bundle")
+    if ca_bundle and not Path(ca_bundle).exists():
+        raise ConfigError(f"--ca-bundle: no such file or directory: {ca_bundle}")
+    spec = Path(option("--spec")) if option("--spec") else DEFAULT_SPEC
+    if not spec.is_file():
+        raise ConfigError(f"spec file not found: {spec} (give --spec PATH)")
+    return RunConfig(
+        target_url=target_url,
+        profile=profile,
+        api_key=credentials["--api-key"],
+        token=credentials["--token"],
+        username=credentials["--username"],
+        password=credentials["--password"],
+        readonly_api_key=credentials["--readonly-api-key"],
+        peers=peers,
+        echo_peers=echo_peers,
+        blacklisted_peers=blacklisted,
+        rate=_rate(option("--rate"), target_url),
+        max_requests=_number(
+            option, "--max-requests", int, minimum=1, default=_live(target_url, LIVE_MAX_REQUESTS)
+        ),
+        timeout=_number(option, "--timeout", float, minimum=0, default=10.0, inclusive=False),
+        insecure=insecure,
+        ca_bundle=Path(ca_bundle) if ca_bundle else None,
+        keep=bool(option("--keep")),
+        max_examples=_number(option, "--max-examples", int, minimum=1, default=25),
+        seed=_number(option, "--seed", int, minimum=0, default=0),
+        strict_docs=bool(option("--strict-docs")),
+        reports_dir=Path(option("--reports-dir") or "reports"),
+        server_behaviour=_behaviour(option("--server-behaviour"), target_url),
+        reference_faults=tuple(option("--reference-fault") or ()),
+        server_version=_server_version(option("--server-version")),
+        spec=spec,
+        notes=tuple(notes),
+    )
+
+
+def normalise_target_url(text: str) -> str:
+    """`HTTP://Host:5030/api/v0/` → `http://host:5030`; a url_base path such as /slskd is kept."""
+    parts = urlsplit(text.strip())
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(
+            "--target-url must not carry credentials (user:password@); "
+            "use --username/--password or SLSKD_USERNAME/SLSKD_PASSWORD"
+        )
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"--target-url must be an http:// or https:// URL like http://localhost:5030 (got {text!r})"
+        )
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number in range)
+    except ValueError:
+        raise ConfigError(f"--target-url has an invalid port (got {text!r})") from None
+    if parts.query or parts.fragment:
+        raise ConfigError("--target-url must not have a query or fragment (a key there would leak into logs)")
+    path = parts.path.rstrip("/")
+    if path.lower().endswith(API_PREFIX):
+        path = path[: -len(API_PREFIX)].rstrip("/")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
+
+
+def _choose_credentials(
+    option: Callable[[str], Any], credentials: dict[str, str | None], *, live: bool, notes: list[str]
+) -> dict[str, str | None]:
+    """One way to authenticate: an option beats an environment variable, then key > token > login.
+
+    slskd's own container reads SLSKD_API_KEY, SLSKD_USERNAME and SLSKD_PASSWORD, so a shell
+    may hold all three; only several *options* at once are a mistake.
+    """
+
+    def source(name: str) -> str:
+        return name if option(name) else ENVIRONMENT[name]
+
+    given = [name for name in ("--api-key", "--token", "--username") if credentials[name]]
+    typed = [name for name in given if option(name)]
+    if len(typed) > 1:
+        raise ConfigError(f"choose one way to authenticate: got {' and '.join(typed)}")
+    chosen = (typed or given or [None])[0]
+    if chosen == "--username" and not credentials["--password"]:
+        raise ConfigError(f"{source('--username')} needs --password (or {ENVIRONMENT['--password']})")
+    if chosen is None and credentials["--password"]:
+        raise ConfigError(f"{source('--password')} needs --username (or {ENVIRONMENT['--username']})")
+    dropped = [name for name in given if name != chosen]
+    if dropped:
+        ignored = ", ".join(source(name) for name in dropped)
+        notes.append(f"authenticating with {source(str(chosen))}; {ignored} ignored")
+    explicit = [name for name in ENVIRONMENT if option(name)]
+    if explicit and not live:
+        notes.append(f"{', '.join(explicit)} unused: without --target-url the run tests the embedded server")
+    kept = {chosen, "--readonly-api-key", "--password" if chosen == "--username" else None}
+    return {name: value if name in kept else None for name, value in credentials.items()}
+
+
+def _profile(value: str | None, target_url: str | None, understood: bool) -> Profile:
+    if value is None:
+        return Profile.READ_ONLY if target_url else Profile.FULL
+    try:
+        profile = Profile(value)
+    except ValueError:
+        choices = ", ".join(p.value for p in Profile)
+        raise ConfigError(f"--profile must be one of {choices} (got {value!r})") from None
+    if profile is Profile.FULL and target_url and not understood:
+        raise ConfigError(
+            "--profile full against a live target sends messages to real Soulseek users; "
+            "add --i-understand-this-messages-real-users, or use --profile safe-writes with --peer USER"
+        )
+    return profile
+
+
+def _rate(value: str | None, target_url: str | None) -> Rate | None:
+    if value is None:
+        return _live(target_url, LIVE_RATE)
+    rate = parse_rate(value)
+    if rate is None:
+        raise ConfigError(f"--rate must look like 5/s or 300/m (got {value!r})")
+    return rate
+
+
+def _number(
+    option: Callable[[str], Any],
+    name: str,
+    kind: type[int] | type[float],
+    *,
+    minimum: float,
+    default: Any,
+    inclusive: bool = True,
+) -> Any:
+    value = option(name)
+    if value is None:
+        return default
+    bound = f"at least {minimum:g}" if inclusive else f"greater than {minimum:g}"
+    try:
+        number = kind(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number {bound} (got {value!r})") from None
+    if not math.isfinite(number) or number < minimum or (number == minimum and not inclusive):
+        raise ConfigError(f"{name} must be a number {bound} (got {value!r})")
+    return number
+
+
+def _live(target_url: str | None, value: Any) -> Any:
+    """A default that applies to live targets only (the embedded server needs no protection)."""
+    return value if target_url else None
+
+
+def _behaviour(value: str | None, target_url: str | None) -> str | None:
+    if target_url:
+        return None
+    if value is not None and value not in BEHAVIOURS:
+        raise ConfigError(f"--server-behaviour must be one of {', '.join(BEHAVIOURS)} (got {value!r})")
+    return value or "documented"
+
+
+def _server_version(value: str | None) -> str | None:
+    if value is not None and not _VERSION.match(value):
+        raise ConfigError(f"--server-version must look like 0.26.0 (got {value!r})")
+    return value

@@ -1,0 +1,60 @@
+"""The end-of-run summary in the terminal: the verdict and what to look at, in a dozen lines.
+
+The HTML report holds the detail; the terminal only has to say whether the target
+conforms, which requirements failed (one line each, so a CI log is enough to start
+investigating) and where the full reports are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conformance.reporting import view
+from conformance.reporting.text import shorten
+
+MESSAGE_LIMIT = 100
+IDS_PER_LINE = 6
+
+
+def _requirement_line(requirement: view.Requirement) -> str:
+    return f"    {requirement['id']}: {shorten(view.first_message(requirement), MESSAGE_LIMIT)}"
+
+
+def _id_lines(requirements: list[view.Requirement]) -> list[str]:
+    ids = [r["id"] for r in requirements]
+    return ["    " + ", ".join(ids[i : i + IDS_PER_LINE]) for i in range(0, len(ids), IDS_PER_LINE)]
+
+
+def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[str]:
+    """Lines to print after a run; `reports` is the folder the reports were written to, if any."""
+    run = results["run"]
+    summary = results["summary"]
+    counts = f"{view.plural(summary['defects'], 'defect')}, {view.plural(summary['doc_gaps'], 'documentation gap')}"
+    lines = [f"verdict: {summary['verdict'].upper()} ({counts})"]
+    defects = view.defects(results)
+    for level in view.LEVELS:
+        failing = [r for r in defects if r["level"] == level]
+        if failing:
+            lines.append(f"  {level} defects ({len(failing)}):")
+            lines += [_requirement_line(r) for r in failing]
+    gaps = view.doc_gaps(results)
+    if gaps:
+        counted = "counted as defects (--strict-docs)" if run["strict_docs"] else "not counted as defects"
+        lines.append(f"  documentation gaps ({len(gaps)}, {counted}):")
+        lines += [_requirement_line(r) for r in gaps]
+    lines.append(f"  {view.coverage_line(results)}")
+    for status, title in (("not-covered", "not covered"), ("skipped", "skipped")):
+        found = view.with_status(results, status)
+        if found:
+            lines.append(f"  {title} ({len(found)}):")
+            lines += _id_lines(found)
+    version = run["server_version"] or "unknown version"
+    lines.append(
+        f"  target: {run['target']['url']} ({run['target']['kind']}, slskd {version}) · seed {run['seed']}"
+        f" · {run['requests']} requests in {run['duration_s']:.1f} s"
+    )
+    lines += [f"  note: {note}" for note in run["notes"]]
+    if reports is not None:
+        lines.append(f"  reports: {reports}/index.html, junit.xml, results.json")
+    return lines

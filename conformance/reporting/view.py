@@ -1,0 +1,134 @@
+"""What every view derives from a results document: defects, gaps, coverage, masked evidence.
+
+HTML, JUnit, terminal and comparison all ask the same questions of results.json ("which
+failures are defects?", "what is covered?"); answering them once here keeps the views in
+agreement and keeps the templates free of logic.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.transport.redaction import CREDENTIAL_HEADERS, MASK
+
+LEVELS = ("MUST", "SHOULD", "INFO")
+STATUSES = ("pass", "fail", "not-covered", "skipped")
+
+Requirement = dict[str, Any]
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def is_defect(requirement: Requirement, strict_docs: bool) -> bool:
+    """A failure of the contract (MUST) or of real slskd behaviour (SHOULD); a doc gap only when strict."""
+    return requirement["status"] == "fail" and (requirement["level"] != "INFO" or strict_docs)
+
+
+def is_doc_gap(requirement: Requirement) -> bool:
+    return requirement["status"] == "fail" and requirement["level"] == "INFO"
+
+
+def defects(results: Mapping[str, Any]) -> list[Requirement]:
+    strict = results["run"]["strict_docs"]
+    return [r for r in results["requirements"] if is_defect(r, strict)]
+
+
+def doc_gaps(results: Mapping[str, Any]) -> list[Requirement]:
+    return [r for r in results["requirements"] if is_doc_gap(r)]
+
+
+def with_status(results: Mapping[str, Any], status: str) -> list[Requirement]:
+    return [r for r in results["requirements"] if r["status"] == status]
+
+
+def by_tag(results: Mapping[str, Any]) -> dict[str, list[Requirement]]:
+    """Requirements grouped by API tag, tags and requirements in catalogue order."""
+    groups: dict[str, list[Requirement]] = {}
+    for requirement in results["requirements"]:
+        groups.setdefault(requirement["tag"], []).append(requirement)
+    return groups
+
+
+def operations(results: Mapping[str, Any]) -> list[str]:
+    """Every operation any requirement names, in order of first mention."""
+    return list(dict.fromkeys(op for r in results["requirements"] for op in r["operations"]))
+
+
+def first_message(requirement: Requirement) -> str:
+    """The newest failure's message: after shrinking it is the minimal one."""
+    evidence = requirement["evidence"]
+    return evidence[-1]["message"] if evidence else ""
+
+
+def coverage_line(results: Mapping[str, Any]) -> str:
+    summary = results["summary"]
+    total, covered = summary["requirements"], summary["covered"]
+    percent = round(100 * covered / total) if total else 100
+    return f"requirements covered: {covered}/{total} ({percent}%)"
+
+
+def verdict_headline(results: Mapping[str, Any]) -> str:
+    """'Conformant' or 'Non-conformant', with the defect and documentation-gap counts."""
+    summary = results["summary"]
+    parts = [plural(summary["defects"], "defect")] if summary["defects"] else []
+    if summary["doc_gaps"]:
+        parts.append(plural(summary["doc_gaps"], "documentation gap"))
+    head = "Conformant" if summary["verdict"] == "conformant" else "Non-conformant"
+    return f"{head}: {', '.join(parts)}" if parts else head
+
+
+@dataclass
+class OperationRow:
+    """Per operation, how many requirements about it ended in each status, per level."""
+
+    operation: str
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {level: dict.fromkeys(STATUSES, 0) for level in LEVELS}
+    )
+
+
+def operation_rows(results: Mapping[str, Any]) -> list[OperationRow]:
+    rows = {op: OperationRow(op) for op in operations(results)}
+    for requirement in results["requirements"]:
+        for op in requirement["operations"]:
+            rows[op].counts[requirement["level"]][requirement["status"]] += 1
+    return list(rows.values())
+
+
+def is_credential(name: str) -> bool:
+    return name.lower() in CREDENTIAL_HEADERS
+
+
+def masked_headers(headers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Headers to display; credential headers show only `***`, whatever results.json holds."""
+    return [(name, MASK if is_credential(name) else value) for name, value in headers.items()]
+
+
+_HEADER_OPTIONS = frozenset({"-H", "--header"})
+_CREDENTIAL_IN_TEXT = re.compile(
+    r"((?:" + "|".join(re.escape(name) for name in sorted(CREDENTIAL_HEADERS)) + r")\s*:\s*)[^'\"\n]*",
+    re.IGNORECASE,
+)
+
+
+def masked_curl(line: str) -> str:
+    """A curl line whose credential headers read `***`, even if the producer forgot to redact."""
+    try:
+        words = shlex.split(line)
+    except ValueError:  # unbalanced quotes: not parseable, mask textually
+        return _CREDENTIAL_IN_TEXT.sub(rf"\1{MASK}", line)
+    for index in range(1, len(words)):
+        name, colon, _ = words[index].partition(":")
+        if words[index - 1] in _HEADER_OPTIONS and colon and is_credential(name.strip()):
+            words[index] = f"{name}: {MASK}"
+    return shlex.join(words)
+
+
+def curl_lines(evidence: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [masked_curl(line) for item in evidence for line in item["curl"]]

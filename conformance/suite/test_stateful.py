@@ -1,0 +1,22 @@
+"""The conversations lifecycle, explored by the model-based state machine.
+
+Sequences of sends, replies, acknowledgements, closes and reads, each step judged against
+`conformance.checks.model`; every defect found is shrunk to a minimal sequence of requests,
+which is the newest evidence of its requirement.
+"""
+
+from __future__ import annotations
+
+import hypothesis
+import pytest
+
+from conformance.checks.context import SuiteContext
+from conformance.checks.stateful import find_defects, stateful_settings
+
+
+def test_conversation_lifecycle(conformance: SuiteContext, conformance_settings: hypothesis.settings) -> None:
+    if not conformance.can_write:
+        pytest.skip("the read-only profile sends no writes")
+    defects = find_defects(conformance, stateful_settings(conformance_settings))
+    if defects:
+        pytest.fail(f"the conversations lifecycle breaks {', '.join(defects)} (see evidence)", pytrace=False)

@@ -1,0 +1,152 @@
+"""What the run learns about its target before the first test, and why it may refuse to start.
+
+A wrong URL, an untrusted certificate or a rejected key would otherwise surface as
+hundreds of identical failures. Preflight sends four GETs through the run's session and
+either ends the run with one line (`TargetError`, exit 3) or hands back what the suite
+needs to choose its expectations: the version, whether authentication is on, and whether
+the instance is logged in to the Soulseek network (sends fail without it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from conformance.config import RunConfig
+from conformance.errors import TargetError
+from conformance.transport.diagnosis import json_body, target_error
+from conformance.transport.policy import API_PREFIX
+from conformance.transport.session import GuardedSession
+
+SESSION_ENABLED = "/session/enabled"
+VERSION = "/application/version"
+SERVER = "/server"
+CONVERSATIONS = "/conversations"
+ANONYMOUS = {"X-API-Key": None, "Authorization": None}  # None removes a session header for one request
+
+
+@dataclass
+class TargetInfo:
+    version: str | None = None
+    version_source: str | None = None  # "GET /api/v0/application/version" | "--server-version" | None
+    auth_enabled: bool | None = None
+    logged_in: bool | None = None  # to the Soulseek network
+    notes: list[str] = field(default_factory=list)
+
+
+def preflight(session: GuardedSession, root: str, config: RunConfig) -> TargetInfo:
+    """Probe the slskd at `root` (its URL without /api/v0); raises TargetError if it cannot be tested."""
+    probe = _Probe(session, root)
+    enabled = probe.get(SESSION_ENABLED, anonymous=True)
+    version = None if config.server_version else probe.get(VERSION)
+    server = probe.get(SERVER)
+    conversations = probe.get(CONVERSATIONS)
+    probe.require_slskd()
+    if probe.credentials_rejected():
+        raise TargetError(f"authentication failed: {_rejection(session, config)}")
+    if conversations.status_code == 403:
+        raise TargetError(
+            f"GET {API_PREFIX}{CONVERSATIONS} answered 403: slskd does so when it runs as a relay agent; "
+            "point --target-url at the relay controller"
+        )
+    if conversations.status_code == 404:
+        raise TargetError(f"{root} has no Conversations API (404 on {API_PREFIX}{CONVERSATIONS})")
+
+    info = TargetInfo(notes=list(config.notes))
+    info.auth_enabled = _auth_enabled(enabled)
+    if info.auth_enabled is False:
+        info.notes.append("auth checks skipped: the target has authentication disabled")
+    elif info.auth_enabled is None:
+        info.notes.append(
+            f"could not tell whether authentication is enabled: GET {API_PREFIX}{SESSION_ENABLED} "
+            f"answered {enabled.status_code}"
+        )
+    if config.server_version:
+        info.version, info.version_source = config.server_version, "--server-version"
+    elif version is not None and version.ok and isinstance(json_body(version), str):
+        info.version, info.version_source = str(json_body(version)), f"GET {API_PREFIX}{VERSION}"
+    else:
+        info.notes.append(
+            "the server version is unknown: every requirement is checked; give --server-version"
+        )
+    info.logged_in = _logged_in(server)
+    if info.logged_in is False:
+        info.notes.append(
+            "sends will answer 500 by design: the instance is not logged in to the Soulseek network"
+        )
+    return info
+
+
+class _Probe:
+    """Sends the preflight GETs and remembers their answers for the verdicts that need all of them."""
+
+    def __init__(self, session: GuardedSession, root: str) -> None:
+        self._session = session
+        self._root = root
+        self._answers: dict[str, requests.Response] = {}
+        self._credentialed: list[requests.Response] = []
+
+    def get(self, route: str, *, anonymous: bool = False) -> requests.Response:
+        url = f"{self._root}{API_PREFIX}{route}"
+        try:
+            response = self._session.get(url, headers=ANONYMOUS if anonymous else None)
+        except requests.RequestException as error:
+            raise target_error(error, url, self._session.timeout) from None
+        if response.status_code not in (401, 403, 404) and not _is_json(response):
+            media_type = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
+            raise TargetError(
+                f"{url} answered {response.status_code} with {media_type}, not JSON: is this the slskd URL?"
+            )
+        self._answers[route] = response
+        if not anonymous:
+            self._credentialed.append(response)
+        return response
+
+    def require_slskd(self) -> None:
+        if all(response.status_code == 404 for response in self._answers.values()):
+            routes = ", ".join(f"{API_PREFIX}{route}" for route in self._answers)
+            raise TargetError(f"{self._root} is an HTTP server but not slskd (404 on {routes})")
+
+    def credentials_rejected(self) -> bool:
+        return any(response.status_code == 401 for response in self._credentialed)
+
+
+def _rejection(session: GuardedSession, config: RunConfig) -> str:
+    """Why the target said 401, in the words of the credentials the run sent."""
+    if "X-API-Key" in session.headers:
+        return "the API key was rejected (401)"
+    if "Authorization" in session.headers and config.username:
+        return f"the token from logging in as {config.username!r} was rejected (401)"
+    if "Authorization" in session.headers:
+        return "the token was rejected (401); it may have expired"
+    return (
+        "the target requires credentials (401); give --api-key (or SLSKD_API_KEY), "
+        "--token, or --username and --password"
+    )
+
+
+def _is_json(response: requests.Response) -> bool:
+    """JSON where slskd answers JSON: its error answers may have an empty body, never HTML."""
+    media_type = response.headers.get("Content-Type", "").lower()
+    if "html" in media_type:
+        return False
+    return not response.ok or ("json" in media_type and json_body(response) is not None)
+
+
+def _auth_enabled(answer: requests.Response) -> bool | None:
+    if answer.status_code == 401:  # the anonymous probe was refused: authentication is on
+        return True
+    body = json_body(answer)
+    return body if answer.ok and isinstance(body, bool) else None
+
+
+def _logged_in(answer: requests.Response) -> bool | None:
+    body: Any = json_body(answer) if answer.ok else None
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("isLoggedIn"), bool):
+        return body["isLoggedIn"]
+    state = body.get("state")
+    return "LoggedIn" in state if isinstance(state, str) else None

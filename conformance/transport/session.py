@@ -1,0 +1,135 @@
+"""The one HTTP session every request of a run goes through.
+
+Schemathesis' `case.call(session=...)`, the Hypothesis state machine, the deterministic
+probes, preflight and cleanup all send through `GuardedSession.send`, the lowest level of
+`requests`: so the write guard, the pacing, the request budget, the timeout and TLS
+verification cannot be bypassed by any caller's keyword arguments, and every request on
+the wire (each redirect hop too) is reported once, in order, as an `Exchange`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from urllib3.exceptions import InsecureRequestWarning
+
+from conformance.errors import ConfigError
+from conformance.results.exchange import Exchange
+from conformance.transport.pacing import Pacer, Rate
+from conformance.transport.policy import WritePolicy
+
+ExchangeSink = Callable[[Exchange], None]
+
+
+class BudgetExhausted(ConfigError):
+    """The run reached --max-requests; a safety stop the user can raise deliberately."""
+
+
+class GuardedSession(requests.Session):
+    """A `requests.Session` that enforces the run's safety rules on every request it sends.
+
+    - `policy`: the write guard; a refused request raises `WriteBlocked` and never leaves.
+    - `on_exchange`: called with each request/response (or transport error), raw.
+    - `timeout`: seconds per request; replaces whatever the caller passed (Schemathesis
+      always passes its own default).
+    - `verify`: True, False (--insecure) or a CA bundle path; a caller cannot weaken it.
+    - `rate`: requests are spaced to this rate; None sends as fast as the target answers.
+    - `max_requests`: the request budget; the next request after it raises `BudgetExhausted`.
+
+    Credentials are ordinary session headers (`session.headers.update(resolve_auth(...))`),
+    so a check can still send a request without them, or with wrong ones, on purpose.
+    """
+
+    def __init__(
+        self,
+        policy: WritePolicy,
+        *,
+        on_exchange: ExchangeSink | None = None,
+        timeout: float = 10.0,
+        verify: bool | str = True,
+        rate: Rate | None = None,
+        max_requests: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.policy = policy
+        self.verify = verify
+        self.timeout = timeout
+        self.max_requests = max_requests
+        self.requests_sent = 0
+        self._on_exchange = on_exchange
+        self._pacer = Pacer(rate) if rate else None
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        method, url = request.method or "GET", request.url or ""
+        self.policy.check(method, url)
+        if self.max_requests is not None and self.requests_sent >= self.max_requests:
+            raise BudgetExhausted(f"request budget of {self.max_requests} exhausted; raise --max-requests")
+        if self._pacer:
+            self._pacer.wait()
+        self.requests_sent += 1
+        kwargs["timeout"] = self.timeout
+        if self.verify is not True or not kwargs.get("verify"):
+            kwargs["verify"] = self.verify
+        # One hop per call, so that each redirect hop below is guarded and reported in order.
+        follow = kwargs.pop("allow_redirects", True)
+        started = time.perf_counter()
+        try:
+            with self._quiet_if_insecure():
+                response = super().send(request, allow_redirects=False, **kwargs)
+        except requests.RequestException as error:
+            self._report(request, error=error, elapsed=time.perf_counter() - started)
+            raise
+        self._report(request, response=response, elapsed=time.perf_counter() - started)
+        if not (follow and response.is_redirect):
+            return response
+        hops = [response, *self.resolve_redirects(response, request, **kwargs)]
+        final = hops.pop()
+        final.history = hops
+        return final
+
+    def _quiet_if_insecure(self) -> contextlib.AbstractContextManager[Any]:
+        """--insecure was asked for once; do not repeat urllib3's warning on every request."""
+        if self.verify is False:
+            return warnings.catch_warnings(action="ignore", category=InsecureRequestWarning)
+        return contextlib.nullcontext()
+
+    def _report(
+        self,
+        request: requests.PreparedRequest,
+        *,
+        response: requests.Response | None = None,
+        error: Exception | None = None,
+        elapsed: float,
+    ) -> None:
+        if self._on_exchange is None:
+            return
+        exchange = Exchange(
+            method=request.method or "GET",
+            url=request.url or "",
+            request_headers=dict(request.headers),
+            request_body=_text(request.body),
+            elapsed_ms=elapsed * 1000,
+            error=None if error is None else f"{type(error).__name__}: {error}",
+        )
+        if response is not None:
+            exchange.status = response.status_code
+            exchange.response_headers = dict(response.headers)
+            exchange.response_body = _text(response.content, response.encoding)
+        self._on_exchange(exchange)
+
+
+def _text(body: object, encoding: str | None = None) -> str | None:
+    """A body as text for evidence; bytes decoded leniently, streamed bodies described."""
+    if body is None or isinstance(body, str):
+        return body
+    if isinstance(body, bytes):
+        try:
+            return body.decode(encoding or "utf-8", errors="replace")
+        except LookupError:  # a charset Python does not know
+            return body.decode("utf-8", errors="replace")
+    return f"<streamed body: {type(body).__name__}>"

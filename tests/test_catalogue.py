@@ -1,0 +1,59 @@
+"""The requirement catalogue is well-formed data, and the code names only real requirements."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conformance.requirements.catalogue import Level, load_catalogue, parse_version
+
+PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
+CONVERSATIONS_OPERATIONS = {
+    "GET /conversations",
+    "GET /conversations/{username}",
+    "GET /conversations/{username}/messages",
+    "POST /conversations/{username}",
+    "PUT /conversations/{username}/{id}",
+    "PUT /conversations/{username}",
+    "DELETE /conversations/{username}",
+}
+
+
+def test_the_catalogue_holds_at_least_40_requirements_over_all_7_operations() -> None:
+    catalogue = load_catalogue()
+    assert len(catalogue) >= 40
+    covered = {op for requirement in catalogue.values() for op in requirement.operations}
+    assert covered >= CONVERSATIONS_OPERATIONS
+
+
+def test_every_requirement_has_a_statement_a_source_and_a_level() -> None:
+    for requirement in load_catalogue().values():
+        assert re.fullmatch(r"[A-Z0-9]+(-[A-Z0-9]+)+", requirement.id)
+        assert requirement.statement.endswith(".")
+        assert requirement.source
+        assert requirement.level in Level
+
+
+def test_every_requirement_id_named_in_the_code_exists() -> None:
+    catalogue = load_catalogue()
+    named = set()
+    for path in PACKAGE.rglob("*.py"):
+        named |= set(re.findall(r"\"((?:API|AUTH|CONV|MSG|USER|DOCGAP)-[A-Z0-9-]+)\"", path.read_text()))
+    for path in PACKAGE.rglob("*.yaml"):
+        if path.name != "catalogue.yaml":
+            named |= set(re.findall(r"\b((?:API|AUTH|CONV|MSG|USER|DOCGAP)-[A-Z0-9-]+[A-Z0-9])\b", path.read_text()))
+    assert named, "the checks name requirements"
+    assert named <= set(catalogue), f"unknown requirement ids in the code: {sorted(named - set(catalogue))}"
+
+
+def test_version_windows_select_requirements() -> None:
+    replayed = load_catalogue()["MSG-WAS-REPLAYED"]
+    assert replayed.since == "0.23.2"
+    assert not replayed.applies_to("0.22.0")
+    assert replayed.applies_to("0.23.2")
+    assert replayed.applies_to("0.26.0-13")
+    assert replayed.applies_to(None), "an unknown version is held to every requirement"
+
+
+def test_versions_compare_numerically() -> None:
+    assert parse_version("0.9.1") < parse_version("0.16.35") < parse_version("v0.26.0")

@@ -1,0 +1,285 @@
+"""Run options: safe defaults for a live slskd, and one clear line (exit 2) for anything wrong.
+
+Options are parsed by a real pytest (pytester) with `add_options` registered, then read
+by `RunConfig.from_pytest`, exactly as the plugin does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conformance.config import RunConfig
+from conformance.errors import ConfigError, ExitCode
+from conformance.transport.pacing import Rate
+from conformance.transport.policy import Profile
+
+pytest_plugins = ["pytester"]
+
+LIVE = ("--target-url", "http://localhost:5030")
+Parse = Callable[..., RunConfig]
+
+
+@pytest.fixture
+def parse(pytester: pytest.Pytester) -> Parse:
+    """parse(*args, env={...}) → RunConfig; a spec file is supplied unless the test gives --spec."""
+    pytester.makeconftest(
+        """
+        from conformance.config import add_options
+
+        def pytest_addoption(parser):
+            add_options(parser)
+        """
+    )
+    spec = pytester.path / "spec.json"
+    spec.write_text("{}", encoding="utf-8")
+
+    def parse_args(*args: str, env: dict[str, str] | None = None) -> RunConfig:
+        if "--spec" not in args:
+            args = (*args, "--spec", str(spec))
+        return RunConfig.from_pytest(pytester.parseconfig(*args), environ=env or {})
+
+    return parse_args
+
+
+def refusal(parse: Parse, *args: str, env: dict[str, str] | None = None) -> str:
+    """The ConfigError message for these options; asserts it is one line with exit code 2."""
+    with pytest.raises(ConfigError) as raised:
+        parse(*args, env=env)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert raised.value.exit_code is ExitCode.USAGE
+    return message
+
+
+# --- defaults ------------------------------------------------------------------------------
+
+
+def test_the_embedded_server_runs_everything_unpaced(parse: Parse) -> None:
+    config = parse()
+    assert config.target_url is None
+    assert config.profile is Profile.FULL
+    assert (config.rate, config.max_requests) == (None, None)
+    assert (config.timeout, config.max_examples, config.seed) == (10.0, 25, 0)
+    assert config.server_behaviour == "documented"
+    assert config.reports_dir == Path("reports")
+    assert config.auth_kind == "none"
+    assert config.verify is True
+
+
+def test_a_live_target_is_read_only_paced_and_budgeted_by_default(parse: Parse) -> None:
+    config = parse(*LIVE)
+    assert config.profile is Profile.READ_ONLY
+    assert config.rate == Rate(5, 1.0)
+    assert config.max_requests == 5000
+    assert config.server_behaviour is None
+
+
+# --- target URL ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "normalised"),
+    [
+        ("http://localhost:5030", "http://localhost:5030"),
+        ("http://LocalHost:5030/", "http://localhost:5030"),
+        ("http://localhost:5030/api/v0", "http://localhost:5030"),
+        ("https://nas.lan:5031/API/v0/", "https://nas.lan:5031"),
+        ("https://example.org/slskd/api/v0", "https://example.org/slskd"),
+        ("  http://[::1]:5030  ", "http://[::1]:5030"),
+    ],
+)
+def test_the_target_url_is_normalised_to_the_root_with_or_without_api_v0(
+    parse, given: str, normalised: str
+) -> None:
+    assert parse("--target-url", given).target_url == normalised
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("localhost:5030", "--target-url must be an http:// or https:// URL"),
+        ("ftp://localhost:5030", "--target-url must be an http:// or https:// URL"),
+        ("http://", "--target-url must be an http:// or https:// URL"),
+        ("http://localhost:99999", "--target-url has an invalid port"),
+        ("http://localhost:5030/?apiKey=s3cr3t", "--target-url must not have a query or fragment"),
+    ],
+)
+def test_a_target_url_that_is_not_a_web_address_is_refused(parse: Parse, given: str, expected: str) -> None:
+    message = refusal(parse, "--target-url", given)
+    assert message.startswith(expected)
+    assert "s3cr3t" not in message
+
+
+def test_credentials_in_the_target_url_are_refused_without_repeating_them(parse: Parse) -> None:
+    message = refusal(parse, "--target-url", "http://admin:hunter2-secret@localhost:5030")
+    assert "hunter2-secret" not in message
+    assert "--username/--password" in message
+
+
+# --- profiles and allowlists -----------------------------------------------------------------
+
+
+def test_safe_writes_needs_someone_to_write_to(parse: Parse) -> None:
+    assert "--peer" in refusal(parse, *LIVE, "--profile", "safe-writes")
+
+
+def test_safe_writes_may_write_to_every_named_peer(parse: Parse) -> None:
+    peers = ("--peer", "me-alt", "--echo-peer", "echo", "--blacklisted-peer", "nope")
+    config = parse(*LIVE, "--profile", "safe-writes", *peers)
+    assert config.profile is Profile.SAFE_WRITES
+    assert config.writable_usernames == ("me-alt", "echo", "nope")
+
+
+def test_full_against_a_live_target_needs_an_explicit_acknowledgement(parse: Parse) -> None:
+    assert "--i-understand-this-messages-real-users" in refusal(parse, *LIVE, "--profile", "full")
+    acknowledged = parse(*LIVE, "--profile", "full", "--i-understand-this-messages-real-users")
+    assert acknowledged.profile is Profile.FULL
+
+
+def test_peers_given_to_a_read_only_run_are_accepted_with_a_note(parse: Parse) -> None:
+    config = parse(*LIVE, "--peer", "me-alt")
+    assert config.profile is Profile.READ_ONLY
+    assert any("read-only profile sends no writes" in note for note in config.notes)
+
+
+def test_an_unknown_profile_names_the_choices(parse: Parse) -> None:
+    assert refusal(parse, "--profile", "yolo") == (
+        "--profile must be one of read-only, safe-writes, full (got 'yolo')"
+    )
+
+
+@pytest.mark.parametrize(
+    "option", [("--reference-fault", "never-404"), ("--server-behaviour", "slskd")], ids=lambda o: o[0]
+)
+def test_embedded_server_options_are_refused_with_a_live_target(
+    parse: Parse, option: tuple[str, str]
+) -> None:
+    assert "embedded server only" in refusal(parse, *LIVE, *option)
+
+
+def test_the_embedded_server_takes_a_behaviour_and_faults(parse: Parse) -> None:
+    config = parse("--server-behaviour", "slskd", "--reference-fault", "a", "--reference-fault", "b")
+    assert config.server_behaviour == "slskd"
+    assert config.reference_faults == ("a", "b")
+    assert refusal(parse, "--server-behaviour", "x").startswith(
+        "--server-behaviour must be one of documented, slskd"
+    )
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def test_a_rate_is_a_count_per_second_minute_or_hour(parse: Parse) -> None:
+    assert parse(*LIVE, "--rate", "300/m").rate == Rate(300, 60.0)
+    assert parse("--rate", "0.5/s").rate == Rate(0.5, 1.0)
+    assert refusal(parse, "--rate", "fast") == "--rate must look like 5/s or 300/m (got 'fast')"
+    assert refusal(parse, "--rate", "0/s").startswith("--rate must look like")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--max-requests", "0"),
+        ("--max-requests", "-5"),
+        ("--max-requests", "lots"),
+        ("--timeout", "0"),
+        ("--timeout", "-1"),
+        ("--timeout", "nan"),
+        ("--timeout", "inf"),
+        ("--max-examples", "0"),
+        ("--seed", "-1"),
+        ("--seed", "1.5"),
+    ],
+)
+def test_numbers_out_of_range_are_refused(parse: Parse, option: str, value: str) -> None:
+    assert refusal(parse, option, value).startswith(f"{option} must be a number")
+
+
+def test_numbers_in_range_are_taken(parse: Parse) -> None:
+    config = parse("--max-requests", "7", "--timeout", "0.5", "--max-examples", "3", "--seed", "42")
+    assert (config.max_requests, config.timeout, config.max_examples, config.seed) == (7, 0.5, 3, 42)
+
+
+def test_a_server_version_override_must_look_like_a_version(parse: Parse) -> None:
+    assert parse("--server-version", "0.26.0").server_version == "0.26.0"
+    message = refusal(parse, "--server-version", "latest")
+    assert message == "--server-version must look like 0.26.0 (got 'latest')"
+
+
+# --- TLS and files ---------------------------------------------------------------------------
+
+
+def test_tls_verification_is_on_off_or_a_bundle(parse: Parse, tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    assert parse(*LIVE, "--insecure").verify is False
+    assert parse(*LIVE, "--ca-bundle", str(bundle)).verify == str(bundle)
+    assert refusal(parse, *LIVE, "--ca-bundle", str(tmp_path / "missing.pem")).startswith(
+        "--ca-bundle: no such file or directory"
+    )
+    assert refusal(parse, *LIVE, "--insecure", "--ca-bundle", str(bundle)) == (
+        "choose one of --insecure and --ca-bundle"
+    )
+
+
+def test_a_missing_spec_file_is_refused(parse: Parse, tmp_path: Path) -> None:
+    assert refusal(parse, "--spec", str(tmp_path / "nope.json")).startswith("spec file not found")
+
+
+# --- credentials -----------------------------------------------------------------------------
+
+
+def test_credentials_come_from_the_environment_and_are_secrets(parse: Parse) -> None:
+    config = parse(*LIVE, env={"SLSKD_API_KEY": "env-key-123456", "SLSKD_READONLY_API_KEY": "ro-key-654321"})
+    assert config.api_key == "env-key-123456"
+    assert config.auth_kind == "api-key"
+    assert config.secrets == {"env-key-123456", "ro-key-654321"}
+
+
+def test_an_option_wins_over_its_environment_variable(parse: Parse) -> None:
+    assert parse(*LIVE, "--api-key", "cli-key", env={"SLSKD_API_KEY": "env-key"}).api_key == "cli-key"
+
+
+def test_a_username_logs_in_with_its_password(parse: Parse) -> None:
+    config = parse(*LIVE, "--username", "admin", env={"SLSKD_PASSWORD": "pw-987654"})
+    assert config.auth_kind == "password"
+    assert config.secrets == {"pw-987654"}
+    message = refusal(parse, *LIVE, "--username", "admin")
+    assert message == "--username needs --password (or SLSKD_PASSWORD)"
+
+
+def test_token_credentials_are_bearer_tokens(parse: Parse) -> None:
+    config = parse(*LIVE, env={"SLSKD_TOKEN": "jwt-abc"})
+    assert (config.auth_kind, config.secrets) == ("token", {"jwt-abc"})
+
+
+def test_two_credential_options_at_once_are_refused(parse: Parse) -> None:
+    message = refusal(parse, *LIVE, "--api-key", "key", "--token", "jwt")
+    assert message == "choose one way to authenticate: got --api-key and --token"
+
+
+def test_with_several_credentials_in_the_environment_the_key_wins_with_a_note(parse: Parse) -> None:
+    env = {"SLSKD_API_KEY": "key-1234", "SLSKD_USERNAME": "admin", "SLSKD_PASSWORD": "pw-5678"}
+    config = parse(*LIVE, env=env)
+    assert (config.auth_kind, config.username, config.password) == ("api-key", None, None)
+    assert "authenticating with SLSKD_API_KEY; SLSKD_USERNAME ignored" in config.notes
+
+
+def test_a_credential_option_wins_over_credentials_in_the_environment(parse: Parse) -> None:
+    config = parse(*LIVE, "--token", "jwt", env={"SLSKD_API_KEY": "key"})
+    assert (config.auth_kind, config.api_key) == ("token", None)
+    assert "authenticating with --token; SLSKD_API_KEY ignored" in config.notes
+
+
+def test_a_password_alone_is_refused(parse: Parse) -> None:
+    message = refusal(parse, *LIVE, env={"SLSKD_PASSWORD": "pw"})
+    assert message == "SLSKD_PASSWORD needs --username (or SLSKD_USERNAME)"
+
+
+def test_credentials_given_without_a_target_are_noted_as_unused(parse: Parse) -> None:
+    config = parse("--api-key", "k")
+    assert any("--api-key unused" in note for note in config.notes)
+    assert not parse(env={"SLSKD_API_KEY": "k"}).notes  # an exported variable is not a mistake

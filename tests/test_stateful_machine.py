@@ -1,0 +1,232 @@
+"""The conversations state machine against the embedded reference server.
+
+It passes on the faithful `documented` server whatever the seed, catches each seeded fault
+as the requirement that fault breaks, shrinks to a short sequence of requests, and against
+the `slskd` behaviour finds exactly real slskd's known deviations.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import hypothesis
+import pytest
+from hypothesis.stateful import run_state_machine_as_test
+
+from conformance.checks.context import SuiteContext
+from conformance.checks.stateful import (
+    conversations_machine,
+    failed_requirements,
+    find_defects,
+    stateful_settings,
+)
+from conformance.reference.server import ReferenceOptions, ReferenceServer
+from conformance.requirements.catalogue import load_catalogue
+from conformance.results.collector import CaseRecorder
+from conformance.transport.policy import Profile, WritePolicy
+from conformance.transport.session import GuardedSession
+
+ECHO_PEER = "echo-peer"
+SETTINGS = hypothesis.settings(
+    max_examples=8,
+    stateful_step_count=12,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+    print_blob=False,
+)
+SLSKD_DEVIATIONS = {
+    "CONV-ACK-ONE-404",
+    "CONV-ACK-ALL-404",
+    "CONV-CLOSE-404",
+    "CONV-ACK-ONE-SHARED-ID",
+    "API-NO-SERVER-ERROR",
+}
+# What the machine is for: every one of these gets a verdict in a default run.
+CHECKED = (
+    "CONV-COUNT-MATCHES",
+    "CONV-HAS-UNACK-CONSISTENT",
+    "CONV-LIST-ACTIVE-DEFAULT",
+    "CONV-LIST-INCLUDE-INACTIVE",
+    "CONV-LIST-UNACK-FILTER",
+    "CONV-LIST-ORDER",
+    "CONV-LIST-NO-MESSAGES",
+    "CONV-MSGS-UNACK-FILTER",
+    "CONV-CLOSE-INACTIVE",
+    "CONV-CLOSED-READABLE",
+    "CONV-CLOSE-ACKS-ALL",
+    "CONV-CLOSE-KEEPS-MESSAGES",
+    "CONV-SEND-STORES-OUT",
+    "CONV-SEND-ACTIVATES",
+    "CONV-RECV-UNACK",
+    "CONV-RECV-ACTIVATES",
+    "CONV-ACK-ONE-EFFECT",
+    "CONV-ACK-ALL-EFFECT",
+    "CONV-ACK-KEEPS-ACTIVE",
+    "CONV-ACK-ONE-200",
+    "CONV-ACK-ALL-200",
+    "CONV-CLOSE-204",
+    "CONV-SEND-201",
+    "CONV-GET-OK",
+    "CONV-MSGS-OK",
+    "CONV-GET-INCLUDE-MESSAGES",
+    "API-ENUM-STRINGS",
+    "API-TIMESTAMP-UTC",
+    "CONV-MSGS-ORDER",
+    "CONV-GET-404",
+    "CONV-MSGS-404",
+    "CONV-ACK-ONE-404",
+    "CONV-ACK-ALL-404",
+    "CONV-CLOSE-404",
+    "CONV-ACK-ONE-SHARED-ID",
+    "USER-CASE-SENSITIVE",
+    "USER-ROUNDTRIP",
+    "DOCGAP-OUT-ID-ZERO",
+)
+
+
+@contextmanager
+def embedded(
+    behaviour: str = "documented",
+    faults: frozenset[str] = frozenset(),
+    writable_users: tuple[str, ...] | None = None,
+    echo_peers: tuple[str, ...] = (ECHO_PEER,),
+) -> Iterator[SuiteContext]:
+    """A SuiteContext on a fresh reference server, every exchange captured as evidence."""
+    key = secrets.token_urlsafe(16)
+    server = ReferenceServer(
+        ReferenceOptions(behaviour=behaviour, api_key=key, echo_peers=(ECHO_PEER,), faults=faults)
+    ).start()
+    recorder = CaseRecorder(redact=lambda exchange: exchange.to_dict(), curl=lambda exchange: "")
+    profile = Profile.FULL if writable_users is None else Profile.SAFE_WRITES
+    session = GuardedSession(WritePolicy(profile, writable_users or ()), on_exchange=recorder.on_exchange)
+    session.headers["X-API-Key"] = key
+    try:
+        yield SuiteContext(
+            session=session,
+            base_url=f"{server.url}/api/v0",
+            recorder=recorder,
+            catalogue=load_catalogue(),
+            version=None,
+            can_write=True,
+            writable_users=writable_users,
+            echo_peers=echo_peers,
+            blacklisted=(),
+            auth_enabled=True,
+            credential_headers=dict(session.headers),
+        )
+    finally:
+        session.close()
+        server.stop()
+
+
+def run_machine(ctx: SuiteContext, seed: int) -> list[str]:
+    """The requirements one run of the machine fails with (empty when it passes)."""
+    machine = hypothesis.seed(seed)(conversations_machine(ctx))
+    try:
+        run_state_machine_as_test(machine, settings=SETTINGS)
+    except BaseException as error:
+        if failed := failed_requirements(error):
+            return failed
+        raise
+    return []
+
+
+def failures(ctx: SuiteContext) -> dict[str, dict[str, Any]]:
+    return {r: tally for r, tally in ctx.recorder.drain().items() if tally["failures"]}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_documented_server_passes_whatever_the_seed(seed: int) -> None:
+    with embedded() as ctx:
+        assert run_machine(ctx, seed) == []
+        assert set(failures(ctx)) <= {"DOCGAP-OUT-ID-ZERO"}
+
+
+def test_a_default_run_gives_every_requirement_of_the_lifecycle_a_verdict() -> None:
+    with embedded() as ctx:
+        assert run_machine(ctx, seed=0) == []
+        checked = ctx.recorder.drain()
+    assert [r for r in CHECKED if not checked.get(r, {}).get("checks")] == []
+
+
+def test_the_outgoing_id_zero_is_reported_as_a_documentation_gap_not_a_defect() -> None:
+    with embedded() as ctx:
+        run_machine(ctx, seed=0)
+        assert "DOCGAP-OUT-ID-ZERO" in failures(ctx)
+
+
+@pytest.mark.parametrize(
+    ("fault", "requirement"),
+    [
+        ("list-ignores-unack-filter", "CONV-LIST-UNACK-FILTER"),
+        ("list-inverts-inactive", "CONV-LIST-ACTIVE-DEFAULT"),
+        ("close-no-ack", "CONV-CLOSE-ACKS-ALL"),
+        ("close-stays-active", "CONV-CLOSE-INACTIVE"),
+        ("close-deletes", "CONV-CLOSED-READABLE"),
+        ("count-off-by-one", "CONV-COUNT-MATCHES"),
+        ("has-unack-wrong", "CONV-HAS-UNACK-CONSISTENT"),
+        ("username-case-insensitive", "USER-CASE-SENSITIVE"),
+        ("ack-all-wrong-user", "CONV-ACK-ALL-EFFECT"),
+        ("ack-one-lost", "CONV-ACK-ONE-EFFECT"),
+        ("ack-one-wrong-message", "CONV-ACK-ONE-EFFECT"),
+        ("messages-unordered", "CONV-MSGS-ORDER"),
+        ("messages-ignore-unack-filter", "CONV-MSGS-UNACK-FILTER"),
+        ("send-no-reactivate", "CONV-SEND-ACTIVATES"),
+        ("recv-acknowledged", "CONV-RECV-UNACK"),
+        ("out-message-unacked", "CONV-SEND-STORES-OUT"),
+        ("get-ignores-include-messages", "CONV-GET-INCLUDE-MESSAGES"),
+        ("unicode-username-500", "USER-ROUNDTRIP"),
+        ("url-decode-plus", "USER-ROUNDTRIP"),
+        ("list-unsorted", "CONV-LIST-ORDER"),
+        ("list-includes-messages", "CONV-LIST-NO-MESSAGES"),
+    ],
+)
+def test_a_seeded_fault_fails_the_requirement_it_breaks(fault: str, requirement: str) -> None:
+    with embedded(faults=frozenset({fault})) as ctx:
+        assert requirement in run_machine(ctx, seed=0)
+        assert requirement in failures(ctx)
+
+
+@pytest.mark.parametrize(
+    ("fault", "requirement"),
+    [("close-no-ack", "CONV-CLOSE-ACKS-ALL"), ("count-off-by-one", "CONV-COUNT-MATCHES")],
+)
+def test_the_newest_evidence_is_a_short_minimal_sequence(fault: str, requirement: str) -> None:
+    with embedded(faults=frozenset({fault})) as ctx:
+        run_machine(ctx, seed=0)
+        newest = failures(ctx)[requirement]["evidence"][-1]
+    assert 1 <= len(newest["exchanges"]) <= 6
+
+
+def test_against_slskd_only_its_known_deviations_fail() -> None:
+    with embedded(behaviour="slskd") as ctx:
+        found = find_defects(ctx, SETTINGS)
+        failing = set(failures(ctx))
+    assert found and set(found) <= SLSKD_DEVIATIONS
+    assert failing <= SLSKD_DEVIATIONS | {"DOCGAP-OUT-ID-ZERO"}
+
+
+def test_finding_defects_tolerates_each_one_found_and_looks_for_the_next() -> None:
+    with embedded(faults=frozenset({"close-no-ack", "list-unsorted"})) as ctx:
+        found = find_defects(ctx, SETTINGS)
+    assert {"CONV-CLOSE-ACKS-ALL", "CONV-LIST-ORDER"} <= set(found)
+
+
+def test_allowlisted_users_with_history_are_adopted_not_assumed_fresh() -> None:
+    with embedded(writable_users=("friend", ECHO_PEER)) as ctx:
+        assert run_machine(ctx, seed=0) == []
+        assert run_machine(ctx, seed=1) == []  # the second run meets the first one's conversations
+
+
+def test_a_peer_that_never_answers_is_no_longer_modelled() -> None:
+    with embedded(echo_peers=(ECHO_PEER, "quiet-peer")) as ctx:
+        assert run_machine(ctx, seed=0) == []
+
+
+def test_the_suite_settings_keep_the_machine_small() -> None:
+    derived = stateful_settings(hypothesis.settings(max_examples=25))
+    assert derived.max_examples < 25 and derived.stateful_step_count <= 15
