@@ -120,7 +120,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     except ConformanceError as error:
         _exit(str(error), error.exit_code)
         return
-    session.config.stash[_SUMMARY] = summary_lines(document) + [f"reports: {directory}"]
+    session.config.stash[_SUMMARY] = summary_lines(document, directory)
     if exitstatus in (ExitCode.CONFORMANT, ExitCode.NON_CONFORMANT):
         failed = exitstatus == ExitCode.NON_CONFORMANT or document["summary"]["defects"]
         session.exitstatus = int(ExitCode.NON_CONFORMANT if failed else ExitCode.CONFORMANT)

@@ -13,11 +13,11 @@ from collections.abc import Iterable
 FAULTS: dict[str, str] = {
     # statuses
     "list-status-201": "GET /conversations answers 201 instead of 200",
-    "get-unknown-200": "GET /conversations/{username} answers 200 with an empty conversation for an unknown user",
+    "get-unknown-200": "GET /conversations/{username} answers 200, an empty conversation, for unknown users",
     "messages-unknown-empty": "GET /conversations/{username}/messages answers 200 [] for an unknown user",
     "send-status-200": "a successful POST answers 200 instead of 201",
     "send-empty-accepted": 'POST with "" is accepted (201) and stores an empty message',
-    "send-non-string-500": "POST with a JSON number, object, array or boolean body answers 500 instead of 400",
+    "send-non-string-500": "POST with a JSON number, object, array or boolean answers 500 instead of 400",
     "ack-one-unknown-200": "PUT /conversations/{username}/{id} never answers 404 (slskd's un-awaited lookup)",
     "ack-all-unknown-200": "PUT /conversations/{username} never answers 404 (slskd's un-awaited lookup)",
     "close-unknown-204": "DELETE /conversations/{username} never answers 404 (slskd's un-awaited lookup)",
@@ -25,15 +25,15 @@ FAULTS: dict[str, str] = {
     "field-renamed": "Conversation.isActive is written as 'active'",
     "field-missing": "PrivateMessage omits isAcknowledged",
     "field-mistyped": "unAcknowledgedMessageCount is written as a JSON string",
-    "field-null": 'list items carry "messages": null instead of omitting it',
+    "field-null": 'conversations without loaded messages (list items) carry "messages": null',
     "enum-lowercase": 'message directions are written "in"/"out"',
     "timestamp-no-zone": "timestamps are written without a zone designator",
     "wrong-content-type": "JSON bodies are served as text/plain",
     "error-body-problem": "404 answers carry a ProblemDetails body (application/problem+json)",
     # reads
     "list-ignores-unack-filter": "GET /conversations ignores unAcknowledgedOnly",
-    "list-inverts-inactive": "GET /conversations returns only inactive conversations by default, only active ones "
-    "with includeInactive=true",
+    "list-inverts-inactive": "GET /conversations lists only inactive conversations by default, "
+    "only active ones with includeInactive=true",
     "list-unsorted": "GET /conversations is ordered by descending username",
     "list-includes-messages": "list items include their messages",
     "messages-ignore-unack-filter": "GET /conversations/{username}/messages ignores unAcknowledgedOnly",
@@ -41,11 +41,11 @@ FAULTS: dict[str, str] = {
     "window-101": "reads return the latest 101 messages instead of 100",
     "count-off-by-one": "unAcknowledgedMessageCount is one too many whenever it is above zero",
     "has-unack-wrong": "hasUnAcknowledgedMessages is always false",
-    "get-ignores-include-messages": "GET /conversations/{username}?includeMessages=false still returns messages",
+    "get-ignores-include-messages": "GET /conversations/{username}?includeMessages=false still has messages",
     # writes
     "ack-one-lost": "PUT /conversations/{username}/{id} answers 200 without storing the acknowledgement",
-    "ack-one-wrong-message": "PUT /conversations/{username}/{id} acknowledges that user's oldest unacknowledged "
-    "message instead of the one named",
+    "ack-one-wrong-message": "PUT /conversations/{username}/{id} acknowledges the user's oldest "
+    "unacknowledged message instead of the one named",
     "ack-all-wrong-user": "PUT /conversations/{username} acknowledges another conversation's messages",
     "close-deletes": "DELETE removes the conversation and its messages",
     "close-no-ack": "DELETE marks the conversation inactive without acknowledging its messages",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from typing import NamedTuple
 
+
 class SoulseekError(Exception):
     """What the Soulseek client library throws; its text is the 500 body."""
 

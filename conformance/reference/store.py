@@ -69,6 +69,7 @@ class Store:
         self._db.executescript(SCHEMA)
         # The `username-case-insensitive` fault: every username comparison ignores case.
         self._collate = " COLLATE NOCASE" if case_insensitive else ""
+        self._is_user = f"username = ?{self._collate}"
 
     def close(self) -> None:
         with self.lock:
@@ -105,7 +106,7 @@ class Store:
     # --- conversations ---------------------------------------------------------------------
     def conversation(self, username: str) -> tuple[str, bool] | None:
         """(stored username, is active) of the conversation with this username, if any."""
-        row = self._one(f"SELECT username, is_active FROM conversations WHERE username = ?{self._collate}", username)
+        row = self._one(f"SELECT username, is_active FROM conversations WHERE {self._is_user}", username)
         return (row[0], bool(row[1])) if row else None
 
     def conversations(self) -> list[StoredConversation]:
@@ -123,23 +124,21 @@ class Store:
             if self.conversation(username) is None:
                 self._db.execute("INSERT INTO conversations (username, is_active) VALUES (?, 1)", (username,))
             elif reactivate:
-                self._db.execute(
-                    f"UPDATE conversations SET is_active = 1 WHERE username = ?{self._collate}", (username,)
-                )
+                self._db.execute(f"UPDATE conversations SET is_active = 1 WHERE {self._is_user}", (username,))
 
     def deactivate(self, username: str) -> None:
         with self.lock:
-            self._db.execute(f"UPDATE conversations SET is_active = 0 WHERE username = ?{self._collate}", (username,))
+            self._db.execute(f"UPDATE conversations SET is_active = 0 WHERE {self._is_user}", (username,))
 
     def delete(self, username: str) -> None:
         with self._transaction() as db:
-            db.execute(f"DELETE FROM messages WHERE username = ?{self._collate}", (username,))
-            db.execute(f"DELETE FROM conversations WHERE username = ?{self._collate}", (username,))
+            db.execute(f"DELETE FROM messages WHERE {self._is_user}", (username,))
+            db.execute(f"DELETE FROM conversations WHERE {self._is_user}", (username,))
 
     def first_other(self, username: str) -> str | None:
         """The alphabetically first conversation with another username."""
         row = self._one(
-            f"SELECT username FROM conversations WHERE NOT username = ?{self._collate} ORDER BY username LIMIT 1",
+            f"SELECT username FROM conversations WHERE NOT {self._is_user} ORDER BY username LIMIT 1",
             username,
         )
         return row[0] if row else None
@@ -155,8 +154,7 @@ class Store:
     def latest_messages(self, username: str, limit: int) -> list[StoredMessage]:
         """The `limit` most recent messages of a user, oldest first."""
         rows = self._all(
-            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE username = ?{self._collate} "
-            "ORDER BY timestamp DESC LIMIT ?",
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {self._is_user} ORDER BY timestamp DESC LIMIT ?",
             username,
             limit,
         )
@@ -164,8 +162,7 @@ class Store:
 
     def messages_with_id(self, username: str, message_id: int) -> list[StoredMessage]:
         rows = self._all(
-            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE username = ?{self._collate} AND id = ? "
-            "ORDER BY timestamp",
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {self._is_user} AND id = ? ORDER BY timestamp",
             username,
             message_id,
         )
@@ -174,7 +171,7 @@ class Store:
     def unacknowledged(self, username: str) -> list[StoredMessage]:
         """Every unacknowledged message of a user, oldest first."""
         rows = self._all(
-            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE username = ?{self._collate} AND is_acknowledged = 0 "
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {self._is_user} AND is_acknowledged = 0 "
             "ORDER BY timestamp",
             username,
         )
@@ -182,7 +179,8 @@ class Store:
 
     def unacknowledged_count(self, username: str) -> int:
         row = self._one(
-            f"SELECT COUNT(*) FROM messages WHERE username = ?{self._collate} AND is_acknowledged = 0", username
+            f"SELECT COUNT(*) FROM messages WHERE {self._is_user} AND is_acknowledged = 0",
+            username,
         )
         return row[0] if row else 0
 
@@ -190,7 +188,8 @@ class Store:
         keys = [(m.username, m.id, m.timestamp) for m in messages]
         with self._transaction() as db:
             db.executemany(
-                "UPDATE messages SET is_acknowledged = 1 WHERE username = ? AND id = ? AND timestamp = ?", keys
+                "UPDATE messages SET is_acknowledged = 1 WHERE username = ? AND id = ? AND timestamp = ?",
+                keys,
             )
 
 

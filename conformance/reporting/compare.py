@@ -73,7 +73,9 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
     before = {r["id"]: r for r in old["requirements"]}
     after = {r["id"]: r for r in new["requirements"]}
     strict = new["run"]["strict_docs"]
-    result = Comparison(old["run"]["id"], new["run"]["id"], old["summary"]["verdict"], new["summary"]["verdict"])
+    result = Comparison(
+        old["run"]["id"], new["run"]["id"], old["summary"]["verdict"], new["summary"]["verdict"]
+    )
     for rid, requirement in after.items():
         previous = before.get(rid)
         if previous is None:

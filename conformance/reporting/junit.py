@@ -45,7 +45,8 @@ def _testcase(suite: ET.Element, requirement: view.Requirement, strict_docs: boo
     if status == "not-covered":
         ET.SubElement(case, "skipped", message="not covered: no check exercised this requirement")
     elif status == "skipped":
-        ET.SubElement(case, "skipped", message=f"skipped: {requirement['reason'] or 'does not apply to this run'}")
+        reason = requirement["reason"] or "does not apply to this run"
+        ET.SubElement(case, "skipped", message=f"skipped: {reason}")
     elif view.is_defect(requirement, strict_docs):
         failure = ET.SubElement(
             case,
@@ -56,9 +57,8 @@ def _testcase(suite: ET.Element, requirement: view.Requirement, strict_docs: boo
         failure.text = _evidence_text(requirement)
     if view.is_doc_gap(requirement):
         out = ET.SubElement(case, "system-out")
-        out.text = f"DOCUMENTATION GAP {requirement['id']}: {view.first_message(requirement)}\n" + _evidence_text(
-            requirement
-        )
+        headline = f"DOCUMENTATION GAP {requirement['id']}: {view.first_message(requirement)}"
+        out.text = f"{headline}\n{_evidence_text(requirement)}"
 
 
 def _properties(parent: ET.Element, results: dict[str, Any]) -> None:

@@ -38,11 +38,16 @@ def _where(error: ValidationError) -> str:
     return path.lstrip(".") or "(top level)"
 
 
+def _document_order(error: ValidationError) -> list[str]:
+    return [f"{part:09d}" if isinstance(part, int) else part for part in error.absolute_path]
+
+
 def problems(data: Any) -> list[str]:
     """Every way `data` breaks the contract, in document order, as 'where: what' lines."""
     if isinstance(data, dict) and "schema_version" in data and data["schema_version"] != SCHEMA_VERSION:
-        return [f"schema_version {data['schema_version']!r} is not supported (this tool reads {SCHEMA_VERSION!r})"]
-    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        version = data["schema_version"]
+        return [f"schema_version {version!r} is not supported (this tool reads {SCHEMA_VERSION!r})"]
+    errors = sorted(_validator().iter_errors(data), key=_document_order)
     found = [f"{_where(error)}: {shorten(error.message, 160)}" for error in errors]
     if not found:
         seen: set[str] = set()

@@ -30,8 +30,9 @@ def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[
     """Lines to print after a run; `reports` is the folder the reports were written to, if any."""
     run = results["run"]
     summary = results["summary"]
-    counts = f"{view.plural(summary['defects'], 'defect')}, {view.plural(summary['doc_gaps'], 'documentation gap')}"
-    lines = [f"verdict: {summary['verdict'].upper()} ({counts})"]
+    defect_count = view.plural(summary["defects"], "defect")
+    gap_count = view.plural(summary["doc_gaps"], "documentation gap")
+    lines = [f"verdict: {summary['verdict'].upper()} ({defect_count}, {gap_count})"]
     defects = view.defects(results)
     for level in view.LEVELS:
         failing = [r for r in defects if r["level"] == level]

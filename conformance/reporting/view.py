@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +128,3 @@ def masked_curl(line: str) -> str:
         if words[index - 1] in _HEADER_OPTIONS and colon and is_credential(name.strip()):
             words[index] = f"{name}: {MASK}"
     return shlex.join(words)
-
-
-def curl_lines(evidence: Iterable[Mapping[str, Any]]) -> list[str]:
-    return [masked_curl(line) for item in evidence for line in item["curl"]]

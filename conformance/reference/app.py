@@ -1,0 +1,131 @@
+"""The reference slskd as a WSGI application: slskd's request pipeline, in slskd's order.
+
+1. routing: no route → 404; the path exists but not for this method → 405 with `Allow`;
+2. a `Content-Type` that is present and not JSON → 415, before authentication (ASP.NET
+   rejects it while matching the endpoint);
+3. authentication (`X-API-Key` or Bearer JWT) → 401, empty body;
+4. a POST without any `Content-Type` → 415 (no input formatter can read its body);
+5. the action; `NotFound()`/`BadRequest()` and empty successes carry no body, and any
+   exception becomes 500 with its message as a JSON string (slskd's exception handler).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.reference.auth import Authenticator
+from conformance.reference.clock import MonotonicClock
+from conformance.reference.conversations import ConversationsApi
+from conformance.reference.network import SimulatedNetwork
+from conformance.reference.options import ReferenceOptions
+from conformance.reference.routes import match
+from conformance.reference.store import Store
+from conformance.reference.system import SystemApi
+from conformance.reference.wire import JSON_TYPE, HttpError, Reply, Request, is_json_media_type, to_wsgi
+
+API_VERSIONS = ("api-supported-versions", "0")  # ReportApiVersions on every versioned action
+PROBLEM_TYPE = "application/problem+json; charset=utf-8"
+NOT_FOUND_TYPE = "https://tools.ietf.org/html/rfc9110#section-15.5.5"
+
+
+@dataclass(frozen=True)
+class Operation:
+    handler: Callable[[Request], Reply]
+    anonymous: bool = False
+    reads_body: bool = False  # [FromBody]: a POST without Content-Type is 415
+
+
+class ReferenceApp:
+    """The WSGI callable; `network.logged_in` may be switched while it serves."""
+
+    def __init__(self, options: ReferenceOptions) -> None:
+        self.options = options
+        faults = options.faults
+        self.store = Store(options.db_path, case_insensitive="username-case-insensitive" in faults)
+        self.clock = MonotonicClock(after=self.store.latest_timestamp())
+        self.network = SimulatedNetwork(
+            logged_in=options.logged_in,
+            echo_peers=options.echo_peers,
+            last_id=self.store.latest_incoming_id(),
+        )
+        self.auth = Authenticator(options)
+        self.conversations = ConversationsApi(options, self.store, self.network, self.clock)
+        system = SystemApi(options, self.network, self.auth)
+        c = self.conversations
+        self.operations = {
+            "list_conversations": Operation(c.list_conversations),
+            "get_conversation": Operation(c.get_conversation),
+            "messages": Operation(c.messages, anonymous="auth-bypass-messages" in faults),
+            "send": Operation(c.send, reads_body=True),
+            "acknowledge": Operation(c.acknowledge),
+            "acknowledge_all": Operation(c.acknowledge_all),
+            "close": Operation(c.close),
+            "version": Operation(system.version),
+            "application": Operation(system.application),
+            "server": Operation(system.server),
+            "session": Operation(system.session),
+            "session_enabled": Operation(system.session_enabled, anonymous=True),
+            "login": Operation(system.login, anonymous=True, reads_body=True),
+        }
+        self._any_content_type = "non-json-accepted" in faults
+        self._plain_json = "wrong-content-type" in faults
+        self._problem_404 = "error-body-problem" in faults
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        return to_wsgi(self.handle(environ), start_response)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def handle(self, environ: dict[str, Any]) -> Reply:
+        try:
+            reply = self._pipeline(Request.from_environ(environ))
+        except Exception as error:  # slskd's global exception handler
+            reply = Reply.json(str(error), 500)
+        return self._dress(reply)
+
+    def _pipeline(self, request: Request) -> Reply:
+        found = match(request.segments, request.method)
+        if found is None:
+            return Reply(404)
+        if found.operation is None:
+            return Reply(405, headers=(("Allow", ", ".join(found.allowed)),))
+        operation = self.operations[found.operation]
+        content_type = request.header("Content-Type") or None  # werkzeug passes "" when absent
+        if content_type and not self._any_content_type and not is_json_media_type(content_type):
+            return Reply(415)
+        if not operation.anonymous:
+            challenge = self.auth.challenge(request.header("X-API-Key"), request.header("Authorization"))
+            if challenge:
+                return Reply(401, headers=(("WWW-Authenticate", challenge),))
+        if operation.reads_body and not content_type:
+            return Reply(415)
+        request.params = found.params
+        try:
+            reply = operation.handler(request)
+        except HttpError as error:
+            reply = Reply(error.status)
+        return Reply(reply.status, reply.body, reply.content_type, (*reply.headers, API_VERSIONS))
+
+    def _dress(self, reply: Reply) -> Reply:
+        """The protocol faults that change every answer of a kind."""
+        if self._problem_404 and reply.status == 404:
+            problem = {
+                "type": NOT_FOUND_TYPE,
+                "title": "Not Found",
+                "status": 404,
+                "traceId": f"00-{uuid.uuid4().hex}",
+            }
+            return Reply(404, json.dumps(problem).encode(), PROBLEM_TYPE, reply.headers)
+        if self._plain_json and reply.content_type == JSON_TYPE:
+            return Reply(reply.status, reply.body, "text/plain; charset=utf-8", reply.headers)
+        return reply
+
+
+def create_app(options: ReferenceOptions | None = None) -> ReferenceApp:
+    """The reference server as a WSGI application, for in-process use (no socket)."""
+    return ReferenceApp(options or ReferenceOptions())

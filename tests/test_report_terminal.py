@@ -1,0 +1,37 @@
+"""The terminal summary: the verdict first, then one line per defect, coverage and where to look."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.reporting.terminal import summary_lines
+from tests.fixtures.results import load
+
+
+def test_a_non_conformant_run_lists_defects_by_level_with_their_messages() -> None:
+    lines = summary_lines(load("non_conformant"))
+    assert lines[0] == "verdict: NON-CONFORMANT (2 defects, 1 documentation gap)"
+    must = lines.index("  MUST defects (1):")
+    assert lines[must + 1].startswith("    CONV-GET-404: GET /conversations/nobody-7f3a answered 200")
+    should = lines.index("  SHOULD defects (1):")
+    assert lines[should + 1].startswith("    CONV-LIST-UNACK-FILTER: ")
+    assert "  documentation gaps (1, not counted as defects):" in lines
+
+
+def test_coverage_and_uncovered_ids_are_listed() -> None:
+    lines = summary_lines(load("non_conformant"))
+    assert "  requirements covered: 56/59 (95%)" in lines
+    assert lines[lines.index("  not covered (2):") + 1] == "    CONV-MSGS-WINDOW, MSG-WAS-REPLAYED"
+
+
+def test_the_reports_folder_is_named_when_given() -> None:
+    lines = summary_lines(load("conformant"), Path("reports/20261124T115500Z-0"))
+    assert lines[-1] == "  reports: reports/20261124T115500Z-0/index.html, junit.xml, results.json"
+    assert not any("reports:" in line for line in summary_lines(load("conformant")))
+
+
+def test_a_conformant_run_has_no_defect_lines_and_every_line_is_short() -> None:
+    lines = summary_lines(load("conformant"))
+    assert lines[0] == "verdict: CONFORMANT (0 defects, 0 documentation gaps)"
+    assert not any("defects (" in line for line in lines)
+    assert all(len(line) <= 130 for line in summary_lines(load("non_conformant")))

@@ -1,0 +1,41 @@
+"""What every view derives from results.json: defects, headlines, per-operation counts, masking."""
+
+from __future__ import annotations
+
+from conformance.reporting import view
+from tests.fixtures.results import load, requirement
+
+
+def test_a_doc_gap_is_a_defect_only_under_strict_docs() -> None:
+    gap = requirement(load("non_conformant"), "DOCGAP-SEND-BLACKLISTED-200")
+    assert view.is_doc_gap(gap)
+    assert not view.is_defect(gap, strict_docs=False)
+    assert view.is_defect(gap, strict_docs=True)
+
+
+def test_the_headline_names_the_verdict_and_both_counts() -> None:
+    assert view.verdict_headline(load("non_conformant")) == "Non-conformant: 2 defects, 1 documentation gap"
+    assert view.verdict_headline(load("conformant")) == "Conformant"
+
+
+def test_operation_rows_count_each_requirement_once_per_operation_it_names() -> None:
+    rows = {row.operation: row for row in view.operation_rows(load("non_conformant"))}
+    assert next(iter(rows)) == "GET /conversations"
+    assert rows["GET /conversations/{username}"].counts["MUST"]["fail"] == 1
+    assert rows["POST /conversations/{username}"].counts["INFO"]["fail"] == 1
+
+
+def test_masked_curl_hides_credential_headers_and_keeps_the_rest() -> None:
+    line = "curl -X GET http://h/x -H 'Authorization: Bearer abc' --header 'cookie: a=b' -H 'Accept: */*'"
+    assert view.masked_curl(line) == (
+        "curl -X GET http://h/x -H 'Authorization: ***' --header 'cookie: ***' -H 'Accept: */*'"
+    )
+
+
+def test_masked_curl_still_masks_a_line_it_cannot_parse() -> None:
+    assert view.masked_curl("curl http://h -H 'X-API-Key: abc") == "curl http://h -H 'X-API-Key: ***"
+
+
+def test_masked_headers_hide_credentials_whatever_their_case() -> None:
+    shown = dict(view.masked_headers({"x-api-key": "k", "Set-Cookie": "s=1", "Accept": "a"}))
+    assert shown == {"x-api-key": "***", "Set-Cookie": "***", "Accept": "a"}
