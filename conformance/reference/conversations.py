@@ -108,7 +108,7 @@ class ConversationsApi:
         with self.store.lock:
             rows = self.store.conversations()
             if "list-inverts-inactive" in self.faults:
-                rows = [row for row in rows if row.active != include_inactive]
+                rows = [row for row in rows if row.active == include_inactive]
             elif not include_inactive:
                 rows = [row for row in rows if row.active]
             if unacknowledged_only and "list-ignores-unack-filter" not in self.faults:

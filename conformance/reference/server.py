@@ -8,6 +8,7 @@ costs about 2 ms on loopback all the same.
 
 from __future__ import annotations
 
+import socket
 import threading
 from types import TracebackType
 
@@ -41,15 +42,24 @@ class ReferenceServer:
         self.app: ReferenceApp | None = None
 
     def start(self) -> ReferenceServer:
-        """Bind (port 0: a free one) and serve in a daemon thread; OSError if the port is taken."""
+        """Bind (port 0: a free one) and serve in a daemon thread; OSError if the port is taken.
+
+        ValueError for invalid options comes earlier, from ReferenceOptions.
+        """
         if self._server is not None:
             return self
+        # Bound here, not by werkzeug: on a taken port werkzeug prints and calls sys.exit(1).
+        listener = socket.create_server((self._host, self._port))
         app = create_app(self.options)
         try:
-            server = make_server(self._host, self._port, app, threaded=True, request_handler=QuietHandler)
+            server = make_server(
+                self._host, self._port, app, threaded=True, request_handler=QuietHandler, fd=listener.fileno()
+            )
         except BaseException:
             app.close()
             raise
+        finally:
+            listener.close()  # werkzeug serves on its own duplicate of the descriptor
         self.app, self._server = app, server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -75,7 +85,7 @@ class ReferenceServer:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the reference server is not started")
-        return f"http://{self._host}:{self._server.server_port}"
+        return f"http://{self._host}:{self._server.server_address[1]}"
 
     @property
     def base_url(self) -> str:

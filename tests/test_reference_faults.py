@@ -1,0 +1,318 @@
+"""Each seeded fault of the reference server, shown by what a client observes.
+
+A row is a scenario (a few calls, ending in one observation) and the observation the
+fault produces; the faithful server must observe something else, so every row proves
+its fault is switched on where it claims to be and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+from test_reference import KEY, Api, Serve, serve  # noqa: F401  (serve is a fixture)
+
+from conformance.reference.faults import FAULTS
+
+Scenario = Callable[[Api], Any]
+EFFECTS: dict[str, tuple[Scenario, Any]] = {}
+
+
+def effect(fault: str, observed: Any) -> Callable[[Scenario], Scenario]:
+    """Register: with `fault` switched on, `scenario` observes `observed`."""
+
+    def register(scenario: Scenario) -> Scenario:
+        EFFECTS[fault] = (scenario, observed)
+        return scenario
+
+    return register
+
+
+def unread(api: Api, username: str) -> list[str]:
+    return [m["message"] for m in api.messages(username, unAcknowledgedOnly="true").json()]
+
+
+def only_item(api: Api, **query: str) -> dict[str, Any]:
+    [item] = api.list(**query).json()
+    return item
+
+
+def first_message(api: Api, username: str = "alice") -> dict[str, Any]:
+    return api.messages(username).json()[0]
+
+
+# --- statuses ---------------------------------------------------------------------------------
+@effect("list-status-201", 201)
+def list_status(api: Api) -> int:
+    return api.list().status_code
+
+
+@effect("get-unknown-200", 200)
+def get_unknown(api: Api) -> int:
+    return api.get("nobody").status_code
+
+
+@effect("messages-unknown-empty", (200, []))
+def messages_unknown(api: Api) -> tuple[int, Any]:
+    response = api.messages("nobody")
+    return response.status_code, response.json() if response.content else None
+
+
+@effect("send-status-200", 200)
+def send_status(api: Api) -> int:
+    return api.send("alice").status_code
+
+
+@effect("send-empty-accepted", (201, [""]))
+def send_empty(api: Api) -> tuple[int, list[str] | None]:
+    status = api.send("alice", "").status_code
+    return status, api.texts("alice") if api.get("alice").ok else None
+
+
+@effect("send-non-string-500", 500)
+def send_number(api: Api) -> int:
+    return api.send("alice", 5).status_code
+
+
+@effect("ack-one-unknown-200", 200)
+def ack_one_unknown(api: Api) -> int:
+    return api.ack("nobody", 1).status_code
+
+
+@effect("ack-all-unknown-200", 200)
+def ack_all_unknown(api: Api) -> int:
+    return api.ack_all("nobody").status_code
+
+
+@effect("close-unknown-204", 204)
+def close_unknown(api: Api) -> int:
+    return api.close("nobody").status_code
+
+
+# --- shapes -----------------------------------------------------------------------------------
+@effect("field-renamed", ["username", "active", "unAcknowledgedMessageCount", "hasUnAcknowledgedMessages"])
+def conversation_fields(api: Api) -> list[str]:
+    api.send("alice")
+    return list(only_item(api))
+
+
+@effect("field-missing", ["timestamp", "id", "username", "direction", "message", "wasReplayed"])
+def message_fields(api: Api) -> list[str]:
+    api.send("alice")
+    return list(first_message(api))
+
+
+@effect("field-mistyped", "1")
+def count_type(api: Api) -> Any:
+    api.send("echo-peer")
+    return only_item(api)["unAcknowledgedMessageCount"]
+
+
+@effect("field-null", None)
+def list_item_messages(api: Api) -> Any:
+    api.send("alice")
+    return only_item(api).get("messages", "absent")
+
+
+@effect("enum-lowercase", "out")
+def direction(api: Api) -> str:
+    api.send("alice")
+    return first_message(api)["direction"]
+
+
+@effect("timestamp-no-zone", False)
+def timestamp_zone(api: Api) -> bool:
+    api.send("alice")
+    return first_message(api)["timestamp"].endswith("Z")
+
+
+@effect("wrong-content-type", "text/plain; charset=utf-8")
+def content_type(api: Api) -> str:
+    return api.list().headers["Content-Type"]
+
+
+@effect("error-body-problem", ("application/problem+json; charset=utf-8", "Not Found"))
+def not_found_body(api: Api) -> tuple[str | None, str | None]:
+    response = api.get("nobody")
+    return response.headers.get("Content-Type"), response.json()["title"] if response.content else None
+
+
+# --- reads ------------------------------------------------------------------------------------
+@effect("list-ignores-unack-filter", ["alice"])
+def list_unacknowledged_only(api: Api) -> list[str]:
+    api.send("alice")
+    return api.usernames(unAcknowledgedOnly="true")
+
+
+@effect("list-inverts-inactive", (["bob"], ["alice"]))
+def list_activity(api: Api) -> tuple[list[str], list[str]]:
+    api.send("alice")
+    api.send("bob")
+    api.close("bob")
+    return api.usernames(), api.usernames(includeInactive="true")
+
+
+@effect("list-unsorted", ["b", "a"])
+def list_order(api: Api) -> list[str]:
+    api.send("a")
+    api.send("b")
+    return api.usernames()
+
+
+@effect("list-includes-messages", True)
+def list_messages(api: Api) -> bool:
+    api.send("alice")
+    return "messages" in only_item(api)
+
+
+@effect("messages-ignore-unack-filter", ["ping", "echo: ping"])
+def messages_unacknowledged_only(api: Api) -> list[str]:
+    api.send("echo-peer", "ping")
+    return unread(api, "echo-peer")
+
+
+@effect("messages-unordered", (["2", "1"], ["2", "1"]))
+def message_order(api: Api) -> tuple[list[str], list[str]]:
+    api.send("alice", "1")
+    api.send("alice", "2")
+    return api.texts("alice"), [m["message"] for m in api.conversation("alice")["messages"]]
+
+
+@effect("window-101", 101)
+def window(api: Api) -> int:
+    for n in range(101):
+        api.send("alice", str(n))
+    return len(api.texts("alice"))
+
+
+@effect("count-off-by-one", 2)
+def count(api: Api) -> int:
+    api.send("echo-peer")
+    return only_item(api)["unAcknowledgedMessageCount"]
+
+
+@effect("has-unack-wrong", False)
+def has_unacknowledged(api: Api) -> bool:
+    api.send("echo-peer")
+    return only_item(api)["hasUnAcknowledgedMessages"]
+
+
+@effect("get-ignores-include-messages", True)
+def get_without_messages(api: Api) -> bool:
+    api.send("alice")
+    return "messages" in api.conversation("alice", includeMessages="false")
+
+
+# --- writes -----------------------------------------------------------------------------------
+@effect("ack-one-lost", (200, ["echo: ping"]))
+def ack_one(api: Api) -> tuple[int, list[str]]:
+    api.send("echo-peer", "ping")
+    [incoming] = api.incoming_ids("echo-peer")
+    return api.ack("echo-peer", incoming).status_code, unread(api, "echo-peer")
+
+
+@effect("ack-one-wrong-message", ["echo: two"])
+def ack_one_of_two(api: Api) -> list[str]:
+    api.send("echo-peer", "one")
+    api.send("echo-peer", "two")
+    api.ack("echo-peer", api.incoming_ids("echo-peer")[1])
+    return unread(api, "echo-peer")
+
+
+@effect("ack-all-wrong-user", ["echo: ping"])
+def ack_all(api: Api) -> list[str]:
+    api.send("alice")  # alphabetically first: the wrong user the fault acknowledges instead
+    api.send("echo-peer", "ping")
+    api.ack_all("echo-peer")
+    return unread(api, "echo-peer")
+
+
+@effect("close-deletes", 404)
+def close_then_read(api: Api) -> int:
+    api.send("alice")
+    api.close("alice")
+    return api.get("alice").status_code
+
+
+@effect("close-no-ack", 1)
+def close_acknowledges(api: Api) -> int:
+    api.send("echo-peer")
+    api.close("echo-peer")
+    return api.conversation("echo-peer")["unAcknowledgedMessageCount"]
+
+
+@effect("close-stays-active", True)
+def close_deactivates(api: Api) -> bool:
+    api.send("alice")
+    api.close("alice")
+    return api.conversation("alice")["isActive"]
+
+
+@effect("out-message-unacked", False)
+def out_acknowledged(api: Api) -> bool:
+    api.send("alice")
+    return first_message(api)["isAcknowledged"]
+
+
+@effect("send-no-reactivate", False)
+def send_reactivates(api: Api) -> bool:
+    api.send("alice")
+    api.close("alice")
+    api.send("alice")
+    return api.conversation("alice")["isActive"]
+
+
+@effect("recv-acknowledged", True)
+def incoming_acknowledged(api: Api) -> bool:
+    api.send("echo-peer")
+    return api.messages("echo-peer").json()[1]["isAcknowledged"]
+
+
+# --- usernames --------------------------------------------------------------------------------
+@effect("username-case-insensitive", 200)
+def other_case(api: Api) -> int:
+    api.send("alice")
+    return api.get("ALICE").status_code
+
+
+@effect("unicode-username-500", 500)
+def unicode_username(api: Api) -> int:
+    return api.send("zoë").status_code
+
+
+@effect("url-decode-plus", ["a b"])
+def plus_in_username(api: Api) -> list[str]:
+    api.http.post(f"{api.base}/conversations/a+b", json="x")
+    return api.usernames()
+
+
+# --- protocol ---------------------------------------------------------------------------------
+@effect("auth-bypass-messages", 200)
+def messages_without_key(api: Api) -> int:
+    api.send("alice")
+    return requests.get(api.url("alice", "messages")).status_code
+
+
+@effect("wrong-key-accepted", 200)
+def wrong_key(api: Api) -> int:
+    return requests.get(api.url(), headers={"X-API-Key": "not-the-key"}).status_code
+
+
+@effect("non-json-accepted", 201)
+def plain_text_send(api: Api) -> int:
+    return api.http.post(api.url("alice"), data=b"hi", headers={"Content-Type": "text/plain"}).status_code
+
+
+# --- the table --------------------------------------------------------------------------------
+def test_every_fault_has_a_description_and_an_effect_shown_here() -> None:
+    assert set(EFFECTS) == set(FAULTS)
+    assert all(description.strip() for description in FAULTS.values())
+
+
+@pytest.mark.parametrize("fault", sorted(EFFECTS))
+def test_the_fault_changes_what_a_client_observes(serve: Serve, fault: str) -> None:  # noqa: F811
+    scenario, observed = EFFECTS[fault]
+    assert scenario(serve(api_key=KEY, faults=frozenset({fault}))) == observed
+    assert scenario(serve(api_key=KEY)) != observed, "the faithful server observes the same"
