@@ -27,7 +27,7 @@ from conformance.reporting.junit import write_junit
 from conformance.reporting.schema import validate_results
 from conformance.requirements.catalogue import Level, Requirement, load_catalogue
 from conformance.results.collector import CaseRecorder, RunResults
-from conformance.specgen.overlay import load_overlay
+from conformance.specgen.markers import overlay_entries, overlay_statuses
 from conformance.transport.auth import resolve_auth
 from conformance.transport.policy import Profile, WritePolicy, api_prefix_of
 from conformance.transport.preflight import TargetInfo, preflight
@@ -68,6 +68,7 @@ class ConformanceRun:
         self.results = RunResults(self.catalogue)
         self.started_at = utc_now()
         self._clock = time.perf_counter()
+        self.spec: dict[str, Any] = json.loads(config.spec.read_text(encoding="utf-8"))
         self.target: Target | None = None
         self.session: GuardedSession | None = None
         self.context: SuiteContext | None = None
@@ -125,14 +126,13 @@ class ConformanceRun:
             can_write=config.profile is not Profile.READ_ONLY,
             writable_users=None if config.profile is Profile.FULL else tuple(config.writable_usernames),
             echo_peers=(EMBEDDED_ECHO_PEER,) if server else tuple(config.echo_peers),
-            blacklisted=(EMBEDDED_BLACKLISTED,)
-            if server and config.server_behaviour == "slskd"
-            else tuple(config.blacklisted_peers),
+            blacklisted=(EMBEDDED_BLACKLISTED,) if server else tuple(config.blacklisted_peers),
             auth_enabled=bool(info.auth_enabled),
             credential_headers=dict(self.session.headers),
             readonly_api_key=config.readonly_api_key,
             logged_in=info.logged_in,
             opened=self.opened_conversations,
+            overlay_statuses=overlay_statuses(self.spec),
         )
         return self.context
 
@@ -208,7 +208,7 @@ class ConformanceRun:
             },
             "summary": self.results.summary(config.strict_docs),
             "requirements": self.results.requirement_rows(),
-            "overlay": [entry.to_dict() for entry in load_overlay()],
+            "overlay": overlay_entries(self.spec),
         }
         # Belt and braces: evidence was redacted at capture; notes and URLs are scrubbed here.
         return json.loads(redact_text(json.dumps(document), self.secrets))

@@ -9,6 +9,7 @@ the pytest item with the list of defects at the end, so one run shows all of the
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 from typing import Any
 
@@ -21,6 +22,7 @@ from conformance.requirements.catalogue import Level
 
 _names = itertools.count(1)
 _NONCE = secrets.token_hex(3)
+JSON = "application/json"
 
 
 def operation_label(method: str, segments: tuple[str | int, ...]) -> str:
@@ -48,7 +50,10 @@ class Probe:
         return response
 
     def send(self, username: str, message: Any = "hello from slskd-conformance") -> requests.Response:
-        return self.call("POST", "conversations", username, json=message)
+        """POST `message` as a JSON document (JSON null included, which `json=None` would drop)."""
+        return self.call(
+            "POST", "conversations", username, data=json.dumps(message), headers={"Content-Type": JSON}
+        )
 
     def conversation(self, username: str, **params: Any) -> dict[str, Any] | None:
         response = self.call("GET", "conversations", username, params=params or None)
