@@ -125,7 +125,10 @@ def add_options(parser: pytest.Parser) -> None:
     add("--peer", "a username the run may write to (safe-writes allowlist); repeatable", action="append")
     add("--echo-peer", "an allowlisted peer that replies to messages; repeatable", action="append")
     add("--blacklisted-peer", "an allowlisted peer the target has blacklisted; repeatable", action="append")
-    add("--rate", "request pace like 5/s or 300/m (default: 5/s for a live target, unpaced embedded)")
+    add(
+        "--rate",
+        "request pace like 5/s or 300/m, or 'none' (default: 5/s for a live target, unpaced embedded)",
+    )
     add("--max-requests", f"stop after N requests (default: {LIVE_MAX_REQUESTS} live, unlimited embedded)")
     add("--timeout", "seconds to wait for each answer (default: 10)")
     add("--insecure", "do not verify the target's TLS certificate", action="store_true")
@@ -287,9 +290,14 @@ def _profile(value: str | None, target_url: str | None, understood: bool) -> Pro
     return profile
 
 
+UNPACED = ("none", "unlimited")  # --rate none: send as fast as the target answers
+
+
 def _rate(value: str | None, target_url: str | None) -> Rate | None:
     if value is None:
         return _live(target_url, LIVE_RATE)
+    if value.lower() in UNPACED:
+        return None
     rate = parse_rate(value)
     if rate is None:
         raise ConfigError(f"--rate must look like 5/s or 300/m (got {value!r})")

@@ -25,7 +25,7 @@ from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.reporting.html import write_html
 from conformance.reporting.junit import write_junit
 from conformance.reporting.schema import validate_results
-from conformance.requirements.catalogue import Level, Requirement, load_catalogue
+from conformance.requirements.catalogue import Requirement, load_catalogue
 from conformance.results.collector import CaseRecorder, RunResults
 from conformance.specgen.markers import overlay_entries, overlay_statuses
 from conformance.transport.auth import resolve_auth
@@ -73,6 +73,8 @@ class ConformanceRun:
         self.session: GuardedSession | None = None
         self.context: SuiteContext | None = None
         self.opened_conversations: set[str] = set()
+        self.late_notes: list[str] = []
+        self._adopted: dict[str, Any] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> SuiteContext:
@@ -166,20 +168,46 @@ class ConformanceRun:
                 try:
                     self.session.delete(f"{self.target.base_url}/conversations/{_quote(username)}")
                 except Exception as error:  # cleanup must never hide the run's own outcome
-                    self.notes.append(f"could not close the conversation with {username!r}: {error}")
+                    self.late_notes.append(f"could not close the conversation with {username!r}: {error}")
         self.session.close()
         if self.target.server:
             self.target.server.stop()
 
-    # --- results --------------------------------------------------------------------------
-    @property
-    def notes(self) -> list[str]:
-        return self.target.info.notes if self.target else []
+    # --- what the run learned about its target (shipped from xdist workers) ---------------
+    def facts(self) -> dict[str, Any]:
+        """Target facts and counters; under pytest-xdist each worker sends its own."""
+        if self.target is None:
+            return self._adopted
+        info = self.target.info
+        return {
+            "url": self.target.base_url,
+            "kind": self.target.kind,
+            "version": info.version,
+            "version_source": info.version_source,
+            "notes": [*self.config.notes, *info.notes, *self.late_notes],
+            "requests": self.recorder.requests,
+            "cases": self.recorder.cases,
+            "skipped": dict(self.results.skipped),
+        }
 
+    def adopt(self, facts: dict[str, Any]) -> None:
+        """Fold a worker's facts into this (controller) run."""
+        if not self._adopted:
+            self._adopted = {**facts, "requests": 0, "cases": 0, "notes": []}
+        self._adopted["requests"] += facts["requests"]
+        self._adopted["cases"] += facts["cases"]
+        self._adopted["notes"] = list(dict.fromkeys([*self._adopted["notes"], *facts["notes"]]))
+        for requirement, reason in facts["skipped"].items():
+            self.results.skip(requirement, reason)
+
+    @property
+    def has_facts(self) -> bool:
+        return self.target is not None or bool(self._adopted)
+
+    # --- results --------------------------------------------------------------------------
     def results_document(self) -> dict[str, Any]:
         config = self.config
-        spec_bytes = config.spec.read_bytes()
-        info = self.target.info if self.target else None
+        facts = self.facts()
         document = {
             "schema_version": "1.0",
             "tool": {"name": "slskd-conformance", "version": __version__},
@@ -192,19 +220,22 @@ class ConformanceRun:
                 "max_examples": config.max_examples,
                 "profile": config.profile.value,
                 "target": {
-                    "url": self.target.base_url if self.target else config.target_url,
-                    "kind": self.target.kind if self.target else "live",
+                    "url": facts["url"],
+                    "kind": facts["kind"],
                     "behaviour": config.server_behaviour if config.target_url is None else None,
                     "fault": ",".join(config.reference_faults) or None,
                 },
-                "server_version": info.version if info else None,
-                "version_source": info.version_source if info else None,
-                "spec": {"path": str(config.spec), "sha256": hashlib.sha256(spec_bytes).hexdigest()},
+                "server_version": facts["version"],
+                "version_source": facts["version_source"],
+                "spec": {
+                    "path": str(config.spec),
+                    "sha256": hashlib.sha256(config.spec.read_bytes()).hexdigest(),
+                },
                 "strict_docs": config.strict_docs,
                 "auth": config.auth_kind if config.target_url else "api-key",
-                "notes": list(self.notes),
-                "requests": self.recorder.requests,
-                "cases": self.recorder.cases,
+                "notes": facts["notes"],
+                "requests": facts["requests"],
+                "cases": facts["cases"],
             },
             "summary": self.results.summary(config.strict_docs),
             "requirements": self.results.requirement_rows(),
@@ -231,14 +262,6 @@ class ConformanceRun:
             shutil.rmtree(latest)
         shutil.copytree(directory, latest)
         return document, directory
-
-    def defects(self) -> list[Requirement]:
-        return [r for r in self.catalogue.values() if self.results.is_defect(r, self.config.strict_docs)]
-
-    def doc_gaps(self) -> list[Requirement]:
-        return [
-            r for r in self.catalogue.values() if r.level is Level.INFO and self.results.status(r.id) == "fail"
-        ]
 
 
 def _version_range(requirement: Requirement) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import hypothesis
 import pytest
@@ -111,10 +112,24 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             _run.results.absorb(value)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist controller: adopt what a worker learned about the target."""
+    facts = getattr(node, "workeroutput", {}).get(RESULTS_KEY)
+    if _run is not None and facts:
+        _run.adopt(facts)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _run is None or _run.target is None or hasattr(session.config, "workerinput"):
+    if _run is None:
         return
     _run.cleanup()
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes the reports
+        if _run.target is not None:
+            session.config.workeroutput[RESULTS_KEY] = _run.facts()  # type: ignore[attr-defined]
+        return
+    if not _run.has_facts:
+        return
     try:
         document, directory = _run.write_reports()
     except ConformanceError as error:

@@ -41,7 +41,9 @@ def test_every_requirement_id_named_in_the_code_exists() -> None:
         named |= set(re.findall(r"\"((?:API|AUTH|CONV|MSG|USER|DOCGAP)-[A-Z0-9-]+)\"", path.read_text()))
     for path in PACKAGE.rglob("*.yaml"):
         if path.name != "catalogue.yaml":
-            named |= set(re.findall(r"\b((?:API|AUTH|CONV|MSG|USER|DOCGAP)-[A-Z0-9-]+[A-Z0-9])\b", path.read_text()))
+            named |= set(
+                re.findall(r"\b((?:API|AUTH|CONV|MSG|USER|DOCGAP)-[A-Z0-9-]+[A-Z0-9])\b", path.read_text())
+            )
     assert named, "the checks name requirements"
     assert named <= set(catalogue), f"unknown requirement ids in the code: {sorted(named - set(catalogue))}"
 

@@ -37,7 +37,9 @@ def test_one_failure_fails_the_requirement_and_the_run() -> None:
 
 def test_a_documentation_gap_is_reported_but_fails_only_with_strict_docs() -> None:
     results = results_of(("DOCGAP-LENIENT-BINDING", False))
-    assert results.summary(strict_docs=False) | {"by_level": None} == results.summary(False) | {"by_level": None}
+    assert results.summary(strict_docs=False) | {"by_level": None} == results.summary(False) | {
+        "by_level": None
+    }
     assert results.summary(strict_docs=False)["verdict"] == "conformant"
     assert results.summary(strict_docs=False)["doc_gaps"] == 1
     assert results.summary(strict_docs=True)["verdict"] == "non-conformant"
@@ -60,7 +62,9 @@ def test_evidence_keeps_the_newest_failures_with_their_requests() -> None:
         rec.on_exchange(Exchange("GET", f"http://t/api/v0/conversations/u{n}", status=200))
         rec.record("CONV-GET-404", False, f"failure {n}")
     evidence = rec.drain()["CONV-GET-404"]["evidence"]
-    assert [e["message"] for e in evidence] == [f"failure {n}" for n in range(2, EVIDENCE_PER_REQUIREMENT + 2)]
+    assert [e["message"] for e in evidence] == [
+        f"failure {n}" for n in range(2, EVIDENCE_PER_REQUIREMENT + 2)
+    ]
     assert [len(e["exchanges"]) for e in evidence] == [1] * EVIDENCE_PER_REQUIREMENT
     assert evidence[-1]["curl"] == [f"http://t/api/v0/conversations/u{EVIDENCE_PER_REQUIREMENT + 1}"]
 

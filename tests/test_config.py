@@ -179,6 +179,10 @@ def test_a_rate_is_a_count_per_second_minute_or_hour(parse: Parse) -> None:
     assert refusal(parse, "--rate", "0/s").startswith("--rate must look like")
 
 
+def test_rate_none_unpaces_a_live_target(parse: Parse) -> None:
+    assert parse(*LIVE, "--rate", "none").rate is None
+
+
 @pytest.mark.parametrize(
     ("option", "value"),
     [

@@ -9,7 +9,12 @@ from conformance.checks.responses import is_utc_timestamp, walk
 
 @pytest.mark.parametrize(
     "text",
-    ["2026-01-02T03:04:05Z", "2026-01-02T03:05:06.1234567Z", "2026-01-02T03:05:06.5Z", "2026-01-02T03:04:05+00:00"],
+    [
+        "2026-01-02T03:04:05Z",
+        "2026-01-02T03:05:06.1234567Z",
+        "2026-01-02T03:05:06.5Z",
+        "2026-01-02T03:04:05+00:00",
+    ],
 )
 def test_utc_timestamps_as_slskd_writes_them_are_accepted(text: str) -> None:
     assert is_utc_timestamp(text)

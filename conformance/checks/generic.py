@@ -115,8 +115,15 @@ def check_case(ctx: SuiteContext, case: Any, response: requests.Response) -> Non
         failures = [failure]
     broken: dict[str, str] = {}
     for failure in failures:
-        broken.setdefault(requirement_for(failure, label), f"{failure.code} {failure.title}: {failure.message}")
-    for requirement in ("API-NO-SERVER-ERROR", "API-STATUS-DOCUMENTED", "API-CONTENT-TYPE", "API-RESPONSE-SCHEMA"):
+        broken.setdefault(
+            requirement_for(failure, label), f"{failure.code} {failure.title}: {failure.message}"
+        )
+    for requirement in (
+        "API-NO-SERVER-ERROR",
+        "API-STATUS-DOCUMENTED",
+        "API-CONTENT-TYPE",
+        "API-RESPONSE-SCHEMA",
+    ):
         if requirement not in broken:
             ctx.record(requirement, True, check="schemathesis")
     for requirement, message in broken.items():

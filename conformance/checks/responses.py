@@ -7,7 +7,6 @@ generated tests, the probes and the state machine judge responses the same way.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -42,7 +41,7 @@ def is_utc_timestamp(text: Any) -> bool:
     if "." in clock:
         whole, _, rest = clock.partition(".")
         digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
-        clock = f"{whole}.{digits[:6].ljust(6, '0')}{rest[len(digits):]}" if digits else clock
+        clock = f"{whole}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}" if digits else clock
     try:
         parsed = datetime.fromisoformat(f"{date}T{clock}" + ("+00:00" if text.endswith("Z") else ""))
     except ValueError:

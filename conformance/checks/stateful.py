@@ -287,14 +287,17 @@ class ConversationsMachine(RuleBasedStateMachine):
 
     # --- judging --------------------------------------------------------------------------
     def expect(self, requirement: str, ok: bool, message: str = "", *, about: Iterable[str] = ()) -> bool:
-        """Record a verdict; a defect raises, unless tolerated: then the model stops vouching
-        for the conversations it is `about` (their state may have left the model's)."""
+        """Record a verdict; a defect raises. A tolerated defect (found and shrunk by an earlier
+        run of `find_defects`) is not recorded again, so that its newest evidence stays the
+        minimal sequence; the model stops vouching for the conversations it is `about`."""
         if not self.ctx.applies(requirement):
             return ok
-        self.ctx.record(requirement, ok, "" if ok else message, check=CHECK)
+        tolerated = requirement in self.tolerated
+        if ok or not tolerated:
+            self.ctx.record(requirement, ok, "" if ok else message, check=CHECK)
         if ok or self.ctx.catalogue[requirement].level is Level.INFO:
             return ok
-        if requirement not in self.tolerated:
+        if not tolerated:
             raise failure_for(requirement)(f"{requirement}: {message}")
         self.vouched.difference_update(about)
         return ok

@@ -63,7 +63,9 @@ def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outc
             raise RuntimeError(f"the run wrote no results.json (exit {completed.returncode}):\n{tail}")
         results = json.loads(results_path.read_text(encoding="utf-8"))
     failing = frozenset(r["id"] for r in results["requirements"] if r["status"] == "fail")
-    defects = frozenset(r["id"] for r in results["requirements"] if r["status"] == "fail" and r["level"] != "INFO")
+    defects = frozenset(
+        r["id"] for r in results["requirements"] if r["status"] == "fail" and r["level"] != "INFO"
+    )
     return Outcome(None, completed.returncode, failing, defects)
 
 

@@ -35,7 +35,11 @@ def _marked(node: Any, parts: list[str]) -> Iterator[tuple[list[str], dict[str, 
 def overlay_entries(spec: dict[str, Any]) -> list[dict[str, str]]:
     """Every place the overlay touched: JSON pointer, why, and on what authority."""
     return [
-        {"target": _pointer(parts), "reason": str(marker.get("reason", "")), "source": str(marker.get("source", ""))}
+        {
+            "target": _pointer(parts),
+            "reason": str(marker.get("reason", "")),
+            "source": str(marker.get("source", "")),
+        }
         for parts, marker in _marked(spec, [])
     ]
 
@@ -51,5 +55,7 @@ def overlay_statuses(spec: dict[str, Any]) -> dict[str, dict[str, str]]:
             for code, response in operation.get("responses", {}).items():
                 marker = response.get(MARKER) if isinstance(response, dict) else None
                 if isinstance(marker, dict):
-                    statuses.setdefault(f"{method.upper()} {path}", {})[str(code)] = str(marker.get("reason", ""))
+                    statuses.setdefault(f"{method.upper()} {path}", {})[str(code)] = str(
+                        marker.get("reason", "")
+                    )
     return statuses

@@ -51,6 +51,9 @@ def test_a_read_only_key_cannot_write(probe: Probe) -> None:
         ("DELETE", ("conversations", user), {}),
     ):
         response = probe.call(method, *segments, headers=headers, **body)
-        probe.check("AUTH-READONLY-KEY-WRITES", response.status_code in (401, 403),
-                    f"{method} with a read-only API key answered {response.status_code}: the write went through")
+        probe.check(
+            "AUTH-READONLY-KEY-WRITES",
+            response.status_code in (401, 403),
+            f"{method} with a read-only API key answered {response.status_code}: the write went through",
+        )
     probe.done()

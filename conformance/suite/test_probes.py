@@ -26,10 +26,16 @@ def _unique_text() -> str:
 def test_list_is_an_array_of_conversations(probe: Probe) -> None:
     response = probe.call("GET", "conversations")
     body = json_body(response)
-    probe.check("CONV-LIST-OK", response.status_code == 200 and isinstance(body, list),
-                f"GET /conversations answered {response.status_code} {response.text[:120]!r}")
-    probe.check("CONV-LIST-NO-MESSAGES", not any("messages" in item for item in body or []),
-                "list items carry a messages property")
+    probe.check(
+        "CONV-LIST-OK",
+        response.status_code == 200 and isinstance(body, list),
+        f"GET /conversations answered {response.status_code} {response.text[:120]!r}",
+    )
+    probe.check(
+        "CONV-LIST-NO-MESSAGES",
+        not any("messages" in item for item in body or []),
+        "list items carry a messages property",
+    )
     usernames = [item.get("username", "") for item in body or []]
     probe.check("CONV-LIST-ORDER", usernames == sorted(usernames), f"list order is {usernames[:10]}")
     probe.done()
@@ -62,20 +68,31 @@ def test_a_sent_message_is_stored_acknowledged_and_activates(probe: Probe) -> No
     text = _unique_text()
     probe.expect_status("CONV-SEND-201", probe.send(user, text), 201)
     conversation = probe.conversation(user)
-    probe.check("CONV-GET-OK", conversation is not None and conversation.get("username") == user,
-                f"GET /conversations/{user} after a send gave {conversation!r}")
-    probe.check("CONV-SEND-ACTIVATES", bool(conversation and conversation.get("isActive")),
-                "the conversation is not active after a send")
+    probe.check(
+        "CONV-GET-OK",
+        conversation is not None and conversation.get("username") == user,
+        f"GET /conversations/{user} after a send gave {conversation!r}",
+    )
+    probe.check(
+        "CONV-SEND-ACTIVATES",
+        bool(conversation and conversation.get("isActive")),
+        "the conversation is not active after a send",
+    )
     response = probe.call("GET", "conversations", user, "messages")
     probe.expect_status("CONV-MSGS-OK", response, 200)
     sent = [m for m in json_body(response) or [] if m.get("message") == text]
-    probe.check("CONV-SEND-STORES-OUT",
-                len(sent) == 1 and sent[0].get("direction") == "Out" and sent[0].get("isAcknowledged") is True
-                and sent[0].get("username") == user,
-                f"the sent message is stored as {sent!r}")
+    probe.check(
+        "CONV-SEND-STORES-OUT",
+        len(sent) == 1
+        and sent[0].get("direction") == "Out"
+        and sent[0].get("isAcknowledged") is True
+        and sent[0].get("username") == user,
+        f"the sent message is stored as {sent!r}",
+    )
     if sent:
-        probe.check("DOCGAP-OUT-ID-ZERO", sent[0].get("id") != 0,
-                    "outgoing messages carry id 0: the id is not unique")
+        probe.check(
+            "DOCGAP-OUT-ID-ZERO", sent[0].get("id") != 0, "outgoing messages carry id 0: the id is not unique"
+        )
     probe.done()
 
 
@@ -85,8 +102,11 @@ def test_message_bodies_round_trip_unchanged(probe: Probe) -> None:
     for text in texts:
         probe.expect_status("CONV-SEND-201", probe.send(user, text), 201)
     stored = [m.get("message") for m in probe.messages(user)]
-    probe.check("CONV-SEND-BODY-TEXT", stored[-len(texts):] == texts,
-                f"sent {texts!r}, stored {stored[-len(texts):]!r}")
+    probe.check(
+        "CONV-SEND-BODY-TEXT",
+        stored[-len(texts) :] == texts,
+        f"sent {texts!r}, stored {stored[-len(texts) :]!r}",
+    )
     probe.done()
 
 
@@ -99,8 +119,7 @@ def test_empty_and_invalid_messages_answer_400_and_store_nothing(probe: Probe) -
         probe.expect_status("CONV-SEND-INVALID-400", probe.send(user, body), 400)
     missing = probe.call("POST", "conversations", user, headers={"Content-Type": "application/json"})
     probe.expect_status("CONV-SEND-INVALID-400", missing, 400)
-    probe.check("CONV-SEND-INVALID-400", len(probe.messages(user)) == before,
-                "a rejected message was stored")
+    probe.check("CONV-SEND-INVALID-400", len(probe.messages(user)) == before, "a rejected message was stored")
     probe.done()
 
 
@@ -108,8 +127,9 @@ def test_non_json_bodies_answer_415(probe: Probe) -> None:
     user = probe.writable_user()
     probe.send(user)
     before = len(probe.messages(user))
-    response = probe.call("POST", "conversations", user, data="plain text",
-                          headers={"Content-Type": "text/plain"})
+    response = probe.call(
+        "POST", "conversations", user, data="plain text", headers={"Content-Type": "text/plain"}
+    )
     probe.expect_status("API-415-NON-JSON", response, 415)
     probe.check("API-415-NON-JSON", len(probe.messages(user)) == before, "a text/plain message was stored")
     probe.done()
@@ -121,11 +141,14 @@ def test_include_messages_controls_the_messages_property(probe: Probe) -> None:
     default = probe.conversation(user) or {}
     shown = probe.conversation(user, includeMessages="true") or {}
     hidden = probe.conversation(user, includeMessages="false") or {}
-    probe.check("CONV-GET-INCLUDE-MESSAGES",
-                isinstance(default.get("messages"), list) and isinstance(shown.get("messages"), list)
-                and "messages" not in hidden,
-                f"messages present: default {'messages' in default}, true {'messages' in shown}, "
-                f"false {'messages' in hidden}")
+    probe.check(
+        "CONV-GET-INCLUDE-MESSAGES",
+        isinstance(default.get("messages"), list)
+        and isinstance(shown.get("messages"), list)
+        and "messages" not in hidden,
+        f"messages present: default {'messages' in default}, true {'messages' in shown}, "
+        f"false {'messages' in hidden}",
+    )
     probe.done()
 
 
@@ -136,8 +159,11 @@ def test_messages_carry_every_field(probe: Probe) -> None:
     missing = sorted({f for m in messages for f in MESSAGE_FIELDS if f not in m})
     probe.check("MSG-FIELDS", bool(messages) and not missing, f"messages lack {missing}")
     replayed = [m.get("wasReplayed") for m in messages]
-    probe.check("MSG-WAS-REPLAYED", bool(messages) and all(r is False for r in replayed),
-                f"wasReplayed values {replayed[:5]}")
+    probe.check(
+        "MSG-WAS-REPLAYED",
+        bool(messages) and all(r is False for r in replayed),
+        f"wasReplayed values {replayed[:5]}",
+    )
     probe.done()
 
 
@@ -147,36 +173,61 @@ def test_incoming_messages_are_unacknowledged_until_acknowledged(probe: Probe) -
     probe.expect_status("CONV-SEND-201", probe.send(peer, _unique_text()), 201)
     incoming = [m for m in probe.messages(peer) if m.get("direction") == "In"]
     reply = incoming[-1] if incoming else {}
-    probe.check("CONV-RECV-UNACK",
-                reply.get("isAcknowledged") is False and isinstance(reply.get("id"), int) and reply["id"] > 0,
-                f"the peer's reply is stored as {reply!r}")
+    probe.check(
+        "CONV-RECV-UNACK",
+        reply.get("isAcknowledged") is False and isinstance(reply.get("id"), int) and reply["id"] > 0,
+        f"the peer's reply is stored as {reply!r}",
+    )
     unacked = probe.messages(peer, unAcknowledgedOnly="true")
-    probe.check("CONV-MSGS-UNACK-FILTER", [m.get("id") for m in unacked] == [reply.get("id")],
-                f"unAcknowledgedOnly=true gave {unacked!r}")
+    probe.check(
+        "CONV-MSGS-UNACK-FILTER",
+        [m.get("id") for m in unacked] == [reply.get("id")],
+        f"unAcknowledgedOnly=true gave {unacked!r}",
+    )
     conversation = probe.conversation(peer, includeMessages="false") or {}
-    probe.check("CONV-COUNT-MATCHES", conversation.get("unAcknowledgedMessageCount") == 1,
-                f"one unacknowledged message, count says {conversation.get('unAcknowledgedMessageCount')}")
-    probe.check("CONV-HAS-UNACK-CONSISTENT", conversation.get("hasUnAcknowledgedMessages") is True,
-                "hasUnAcknowledgedMessages is not true with one unacknowledged message")
+    probe.check(
+        "CONV-COUNT-MATCHES",
+        conversation.get("unAcknowledgedMessageCount") == 1,
+        f"one unacknowledged message, count says {conversation.get('unAcknowledgedMessageCount')}",
+    )
+    probe.check(
+        "CONV-HAS-UNACK-CONSISTENT",
+        conversation.get("hasUnAcknowledgedMessages") is True,
+        "hasUnAcknowledgedMessages is not true with one unacknowledged message",
+    )
     listed = {c.get("username"): c for c in probe.listing(unAcknowledgedOnly="true")}
-    probe.check("CONV-LIST-UNACK-FILTER", peer in listed,
-                "a conversation with an unacknowledged message is missing from unAcknowledgedOnly=true")
-    probe.check("CONV-COUNT-MATCHES", listed.get(peer, {}).get("unAcknowledgedMessageCount") == 1,
-                f"the list counts {listed.get(peer, {}).get('unAcknowledgedMessageCount')} unacknowledged")
+    probe.check(
+        "CONV-LIST-UNACK-FILTER",
+        peer in listed,
+        "a conversation with an unacknowledged message is missing from unAcknowledgedOnly=true",
+    )
+    probe.check(
+        "CONV-COUNT-MATCHES",
+        listed.get(peer, {}).get("unAcknowledgedMessageCount") == 1,
+        f"the list counts {listed.get(peer, {}).get('unAcknowledgedMessageCount')} unacknowledged",
+    )
 
     probe.expect_status("CONV-ACK-ONE-200", probe.call("PUT", "conversations", peer, reply.get("id", 0)), 200)
     after = {m.get("id"): m for m in probe.messages(peer) if m.get("direction") == "In"}
-    probe.check("CONV-ACK-ONE-EFFECT", after.get(reply.get("id"), {}).get("isAcknowledged") is True,
-                "the acknowledged message is still unacknowledged")
+    probe.check(
+        "CONV-ACK-ONE-EFFECT",
+        after.get(reply.get("id"), {}).get("isAcknowledged") is True,
+        "the acknowledged message is still unacknowledged",
+    )
     conversation = probe.conversation(peer, includeMessages="false") or {}
-    probe.check("CONV-HAS-UNACK-CONSISTENT",
-                conversation.get("hasUnAcknowledgedMessages") is False
-                and conversation.get("unAcknowledgedMessageCount") == 0,
-                f"after acknowledging everything the conversation says {conversation!r}")
+    probe.check(
+        "CONV-HAS-UNACK-CONSISTENT",
+        conversation.get("hasUnAcknowledgedMessages") is False
+        and conversation.get("unAcknowledgedMessageCount") == 0,
+        f"after acknowledging everything the conversation says {conversation!r}",
+    )
     probe.check("CONV-ACK-KEEPS-ACTIVE", conversation.get("isActive") is True, "acknowledging closed it")
     listed = [c.get("username") for c in probe.listing(unAcknowledgedOnly="true")]
-    probe.check("CONV-LIST-UNACK-FILTER", peer not in listed,
-                "a fully acknowledged conversation is listed with unAcknowledgedOnly=true")
+    probe.check(
+        "CONV-LIST-UNACK-FILTER",
+        peer not in listed,
+        "a fully acknowledged conversation is listed with unAcknowledgedOnly=true",
+    )
     probe.done()
 
 
@@ -189,8 +240,11 @@ def test_acknowledge_all_touches_only_that_user(probe: Probe) -> None:
     probe.expect_status("CONV-ACK-ALL-200", probe.call("PUT", "conversations", peer), 200)
     unacked = [m for m in probe.messages(peer) if m.get("isAcknowledged") is not True]
     probe.check("CONV-ACK-ALL-EFFECT", not unacked, f"still unacknowledged after PUT: {unacked[:3]!r}")
-    probe.check("CONV-ACK-KEEPS-ACTIVE", (probe.conversation(peer) or {}).get("isActive") is True,
-                "acknowledging all closed the conversation")
+    probe.check(
+        "CONV-ACK-KEEPS-ACTIVE",
+        (probe.conversation(peer) or {}).get("isActive") is True,
+        "acknowledging all closed the conversation",
+    )
     probe.done()
 
 
@@ -199,10 +253,16 @@ def test_acknowledging_an_id_shared_by_several_messages_does_not_fail(probe: Pro
     probe.send(user)
     probe.send(user)
     response = probe.call("PUT", "conversations", user, 0)
-    probe.check("CONV-ACK-ONE-SHARED-ID", response.status_code < 500,
-                f"PUT /conversations/{{username}}/0 with two outgoing messages answered {response.status_code}")
-    probe.check("API-NO-SERVER-ERROR", response.status_code < 500,
-                f"PUT /conversations/{{username}}/0 answered {response.status_code} {response.text[:160]!r}")
+    probe.check(
+        "CONV-ACK-ONE-SHARED-ID",
+        response.status_code < 500,
+        f"PUT /conversations/{{username}}/0 with two outgoing messages answered {response.status_code}",
+    )
+    probe.check(
+        "API-NO-SERVER-ERROR",
+        response.status_code < 500,
+        f"PUT /conversations/{{username}}/0 answered {response.status_code} {response.text[:160]!r}",
+    )
     probe.done()
 
 
@@ -213,23 +273,42 @@ def test_closing_acknowledges_and_keeps_the_conversation_readable(probe: Probe) 
     probe.expect_status("CONV-CLOSE-204", probe.call("DELETE", "conversations", peer), 204)
     conversation = probe.conversation(peer)
     probe.check("CONV-CLOSED-READABLE", conversation is not None, "a closed conversation answers 404")
-    probe.check("CONV-CLOSE-INACTIVE", conversation is not None and conversation.get("isActive") is False,
-                f"a closed conversation reads {conversation!r}")
+    probe.check(
+        "CONV-CLOSE-INACTIVE",
+        conversation is not None and conversation.get("isActive") is False,
+        f"a closed conversation reads {conversation!r}",
+    )
     messages = probe.messages(peer)
-    probe.check("CONV-CLOSE-KEEPS-MESSAGES", len(messages) == stored,
-                f"{stored} messages before closing, {len(messages)} after")
-    probe.check("CONV-CLOSE-ACKS-ALL", bool(messages) and all(m.get("isAcknowledged") for m in messages),
-                "closing left unacknowledged messages")
+    probe.check(
+        "CONV-CLOSE-KEEPS-MESSAGES",
+        len(messages) == stored,
+        f"{stored} messages before closing, {len(messages)} after",
+    )
+    probe.check(
+        "CONV-CLOSE-ACKS-ALL",
+        bool(messages) and all(m.get("isAcknowledged") for m in messages),
+        "closing left unacknowledged messages",
+    )
     active = [c.get("username") for c in probe.listing()]
     every = [c.get("username") for c in probe.listing(includeInactive="true")]
     probe.check("CONV-CLOSE-INACTIVE", peer not in active, "a closed conversation is in the default list")
-    probe.check("CONV-LIST-ACTIVE-DEFAULT", peer not in active, "the default list holds a closed conversation")
-    probe.check("CONV-LIST-INCLUDE-INACTIVE", peer in every, "includeInactive=true misses a closed conversation")
+    probe.check(
+        "CONV-LIST-ACTIVE-DEFAULT", peer not in active, "the default list holds a closed conversation"
+    )
+    probe.check(
+        "CONV-LIST-INCLUDE-INACTIVE", peer in every, "includeInactive=true misses a closed conversation"
+    )
     probe.send(peer, _unique_text())
-    probe.check("CONV-SEND-ACTIVATES", (probe.conversation(peer) or {}).get("isActive") is True,
-                "sending to a closed conversation did not reactivate it")
-    probe.check("CONV-LIST-ACTIVE-DEFAULT", peer in [c.get("username") for c in probe.listing()],
-                "the default list misses an active conversation")
+    probe.check(
+        "CONV-SEND-ACTIVATES",
+        (probe.conversation(peer) or {}).get("isActive") is True,
+        "sending to a closed conversation did not reactivate it",
+    )
+    probe.check(
+        "CONV-LIST-ACTIVE-DEFAULT",
+        peer in [c.get("username") for c in probe.listing()],
+        "the default list misses an active conversation",
+    )
     probe.done()
 
 
@@ -240,7 +319,9 @@ def test_the_list_is_ordered_by_username(probe: Probe) -> None:
         probe.send(user)
     listed = [c.get("username") for c in probe.listing() if c.get("username") in users]
     probe.check("CONV-LIST-ORDER", listed == sorted(users), f"listed {listed}, ordinal order {sorted(users)}")
-    probe.check("CONV-LIST-ACTIVE-DEFAULT", set(listed) == set(users), "active conversations missing from list")
+    probe.check(
+        "CONV-LIST-ACTIVE-DEFAULT", set(listed) == set(users), "active conversations missing from list"
+    )
     probe.done()
 
 
@@ -252,11 +333,15 @@ def test_only_the_latest_100_messages_are_returned_oldest_first(probe: Probe) ->
     messages = probe.messages(user)
     stored = [m.get("message") for m in messages]
     probe.check("CONV-MSGS-WINDOW", len(messages) == WINDOW, f"{len(messages)} messages returned")
-    probe.check("CONV-MSGS-ORDER", stored == texts[-len(stored):] if stored else False,
-                f"messages come as {stored[:3]} … {stored[-3:]}")
+    probe.check(
+        "CONV-MSGS-ORDER",
+        stored == texts[-len(stored) :] if stored else False,
+        f"messages come as {stored[:3]} … {stored[-3:]}",
+    )
     embedded = (probe.conversation(user) or {}).get("messages") or []
-    probe.check("CONV-MSGS-WINDOW", len(embedded) == WINDOW,
-                f"the conversation embeds {len(embedded)} messages")
+    probe.check(
+        "CONV-MSGS-WINDOW", len(embedded) == WINDOW, f"the conversation embeds {len(embedded)} messages"
+    )
     probe.done()
 
 
@@ -265,8 +350,11 @@ def test_usernames_round_trip(probe: Probe, stem: str) -> None:
     user = probe.fresh_user(stem)
     probe.expect_status("USER-ROUNDTRIP", probe.send(user), 201)
     conversation = probe.conversation(user)
-    probe.check("USER-ROUNDTRIP", conversation is not None and conversation.get("username") == user,
-                f"GET for {user!r} gave {conversation!r}")
+    probe.check(
+        "USER-ROUNDTRIP",
+        conversation is not None and conversation.get("username") == user,
+        f"GET for {user!r} gave {conversation!r}",
+    )
     names = [m.get("username") for m in probe.messages(user)]
     probe.check("USER-ROUNDTRIP", names == [user], f"messages of {user!r} name {names!r}")
     probe.done()
@@ -283,8 +371,11 @@ def test_usernames_are_case_sensitive(probe: Probe) -> None:
 def test_unparsable_parameters_are_not_silently_defaulted(probe: Probe) -> None:
     """Real slskd ≥ 0.22 answers 200 and uses the default: a documentation gap, not a defect."""
     response = probe.call("GET", "conversations", params={"includeInactive": "maybe"})
-    probe.check("DOCGAP-LENIENT-BINDING", response.status_code >= 400,
-                f"includeInactive=maybe answered {response.status_code} (treated as the default)")
+    probe.check(
+        "DOCGAP-LENIENT-BINDING",
+        response.status_code >= 400,
+        f"includeInactive=maybe answered {response.status_code} (treated as the default)",
+    )
     probe.done()
 
 
@@ -292,6 +383,9 @@ def test_sending_to_a_blacklisted_user(probe: Probe) -> None:
     if not probe.ctx.blacklisted:
         pytest.skip("no blacklisted username known (--blacklisted-peer)")
     response = probe.send(probe.ctx.blacklisted[0])
-    probe.check("DOCGAP-SEND-BLACKLISTED-200", response.status_code != 200,
-                "POST to a blacklisted username answered 200, which the docs do not list")
+    probe.check(
+        "DOCGAP-SEND-BLACKLISTED-200",
+        response.status_code != 200,
+        "POST to a blacklisted username answered 200, which the docs do not list",
+    )
     probe.done()
