@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from conformance import __version__
 from conformance.checks.context import SuiteContext
@@ -27,8 +28,10 @@ from conformance.reporting.junit import write_junit
 from conformance.reporting.schema import validate_results
 from conformance.requirements.catalogue import Requirement, load_catalogue
 from conformance.results.collector import CaseRecorder, RunResults
+from conformance.results.exchange import Exchange
 from conformance.specgen.markers import overlay_entries, overlay_statuses
 from conformance.transport.auth import resolve_auth
+from conformance.transport.diagnosis import json_body
 from conformance.transport.policy import Profile, WritePolicy, api_prefix_of
 from conformance.transport.preflight import TargetInfo, preflight
 from conformance.transport.redaction import curl_command, redact_exchange, redact_text
@@ -74,6 +77,7 @@ class ConformanceRun:
         self.context: SuiteContext | None = None
         self.opened_conversations: set[str] = set()
         self.late_notes: list[str] = []
+        self.already_active: set[str] = set()
         self._adopted: dict[str, Any] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -118,6 +122,8 @@ class ConformanceRun:
                 server.stop()
             raise
         self.target = Target(f"{root}/api/v0", "embedded" if server else "live", info, server)
+        if not server:
+            self.already_active = self._active_among(config.writable_usernames)
         self._skip_what_cannot_apply(info)
         self.context = SuiteContext(
             session=self.session,
@@ -133,13 +139,29 @@ class ConformanceRun:
             credential_headers=dict(self.session.headers),
             readonly_api_key=config.readonly_api_key,
             logged_in=info.logged_in,
-            opened=self.opened_conversations,
             overlay_statuses=overlay_statuses(self.spec),
         )
         return self.context
 
-    def _on_exchange(self, exchange: Any) -> None:
+    def _active_among(self, usernames: tuple[str, ...]) -> set[str]:
+        """Peers whose conversation is active before the run: cleanup leaves those open."""
+        assert self.target and self.session
+        active = set()
+        for username in usernames:
+            response = self.session.get(
+                f"{self.target.base_url}/conversations/{_quote(username)}",
+                params={"includeMessages": "false"},
+            )
+            if response.status_code == 200 and (json_body(response) or {}).get("isActive"):
+                active.add(username)
+        return active
+
+    def _on_exchange(self, exchange: Exchange) -> None:
         self.recorder.on_exchange(exchange)
+        if exchange.method == "POST" and exchange.status is not None and exchange.status < 300:
+            segments = urlsplit(exchange.url).path.split("/")
+            if len(segments) >= 2 and segments[-2].lower() == "conversations":
+                self.opened_conversations.add(unquote(segments[-1]))
 
     def _skip_what_cannot_apply(self, info: TargetInfo) -> None:
         """Requirements that cannot be checked here are 'skipped', with the reason shown."""
@@ -164,7 +186,7 @@ class ConformanceRun:
         if self.target is None or self.session is None:
             return
         if self.target.kind == "live" and not self.config.keep:
-            for username in sorted(self.opened_conversations):
+            for username in sorted(self.opened_conversations - self.already_active):
                 try:
                     self.session.delete(f"{self.target.base_url}/conversations/{_quote(username)}")
                 except Exception as error:  # cleanup must never hide the run's own outcome
@@ -271,6 +293,4 @@ def _version_range(requirement: Requirement) -> str:
 
 
 def _quote(segment: str) -> str:
-    from urllib.parse import quote
-
     return quote(segment, safe="")

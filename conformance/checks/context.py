@@ -35,7 +35,6 @@ class SuiteContext:
     credential_headers: dict[str, str]
     readonly_api_key: str | None = None
     logged_in: bool | None = True
-    opened: set[str] = field(default_factory=set)  # conversations this run opened (for cleanup)
     # operation label → {status: reason} for statuses only the overlay documents
     overlay_statuses: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -57,10 +56,7 @@ class SuiteContext:
             kwargs["json"] = json
         if data is not None:
             kwargs["data"] = data
-        response = self.session.request(method, self.url(*segments), **kwargs)
-        if method == "POST" and len(segments) == 2 and segments[0] == "conversations":
-            self.opened.add(str(segments[1]))
-        return response
+        return self.session.request(method, self.url(*segments), **kwargs)
 
     def begin_case(self) -> None:
         self.recorder.begin_case()

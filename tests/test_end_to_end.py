@@ -1,0 +1,182 @@
+"""The product as a user meets it: `conformance run`, its exit codes, reports and safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from conformance.reference.server import ReferenceOptions, ReferenceServer
+from conformance.reporting.leaks import assert_no_secret
+from conformance.reporting.schema import validate_results
+
+pytestmark = pytest.mark.slow
+
+KEY = "e2e-secret-api-key-0123456789abcdef"
+SLSKD_QUIRKS = {
+    "CONV-ACK-ONE-404",
+    "CONV-ACK-ALL-404",
+    "CONV-CLOSE-404",
+    "CONV-ACK-ONE-SHARED-ID",
+    "API-NO-SERVER-ERROR",
+    "DOCGAP-LENIENT-BINDING",
+    "DOCGAP-SEND-BLACKLISTED-200",
+}
+LIVE_FULL = ["--profile", "full", "--i-understand-this-messages-real-users", "--rate", "none"]
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    reports: Path
+
+    @property
+    def results(self) -> dict:
+        return json.loads((self.reports / "latest" / "results.json").read_text(encoding="utf-8"))
+
+    @property
+    def failing(self) -> set[str]:
+        return {r["id"] for r in self.results["requirements"] if r["status"] == "fail"}
+
+
+def conformance_run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    reports = tmp_path / "reports"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance.cli",
+            "run",
+            f"--reports-dir={reports}",
+            "--max-examples=10",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr, reports)
+
+
+@pytest.fixture
+def live() -> Iterator[ReferenceServer]:
+    """A stand-in for a user's own slskd, with an API key, reachable by URL."""
+    with ReferenceServer(ReferenceOptions(api_key=KEY)) as server:
+        yield server
+
+
+def conversations(server: ReferenceServer) -> list[dict]:
+    response = requests.get(
+        f"{server.base_url}/conversations", params={"includeInactive": "true"}, headers={"X-API-Key": KEY}
+    )
+    return response.json()
+
+
+def test_the_default_run_is_conformant_and_writes_every_report(tmp_path: Path) -> None:
+    run = conformance_run(tmp_path)
+    assert run.code == 0, run.stdout[-3000:]
+    latest = run.reports / "latest"
+    assert {"results.json", "junit.xml", "index.html"} <= {p.name for p in latest.iterdir()}
+    validate_results(run.results)
+    assert run.results["summary"]["verdict"] == "conformant"
+    assert run.results["summary"]["covered"] >= 40
+    assert "requirements covered" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_the_slskd_behaviour_shows_exactly_the_known_quirks(tmp_path: Path) -> None:
+    documented = conformance_run(tmp_path / "documented")
+    quirky = conformance_run(tmp_path / "slskd", "--server-behaviour=slskd")
+    assert documented.code == 0
+    assert quirky.code == 1
+    assert quirky.failing - documented.failing == SLSKD_QUIRKS
+
+
+def test_compare_lists_exactly_what_a_mutant_breaks(tmp_path: Path) -> None:
+    faithful = conformance_run(tmp_path / "faithful")
+    mutant = conformance_run(tmp_path / "mutant", "--reference-fault=list-unsorted")
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "conformance.cli", "compare",
+            str(faithful.reports / "latest" / "results.json"),
+            str(mutant.reports / "latest" / "results.json"),
+            "-o", str(tmp_path / "compare"),
+        ],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 1, "a regression gates the release"
+    assert mutant.failing - faithful.failing == {"CONV-LIST-ORDER"}
+    assert "CONV-LIST-ORDER" in completed.stdout
+    assert (tmp_path / "compare" / "compare.html").exists()
+
+
+def test_no_secret_reaches_any_artifact_or_output(tmp_path: Path, live: ReferenceServer) -> None:
+    run = conformance_run(tmp_path, f"--target-url={live.url}", *LIVE_FULL, env={"SLSKD_API_KEY": KEY})
+    assert run.code == 0, run.stdout[-3000:]
+    assert_no_secret(run.reports, KEY)
+    assert KEY not in run.stdout + run.stderr
+
+
+def test_a_read_only_run_writes_nothing(tmp_path: Path, live: ReferenceServer) -> None:
+    run = conformance_run(tmp_path, f"--target-url={live.url}", "--rate=none", env={"SLSKD_API_KEY": KEY})
+    assert run.code == 0, run.stdout[-3000:]
+    assert conversations(live) == [], "a read-only run created conversations"
+    statuses = {r["status"] for r in run.results["requirements"] if r["id"] == "CONV-SEND-201"}
+    assert statuses == {"skipped"}
+
+
+def test_safe_writes_reach_only_the_allowlist_and_are_cleaned_up(
+    tmp_path: Path, live: ReferenceServer
+) -> None:
+    run = conformance_run(
+        tmp_path,
+        f"--target-url={live.url}",
+        "--profile=safe-writes",
+        "--peer=alice",
+        "--echo-peer=echo-peer",
+        "--rate=none",
+        env={"SLSKD_API_KEY": KEY},
+    )
+    assert run.code == 0, run.stdout[-3000:]
+    touched = conversations(live)
+    assert {c["username"] for c in touched} <= {"alice", "echo-peer"}
+    assert touched, "the safe-writes run wrote to its peers"
+    assert not any(c["isActive"] for c in touched), "the conversations the run opened are closed again"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--rate=fast"], 2, "--rate must look like 5/s or 300/m"),
+        (["--target-url=http://127.0.0.1:9"], 3, "127.0.0.1:9"),
+        (["--profile=everything"], 2, "--profile must be one of"),
+    ],
+)
+def test_bad_input_is_one_line_and_a_documented_exit_code(
+    tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    run = conformance_run(tmp_path, *args)
+    assert run.code == code
+    assert message in run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_a_wrong_key_is_an_authentication_failure_not_pages_of_failures(
+    tmp_path: Path, live: ReferenceServer
+) -> None:
+    run = conformance_run(tmp_path, f"--target-url={live.url}", env={"SLSKD_API_KEY": "not-the-key"})
+    assert run.code == 3
+    assert "authentication failed" in run.stderr
+    assert "not-the-key" not in run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
