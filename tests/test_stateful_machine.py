@@ -193,14 +193,10 @@ def test_a_seeded_fault_fails_the_requirement_it_breaks(fault: str, requirement:
         assert requirement in failures(ctx)
 
 
-@pytest.mark.parametrize(
-    ("fault", "requirement"),
-    [("count-off-by-one", "CONV-COUNT-MATCHES"), ("list-ignores-unack-filter", "CONV-LIST-UNACK-FILTER")],
-)
-def test_the_newest_evidence_is_the_shrunk_short_sequence(fault: str, requirement: str) -> None:
-    with embedded(faults=frozenset({fault})) as ctx:
-        assert run_machine(ctx, seed=0) == [requirement]
-        tally = failures(ctx)[requirement]
+def test_the_newest_evidence_is_the_shrunk_short_sequence() -> None:
+    with embedded(faults=frozenset({"count-off-by-one"})) as ctx:
+        assert run_machine(ctx, seed=0) == ["CONV-COUNT-MATCHES"]
+        tally = failures(ctx)["CONV-COUNT-MATCHES"]
     assert tally["failures"] > 1  # the first failing example, then the shrinker's replays
     assert 1 <= len(tally["evidence"][-1]["exchanges"]) <= 6
 

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from conformance.errors import ExitCode
+from conformance.reporting.annotations import github_annotations
 from conformance.reporting.compare import compare_main
 from conformance.reporting.html import write_html
 from conformance.reporting.junit import write_junit
@@ -31,10 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("results", type=Path, help="the run's results.json")
     parser.add_argument("-o", "--output", type=Path, help="HTML file (default: index.html beside RESULTS)")
     parser.add_argument("--junit", action="store_true", help="also write junit.xml beside the HTML file")
+    parser.add_argument(
+        "--github-annotations",
+        action="store_true",
+        help="also print defects as ::error and documentation gaps as ::warning (GitHub Actions)",
+    )
     args = _parse(parser, argv)
     if isinstance(args, int):
         return args
     results = load_results(args.results)  # a ResultsFormatError is shown by the CLI as one line
+    if args.github_annotations:
+        print("\n".join(github_annotations(results)))
     html = write_html(results, args.output or args.results.parent / "index.html")
     print(f"wrote {html}")
     if args.junit:
