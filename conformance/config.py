@@ -60,6 +60,7 @@ class RunConfig:
     keep: bool = False
     max_examples: int = 25
     seed: int = 0
+    shrink: bool = True  # --no-shrink: find failures faster, without minimising their sequences
     strict_docs: bool = False
     reports_dir: Path = Path("reports")
     server_behaviour: str | None = "documented"  # embedded server only; None for a live target
@@ -136,6 +137,11 @@ def add_options(parser: pytest.Parser) -> None:
     add("--keep", "do not close the conversations the run opened", action="store_true")
     add("--max-examples", "generated examples per test (default: 25)")
     add("--seed", "seed that makes the generated cases reproducible (default: 0)")
+    add(
+        "--no-shrink",
+        "report failures as found, without shrinking them to a minimal request sequence (faster)",
+        action="store_true",
+    )
     add("--strict-docs", "count documentation gaps (INFO) as failures", action="store_true")
     add("--reports-dir", "where reports are written (default: reports)")
     add("--server-behaviour", "embedded server only: documented | slskd (default: documented)")
@@ -208,6 +214,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         keep=bool(option("--keep")),
         max_examples=_number(option, "--max-examples", int, minimum=1, default=25),
         seed=_number(option, "--seed", int, minimum=0, default=0),
+        shrink=not option("--no-shrink"),
         strict_docs=bool(option("--strict-docs")),
         reports_dir=Path(option("--reports-dir") or "reports"),
         server_behaviour=_behaviour(option("--server-behaviour"), target_url),

@@ -85,8 +85,10 @@ def conformance_settings() -> hypothesis.settings:
 def suite_settings() -> hypothesis.settings:
     """Hypothesis settings every generated test shares: reproducible by --seed, no database."""
     config = current_run().config
+    phases = [phase for phase in hypothesis.Phase if config.shrink or phase is not hypothesis.Phase.shrink]
     return hypothesis.settings(
         max_examples=config.max_examples,
+        phases=phases,
         derandomize=True,
         database=None,
         deadline=None,

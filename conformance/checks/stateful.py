@@ -8,8 +8,9 @@ A failing MUST/SHOULD requirement raises an AssertionError subclass of its own, 
 Hypothesis shrinks towards a minimal sequence failing the *same* requirement; its final
 replay is recorded last, so the newest evidence of that requirement is the minimal
 sequence of HTTP calls. `find_defects` then runs the machine again with that requirement
-tolerated (recorded, not raised, the conversation it concerns no longer vouched for), until
-the machine passes: one minimal example per defect instead of only the first.
+tolerated (neither raised nor recorded again, the conversation it concerns no longer
+vouched for), until the machine passes: one minimal example per defect, not only the first.
+INFO requirements (documentation gaps) are recorded and never raised.
 
 The server keeps state across examples, and a live one has conversations of its own:
 fixed usernames (echo peers, allowlisted users) are adopted from the server the first time
@@ -218,8 +219,8 @@ class Usernames:
 
 
 def favouring(names: tuple[str, ...], favourites: tuple[str, ...]) -> st.SearchStrategy[str]:
-    """Any of `names`, the favourites half the time, so that examples come back to the same
-    conversations (and to the echo peer, the only one with unread messages)."""
+    """Any of `names`, the favourites half the time, so that an example comes back to the
+    same conversations (and meets Alice next to alice)."""
     chosen = tuple(name for name in favourites if name in names) or names
     return st.sampled_from(chosen) | st.sampled_from(names)
 

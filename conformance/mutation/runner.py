@@ -53,6 +53,7 @@ def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outc
             f"--reports-dir={tmp}",
             f"--max-examples={max_examples}",
             f"--seed={seed}",
+            "--no-shrink",  # a kill needs the failure, not its minimal sequence
         ]
         completed = subprocess.run(
             [sys.executable, "-m", "pytest", *args], capture_output=True, text=True, check=False
