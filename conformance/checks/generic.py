@@ -18,6 +18,7 @@ from schemathesis import checks as st_checks
 from schemathesis.core.failures import Failure, FailureGroup
 
 from conformance.checks.context import SuiteContext
+from conformance.checks.failures import failure_for
 from conformance.checks.responses import check_response
 from conformance.requirements.catalogue import Level
 from conformance.transport.policy import Profile
@@ -99,10 +100,6 @@ def _pin_write_usernames(raw: dict[str, Any], usernames: tuple[str, ...]) -> Non
                         parameter["schema"] = {"type": "string", "enum": list(usernames)}
 
 
-class RequirementFailed(AssertionError):
-    """A defect found on one generated case; Hypothesis shrinks towards the minimal case."""
-
-
 def check_case(ctx: SuiteContext, case: Any, response: requests.Response) -> None:
     """Validate one generated case's response and record a verdict per requirement touched."""
     label = case.operation.label
@@ -131,4 +128,5 @@ def check_case(ctx: SuiteContext, case: Any, response: requests.Response) -> Non
     defects = [r for r in broken if ctx.catalogue[r].level is not Level.INFO]
     defects += check_response(ctx, label, response)
     if defects:
-        raise RequirementFailed(f"{label}: {', '.join(sorted(set(defects)))} broken")
+        first, *_ = broken_ids = sorted(set(defects))
+        raise failure_for(first)(f"{label}: {', '.join(broken_ids)} broken")

@@ -28,7 +28,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 import hypothesis
@@ -44,6 +43,7 @@ from hypothesis.stateful import (
 )
 
 from conformance.checks.context import SuiteContext
+from conformance.checks.failures import RequirementFailed, failure_for
 from conformance.checks.model import (
     CREATED,
     NOT_FOUND,
@@ -74,19 +74,6 @@ _examples = itertools.count(1)
 
 
 # --- failures -------------------------------------------------------------------------------
-class RequirementFailed(AssertionError):
-    """A MUST/SHOULD requirement failed in the state machine; one subclass per requirement."""
-
-    requirement = ""
-
-
-@cache
-def failure_for(requirement: str) -> type[RequirementFailed]:
-    """The exception class of one requirement, so Hypothesis tells failures apart when shrinking."""
-    name = "".join(part.title() for part in requirement.split("-")) + "Failed"
-    return type(name, (RequirementFailed,), {"requirement": requirement})
-
-
 def failed_requirements(error: BaseException) -> list[str]:
     """The requirements an error from the machine (maybe a group of them) reports failing."""
     if isinstance(error, RequirementFailed):

@@ -389,3 +389,18 @@ def test_sending_to_a_blacklisted_user(probe: Probe) -> None:
         "POST to a blacklisted username answered 200, which the docs do not list",
     )
     probe.done()
+
+
+def test_a_literal_plus_in_a_username_stays_a_plus(probe: Probe) -> None:
+    """Clients that do not percent-encode '+' (it is legal in a path) must reach the same user."""
+    user = probe.fresh_user("pl+us")
+    probe.send(user)
+    raw = f"{probe.ctx.base_url}/conversations/{user}"  # '+' as is, not %2B
+    response = probe.ctx.session.get(raw, params={"includeMessages": "false"})
+    body = json_body(response) if response.status_code == 200 else None
+    probe.check(
+        "USER-ROUNDTRIP",
+        isinstance(body, dict) and body.get("username") == user,
+        f"GET {raw} answered {response.status_code} {body!r}",
+    )
+    probe.done()
