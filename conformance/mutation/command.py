@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     for outcome in outcomes:
         verdict = "killed  " if outcome.killed else "SURVIVED"
-        detail = ", ".join(sorted(outcome.defects)) or "no defect found"
+        detail = outcome.error or ", ".join(sorted(outcome.defects)) or "no defect found"
         print(f"{verdict} {outcome.fault:<30} expects {', '.join(outcome.expected):<28} found: {detail}")
     killed = sum(o.killed for o in outcomes)
     print(f"mutation score: {killed}/{len(outcomes)} killed ({100 * killed / len(outcomes):.0f}%)")

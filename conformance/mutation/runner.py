@@ -35,6 +35,7 @@ class Outcome:
     failing: frozenset[str]  # requirements that failed (defects and documentation gaps)
     defects: frozenset[str]
     expected: tuple[str, ...] = ()
+    error: str | None = None  # why the run wrote no results, if it did not
 
     @property
     def killed(self) -> bool:
@@ -59,9 +60,9 @@ def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outc
             [sys.executable, "-m", "pytest", *args], capture_output=True, text=True, check=False
         )
         results_path = Path(tmp) / "latest" / "results.json"
-        if not results_path.exists():
-            tail = (completed.stdout + completed.stderr)[-2000:]
-            raise RuntimeError(f"the run wrote no results.json (exit {completed.returncode}):\n{tail}")
+        if not results_path.exists():  # the run never got going: nothing was judged
+            last_line = (completed.stderr.strip() or completed.stdout.strip() or "no output").splitlines()[-1]
+            return Outcome(None, completed.returncode, frozenset(), frozenset(), error=last_line)
         results = json.loads(results_path.read_text(encoding="utf-8"))
     failing = frozenset(r["id"] for r in results["requirements"] if r["status"] == "fail")
     defects = frozenset(
@@ -72,4 +73,6 @@ def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outc
 
 def run_mutant(fault: str, *, max_examples: int = 10, seed: int = 0) -> Outcome:
     outcome = run_suite_process([f"--reference-fault={fault}"], max_examples=max_examples, seed=seed)
-    return Outcome(fault, outcome.exit_code, outcome.failing, outcome.defects, load_corpus()[fault])
+    return Outcome(
+        fault, outcome.exit_code, outcome.failing, outcome.defects, load_corpus()[fault], outcome.error
+    )

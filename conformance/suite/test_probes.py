@@ -170,50 +170,59 @@ def test_messages_carry_every_field(probe: Probe) -> None:
 def test_incoming_messages_are_unacknowledged_until_acknowledged(probe: Probe) -> None:
     peer = probe.echo_peer()
     probe.call("PUT", "conversations", peer)  # start from a clean slate: nothing unacknowledged
-    probe.expect_status("CONV-SEND-201", probe.send(peer, _unique_text()), 201)
-    incoming = [m for m in probe.messages(peer) if m.get("direction") == "In"]
-    reply = incoming[-1] if incoming else {}
+    for _ in range(2):
+        probe.expect_status("CONV-SEND-201", probe.send(peer, _unique_text()), 201)
+    replies = [m for m in probe.messages(peer) if m.get("direction") == "In"][-2:]
     probe.check(
         "CONV-RECV-UNACK",
-        reply.get("isAcknowledged") is False and isinstance(reply.get("id"), int) and reply["id"] > 0,
-        f"the peer's reply is stored as {reply!r}",
+        len(replies) == 2
+        and all(
+            m.get("isAcknowledged") is False and isinstance(m.get("id"), int) and m["id"] > 0 for m in replies
+        ),
+        f"the peer's replies are stored as {replies!r}",
     )
+    if len(replies) < 2:
+        probe.done()
+        return
+    older, newer = (reply["id"] for reply in replies)
     unacked = probe.messages(peer, unAcknowledgedOnly="true")
     probe.check(
         "CONV-MSGS-UNACK-FILTER",
-        [m.get("id") for m in unacked] == [reply.get("id")],
+        [m.get("id") for m in unacked] == [older, newer],
         f"unAcknowledgedOnly=true gave {unacked!r}",
     )
     conversation = probe.conversation(peer, includeMessages="false") or {}
     probe.check(
         "CONV-COUNT-MATCHES",
-        conversation.get("unAcknowledgedMessageCount") == 1,
-        f"one unacknowledged message, count says {conversation.get('unAcknowledgedMessageCount')}",
+        conversation.get("unAcknowledgedMessageCount") == 2,
+        f"two unacknowledged messages, count says {conversation.get('unAcknowledgedMessageCount')}",
     )
     probe.check(
         "CONV-HAS-UNACK-CONSISTENT",
         conversation.get("hasUnAcknowledgedMessages") is True,
-        "hasUnAcknowledgedMessages is not true with one unacknowledged message",
+        "hasUnAcknowledgedMessages is not true with unacknowledged messages",
     )
     listed = {c.get("username"): c for c in probe.listing(unAcknowledgedOnly="true")}
     probe.check(
         "CONV-LIST-UNACK-FILTER",
         peer in listed,
-        "a conversation with an unacknowledged message is missing from unAcknowledgedOnly=true",
+        "a conversation with unacknowledged messages is missing from unAcknowledgedOnly=true",
     )
     probe.check(
         "CONV-COUNT-MATCHES",
-        listed.get(peer, {}).get("unAcknowledgedMessageCount") == 1,
+        listed.get(peer, {}).get("unAcknowledgedMessageCount") == 2,
         f"the list counts {listed.get(peer, {}).get('unAcknowledgedMessageCount')} unacknowledged",
     )
 
-    probe.expect_status("CONV-ACK-ONE-200", probe.call("PUT", "conversations", peer, reply.get("id", 0)), 200)
-    after = {m.get("id"): m for m in probe.messages(peer) if m.get("direction") == "In"}
+    # Acknowledge the newer reply first: exactly that one changes.
+    probe.expect_status("CONV-ACK-ONE-200", probe.call("PUT", "conversations", peer, newer), 200)
+    acked = {m.get("id"): m.get("isAcknowledged") for m in probe.messages(peer) if m.get("direction") == "In"}
     probe.check(
         "CONV-ACK-ONE-EFFECT",
-        after.get(reply.get("id"), {}).get("isAcknowledged") is True,
-        "the acknowledged message is still unacknowledged",
+        acked.get(newer) is True and acked.get(older) is False,
+        f"after acknowledging message {newer}: {newer} → {acked.get(newer)}, {older} → {acked.get(older)}",
     )
+    probe.expect_status("CONV-ACK-ONE-200", probe.call("PUT", "conversations", peer, older), 200)
     conversation = probe.conversation(peer, includeMessages="false") or {}
     probe.check(
         "CONV-HAS-UNACK-CONSISTENT",
@@ -222,11 +231,25 @@ def test_incoming_messages_are_unacknowledged_until_acknowledged(probe: Probe) -
         f"after acknowledging everything the conversation says {conversation!r}",
     )
     probe.check("CONV-ACK-KEEPS-ACTIVE", conversation.get("isActive") is True, "acknowledging closed it")
-    listed = [c.get("username") for c in probe.listing(unAcknowledgedOnly="true")]
+    listed_names = [c.get("username") for c in probe.listing(unAcknowledgedOnly="true")]
     probe.check(
         "CONV-LIST-UNACK-FILTER",
-        peer not in listed,
+        peer not in listed_names,
         "a fully acknowledged conversation is listed with unAcknowledgedOnly=true",
+    )
+    probe.done()
+
+
+def test_sending_reopens_a_closed_conversation(probe: Probe) -> None:
+    user = probe.fresh_user("reopen")
+    probe.send(user)
+    probe.expect_status("CONV-CLOSE-204", probe.call("DELETE", "conversations", user), 204)
+    probe.send(user)
+    conversation = probe.conversation(user, includeMessages="false") or {}
+    probe.check(
+        "CONV-SEND-ACTIVATES",
+        conversation.get("isActive") is True,
+        f"after closing and sending again the conversation reads {conversation!r}",
     )
     probe.done()
 

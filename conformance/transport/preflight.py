@@ -128,11 +128,14 @@ def _rejection(session: GuardedSession, config: RunConfig) -> str:
 
 
 def _is_json(response: requests.Response) -> bool:
-    """JSON where slskd answers JSON: its error answers may have an empty body, never HTML."""
+    """JSON where slskd answers JSON: its error answers may have an empty body, never HTML.
+
+    A JSON body under a wrong media type still counts: that is a defect the suite reports
+    (API-CONTENT-TYPE), not a reason to refuse the target."""
     media_type = response.headers.get("Content-Type", "").lower()
     if "html" in media_type:
         return False
-    return not response.ok or ("json" in media_type and json_body(response) is not None)
+    return not response.ok or json_body(response) is not None
 
 
 def _auth_enabled(answer: requests.Response) -> bool | None:
