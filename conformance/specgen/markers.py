@@ -1,47 +1,22 @@
 """Reading back what the overlay changed, from the generated spec alone.
 
-The generator marks everything the overlay adds or corrects with `x-overlay`
-({reason, source}); the run reads those markers instead of the overlay file, so a
-spec carries its own account of where it departs from the docs, and a report made from
-any spec can list those departures.
+The generator lists the overlay at the spec's root (`x-overlay-entries`) and marks every
+node an entry touched with `x-overlay` ({reason, source}); the run reads these instead of
+the overlay file, so a spec carries its own account of where it departs from the docs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-MARKER = "x-overlay"
+MARKER = "x-overlay"  # on each node an entry touched
+ENTRIES = "x-overlay-entries"  # at the root: the whole overlay, in order
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def _pointer(parts: list[str]) -> str:
-    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def _marked(node: Any, parts: list[str]) -> Iterator[tuple[list[str], dict[str, Any]]]:
-    if isinstance(node, dict):
-        marker = node.get(MARKER)
-        if isinstance(marker, dict):
-            yield parts, marker
-        for key, child in node.items():
-            if key != MARKER:
-                yield from _marked(child, [*parts, str(key)])
-    elif isinstance(node, list):
-        for index, child in enumerate(node):
-            yield from _marked(child, [*parts, str(index)])
-
-
 def overlay_entries(spec: dict[str, Any]) -> list[dict[str, str]]:
-    """Every place the overlay touched: JSON pointer, why, and on what authority."""
-    return [
-        {
-            "target": _pointer(parts),
-            "reason": str(marker.get("reason", "")),
-            "source": str(marker.get("source", "")),
-        }
-        for parts, marker in _marked(spec, [])
-    ]
+    """Every overlay entry the spec was built with: target (JSON pointer), reason, source."""
+    return list(spec.get(ENTRIES, []))
 
 
 def overlay_statuses(spec: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -1,0 +1,60 @@
+"""`conformance spec`: regenerate the committed specs from the Markdown docs and the overlay."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import ConfigError, ExitCode
+from conformance.specgen.assemble import build_spec
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO.parent / "shared" / "seeds"
+DOCS = SEEDS / "slskd-python-client-docs"
+OVERLAY = REPO / "specs" / "overlay.yaml"
+CONVERSATIONS_SPEC = REPO / "specs" / "slskd-conversations.openapi.json"
+MERGED_SPEC = REPO / "specs" / "slskd-api.openapi.json"
+
+
+def render(document: dict[str, Any]) -> str:
+    """Stable text: regenerating from the same docs gives the same bytes."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def generate(docs: Path, overlay: Path | None, *, merged: bool) -> dict[str, Any]:
+    if not docs.is_dir():
+        raise ConfigError(f"docs folder not found: {docs} (give --docs PATH)")
+    if overlay is not None and not overlay.is_file():
+        raise ConfigError(f"overlay not found: {overlay}")
+    pages = sorted(docs.glob("*Api.md")) if merged else [docs / "ConversationsApi.md"]
+    if not pages or not all(page.is_file() for page in pages):
+        raise ConfigError(f"no API pages (*Api.md) in {docs}")
+    try:
+        return build_spec(pages, docs, overlay, all_models=merged)
+    except ValueError as error:
+        raise ConfigError(f"cannot build the spec: {error}") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="conformance spec", description=__doc__)
+    parser.add_argument("--docs", type=Path, default=DOCS, help=f"docs folder (default: {DOCS})")
+    parser.add_argument("--overlay", type=Path, default=OVERLAY, help="overlay file (default: specs/overlay.yaml)")
+    parser.add_argument("--all", action="store_true", help="every API page merged (specs/slskd-api.openapi.json)")
+    parser.add_argument("--out", type=Path, help="where to write (default: the committed spec)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the committed file would change")
+    args = parser.parse_args(argv)
+    out = args.out or (MERGED_SPEC if args.all else CONVERSATIONS_SPEC)
+    text = render(generate(args.docs, args.overlay, merged=args.all))
+    if args.check:
+        current = out.read_text(encoding="utf-8") if out.exists() else ""
+        if current != text:
+            print(f"{out} is stale: run `conformance spec{' --all' if args.all else ''}`", file=sys.stderr)
+            return ExitCode.NON_CONFORMANT
+        print(f"{out} is up to date")
+        return ExitCode.CONFORMANT
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")
+    return ExitCode.CONFORMANT
