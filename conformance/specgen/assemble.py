@@ -34,7 +34,9 @@ def operation_object(operation: Operation) -> dict[str, Any]:
         if parameter.doc_name in path_names:
             name = path_names[parameter.doc_name]
             parameters.append({"name": name, "in": "path", "required": True, **described, "schema": schema})
-        elif parameter.doc_name == "body" or "$ref" in schema or schema.get("type") == "array":
+        elif operation.content_type and (
+            parameter.doc_name == "body" or "$ref" in schema or schema.get("type") == "array"
+        ):
             media_type = operation.content_type or "application/json"
             body = {**described, "content": {media_type: {"schema": schema}}}
             if parameter.required:
@@ -150,8 +152,9 @@ def _targets(node: Any, segments: list[str]) -> list[tuple[Any, str]]:
         return children
     found = []
     for parent, key in children:
-        child = parent[int(key)] if isinstance(parent, list) else parent.setdefault(key, {})
-        found += _targets(child, rest)
+        if isinstance(parent, dict) and key not in parent:
+            continue  # only the last segment may name something new
+        found += _targets(parent[int(key)] if isinstance(parent, list) else parent[key], rest)
     return found
 
 

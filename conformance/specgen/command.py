@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from conformance.errors import ConfigError, ExitCode
 from conformance.specgen.assemble import build_spec
+from conformance.specgen.roundtrip import report_lines, round_trip_report
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -17,6 +20,7 @@ DOCS = SEEDS / "slskd-python-client-docs"
 OVERLAY = REPO / "specs" / "overlay.yaml"
 CONVERSATIONS_SPEC = REPO / "specs" / "slskd-conversations.openapi.json"
 MERGED_SPEC = REPO / "specs" / "slskd-api.openapi.json"
+UPSTREAM = REPO.parent / "shared" / "specs-upstream" / "crmne-slskd-python-client.openapi.1a9c1fb.yaml"
 
 
 def render(document: dict[str, Any]) -> str:
@@ -38,14 +42,37 @@ def generate(docs: Path, overlay: Path | None, *, merged: bool) -> dict[str, Any
         raise ConfigError(f"cannot build the spec: {error}") from None
 
 
+def _round_trip(docs: Path) -> int:
+    if not UPSTREAM.is_file():
+        raise ConfigError(f"upstream OpenAPI file not found: {UPSTREAM}")
+    upstream = yaml.safe_load(UPSTREAM.read_text(encoding="utf-8"))
+    report = round_trip_report(generate(docs, None, merged=True), upstream)
+    print("\n".join(report_lines(report)))
+    for name, (_, _, differences) in report.items():
+        for difference in differences:
+            print(f"  {name}: {difference}")
+    return ExitCode.CONFORMANT
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="conformance spec", description=__doc__)
     parser.add_argument("--docs", type=Path, default=DOCS, help=f"docs folder (default: {DOCS})")
-    parser.add_argument("--overlay", type=Path, default=OVERLAY, help="overlay file (default: specs/overlay.yaml)")
-    parser.add_argument("--all", action="store_true", help="every API page merged (specs/slskd-api.openapi.json)")
+    parser.add_argument(
+        "--overlay", type=Path, default=OVERLAY, help="overlay file (default: specs/overlay.yaml)"
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="every API page merged (specs/slskd-api.openapi.json)"
+    )
     parser.add_argument("--out", type=Path, help="where to write (default: the committed spec)")
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed file would change")
+    parser.add_argument(
+        "--round-trip",
+        action="store_true",
+        help=f"compare the merged spec (docs only) with the file the docs came from ({UPSTREAM.name})",
+    )
     args = parser.parse_args(argv)
+    if args.round_trip:
+        return _round_trip(args.docs)
     out = args.out or (MERGED_SPEC if args.all else CONVERSATIONS_SPEC)
     text = render(generate(args.docs, args.overlay, merged=args.all))
     if args.check:

@@ -3,6 +3,7 @@ as JSON Schema, and Python's snake_case names as slskd's camelCase JSON names.""
 
 from __future__ import annotations
 
+import keyword
 from typing import Any
 
 PRIMITIVES: dict[str, dict[str, Any]] = {
@@ -18,6 +19,9 @@ PRIMITIVES: dict[str, dict[str, Any]] = {
 
 
 def camel_case(snake: str) -> str:
+    """`is_active` → `isActive`; the Python client's `var_` escape of keywords is undone."""
+    if snake.startswith("var_") and keyword.iskeyword(snake[4:]):
+        snake = snake[4:]
     head, *rest = snake.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
