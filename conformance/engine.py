@@ -27,6 +27,7 @@ from conformance.reporting.html import write_html
 from conformance.reporting.junit import write_junit
 from conformance.reporting.schema import validate_results
 from conformance.requirements.catalogue import Requirement, load_catalogue
+from conformance.requirements.operations import merged_spec_path, operation_requirements
 from conformance.results.collector import CaseRecorder, RunResults
 from conformance.results.exchange import Exchange
 from conformance.specgen.markers import overlay_entries, overlay_statuses
@@ -61,7 +62,13 @@ class Target:
 class ConformanceRun:
     def __init__(self, config: RunConfig) -> None:
         self.config = config
-        self.catalogue: dict[str, Requirement] = load_catalogue()
+        merged = merged_spec_path(config.spec)
+        self.merged_spec: dict[str, Any] | None = (
+            json.loads(merged.read_text(encoding="utf-8")) if merged.is_file() else None
+        )
+        self.catalogue: dict[str, Requirement] = load_catalogue() | (
+            operation_requirements(self.merged_spec) if self.merged_spec else {}
+        )
         self._embedded_key = secrets.token_urlsafe(24) if config.target_url is None else None
         self.secrets = {s for s in (*config.secrets, self._embedded_key) if s}
         self.recorder = CaseRecorder(

@@ -101,16 +101,21 @@ def _pin_write_usernames(raw: dict[str, Any], usernames: tuple[str, ...]) -> Non
                         parameter["schema"] = {"type": "string", "enum": list(usernames)}
 
 
+def failures_of(case: Any, response: requests.Response, checks: list[Any]) -> list[Failure]:
+    """What Schemathesis' `checks` find wrong with one response (empty: nothing)."""
+    try:
+        case.validate_response(response, checks=checks)
+    except FailureGroup as group:
+        return [f for f in group.exceptions if isinstance(f, Failure)]
+    except Failure as failure:
+        return [failure]
+    return []
+
+
 def check_case(ctx: SuiteContext, case: Any, response: requests.Response) -> None:
     """Validate one generated case's response and record a verdict per requirement touched."""
     label = case.operation.label
-    failures: list[Failure] = []
-    try:
-        case.validate_response(response, checks=CHECKS)
-    except FailureGroup as group:
-        failures = [f for f in group.exceptions if isinstance(f, Failure)]
-    except Failure as failure:
-        failures = [failure]
+    failures = failures_of(case, response, CHECKS)
     broken: dict[str, str] = {}
     for failure in failures:
         broken.setdefault(

@@ -27,18 +27,20 @@ class Tally:
     checks: int = 0
     failures: int = 0
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    reason: str | None = None  # why nothing could be checked (e.g. the route is not implemented)
 
     def merge(self, other: Tally) -> None:
         self.checks += other.checks
         self.failures += other.failures
         self.evidence = (self.evidence + other.evidence)[-EVIDENCE_PER_REQUIREMENT:]
+        self.reason = self.reason or other.reason
 
     def to_dict(self) -> dict[str, Any]:
         return {"checks": self.checks, "failures": self.failures, "evidence": self.evidence}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tally:
-        return cls(data["checks"], data["failures"], list(data["evidence"]))
+        return cls(data["checks"], data["failures"], list(data["evidence"]), data.get("reason"))
 
 
 class CaseRecorder:
@@ -90,9 +92,16 @@ class CaseRecorder:
         )
         del tally.evidence[:-EVIDENCE_PER_REQUIREMENT]
 
+    def not_covered(self, requirement: str, reason: str) -> None:
+        """Nothing could be checked for `requirement`, and here is why (shown in the report)."""
+        self._tallies.setdefault(requirement, Tally()).reason = reason
+
     def drain(self) -> dict[str, dict[str, Any]]:
         """Hand over what this item recorded and start afresh for the next one."""
-        drained = {requirement: tally.to_dict() for requirement, tally in self._tallies.items()}
+        drained = {
+            requirement: {**tally.to_dict(), "reason": tally.reason}
+            for requirement, tally in self._tallies.items()
+        }
         self._tallies.clear()
         return drained
 
@@ -139,7 +148,7 @@ class RunResults:
                     "since": requirement.since,
                     "until": requirement.until,
                     "status": self.status(requirement.id),
-                    "reason": self.skipped.get(requirement.id),
+                    "reason": self.skipped.get(requirement.id) or tally.reason,
                     **tally.to_dict(),
                 }
             )
