@@ -38,7 +38,9 @@ def test_every_requirement_id_named_in_the_code_exists() -> None:
     catalogue = load_catalogue()
     named = set()
     for path in PACKAGE.rglob("*.py"):
-        named |= set(re.findall(r"\"((?:API|AUTH|CONV|MSG|USER|DOCGAP)-[A-Z0-9-]*[A-Z0-9])\"", path.read_text()))
+        named |= set(
+            re.findall(r"\"((?:API|AUTH|CONV|MSG|USER|DOCGAP)-[A-Z0-9-]*[A-Z0-9])\"", path.read_text())
+        )
     for path in PACKAGE.rglob("*.yaml"):
         if path.name != "catalogue.yaml":
             named |= set(
