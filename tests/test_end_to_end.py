@@ -180,3 +180,28 @@ def test_a_wrong_key_is_an_authentication_failure_not_pages_of_failures(
     assert "authentication failed" in run.stderr
     assert "not-the-key" not in run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_the_server_version_selects_the_requirements_that_apply(tmp_path: Path) -> None:
+    run = conformance_run(tmp_path, "--server-version=0.22.0")
+    assert run.code == 0, run.stdout[-3000:]
+    results = run.results
+    assert (results["run"]["server_version"], results["run"]["version_source"]) == (
+        "0.22.0",
+        "--server-version",
+    )
+    rows = {r["id"]: r for r in results["requirements"]}
+    for requirement in ("MSG-WAS-REPLAYED", "USER-ROUNDTRIP", "DOCGAP-SEND-BLACKLISTED-200"):
+        assert rows[requirement]["status"] == "skipped"
+        assert "0.22.0" in rows[requirement]["reason"]
+    assert rows["API-EMPTY-ERROR-BODY"]["status"] == "pass", "since 0.22.0: applies"
+
+
+def test_unimplemented_routes_of_the_whole_api_are_not_covered_not_crashes(tmp_path: Path) -> None:
+    run = conformance_run(tmp_path)
+    rows = {r["id"]: r for r in run.results["requirements"]}
+    assert rows["API-OP-APPLICATION-VERSION-GET"]["status"] == "pass", "the reference serves its version"
+    searches = rows["API-OP-SEARCHES-GET"]
+    assert searches["status"] == "not-covered"
+    assert "does not implement" in searches["reason"]
+    assert {r["tag"] for r in run.results["requirements"]} >= {"Conversations", "Searches", "Transfers"}
