@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 
@@ -20,57 +21,21 @@ commands:
 """
 
 
-def _run(argv: list[str]) -> int:
-    from conformance.runner import run_suite
-
-    return run_suite(argv)
-
-
-def _serve(argv: list[str]) -> int:
-    from conformance.reference.command import main
-
-    return main(argv)
-
-
-def _spec(argv: list[str]) -> int:
-    from conformance.specgen.command import main
-
-    return main(argv)
-
-
-def _report(argv: list[str]) -> int:
-    from conformance.reporting.command import main
-
-    return main(argv)
-
-
-def _compare(argv: list[str]) -> int:
-    from conformance.reporting.command import compare_command
-
-    return compare_command(argv)
-
-
-def _mutants(argv: list[str]) -> int:
-    from conformance.mutation.command import main
-
-    return main(argv)
-
-
-def _bench(argv: list[str]) -> int:
-    from bench.command import main  # the benchmark lives beside the package, in the repo
-
-    return main(argv)
-
-
-COMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "run": _run,
-    "serve": _serve,
-    "spec": _spec,
-    "report": _report,
-    "compare": _compare,
-    "mutants": _mutants,
-    "bench": _bench,
+# command → "module:function"; imported on use, so `conformance serve` never loads Schemathesis.
+COMMANDS: dict[str, str] = {
+    "run": "conformance.runner:run_suite",
+    "serve": "conformance.reference.command:main",
+    "spec": "conformance.specgen.command:main",
+    "report": "conformance.reporting.command:main",
+    "compare": "conformance.reporting.command:compare_command",
+    "mutants": "conformance.mutation.command:main",
+    "bench": "bench.command:main",  # the benchmark lives beside the package, in the repository
 }
+
+
+def _command(name: str) -> Callable[[list[str]], int]:
+    module, _, function = COMMANDS[name].partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,12 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)
         return ExitCode.CONFORMANT if args else ExitCode.USAGE
-    command = COMMANDS.get(args[0])
-    if command is None:
+    if args[0] not in COMMANDS:
         print(f"conformance: unknown command {args[0]!r}\n\n{USAGE}", file=sys.stderr)
         return ExitCode.USAGE
     try:
-        return command(args[1:])
+        return _command(args[0])(args[1:])
     except ConformanceError as error:
         print(f"conformance {args[0]}: {error}", file=sys.stderr)
         return error.exit_code

@@ -6,7 +6,6 @@ session (write guard, rate limit, capture), and every verdict names a requiremen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +14,6 @@ import requests
 
 from conformance.requirements.catalogue import Requirement
 from conformance.results.collector import CaseRecorder
-from conformance.results.exchange import Exchange
 
 _UNSET: Any = object()
 
@@ -61,18 +59,9 @@ class SuiteContext:
     def begin_case(self) -> None:
         self.recorder.begin_case()
 
-    def record(
-        self,
-        requirement: str,
-        ok: bool,
-        message: str = "",
-        *,
-        check: str = "",
-        exchanges: Iterable[Exchange] | None = None,
-    ) -> bool:
-        """Record one verdict; returns `ok` so callers can chain on it."""
-        self.recorder.record(requirement, ok, message, check=check, exchanges=exchanges)
-        return ok
+    def record(self, requirement: str, ok: bool, message: str = "", **evidence: Any) -> None:
+        """Record one verdict (see `CaseRecorder.record` for the evidence keywords)."""
+        self.recorder.record(requirement, ok, message, **evidence)
 
     def applies(self, requirement: str) -> bool:
         return self.catalogue[requirement].applies_to(self.version)
