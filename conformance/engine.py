@@ -150,6 +150,7 @@ class ConformanceRun:
             readonly_api_key=config.readonly_api_key,
             logged_in=info.logged_in,
             overlay_statuses=overlay_statuses(self.spec),
+            spec=self.spec,
         )
         return self.context
 

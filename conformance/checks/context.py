@@ -35,6 +35,7 @@ class SuiteContext:
     logged_in: bool | None = True
     # operation label → {status: reason} for statuses only the overlay documents
     overlay_statuses: dict[str, dict[str, str]] = field(default_factory=dict)
+    spec: dict[str, Any] = field(default_factory=dict)  # the spec under test, for body schemas
 
     def url(self, *segments: str | int) -> str:
         """The URL of a conversations route, each segment percent-encoded as slskd expects."""

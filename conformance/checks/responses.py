@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import jsonschema
 import requests
 
 from conformance.checks.context import SuiteContext
@@ -53,6 +54,28 @@ def _method(label: str) -> str:
     return label.split(" ", 1)[0]
 
 
+def documented_schema(spec: dict[str, Any], label: str, status: int) -> dict[str, Any] | None:
+    """The JSON Schema the spec documents for `label`'s `status` answer, refs resolvable."""
+    method, path = label.split(" ", 1)
+    response = (
+        spec.get("paths", {}).get(path, {}).get(method.lower(), {}).get("responses", {}).get(str(status))
+    )
+    schema = ((response or {}).get("content") or {}).get("application/json", {}).get("schema")
+    return None if schema is None else {**schema, "components": spec.get("components", {})}
+
+
+def schema_problem(spec: dict[str, Any], label: str, status: int, body: Any) -> str | None:
+    """Why `body` does not match the documented model (None: it matches, or nothing is documented)."""
+    schema = documented_schema(spec, label, status)
+    if schema is None:
+        return None
+    error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(body))
+    if error is None:
+        return None
+    where = "/".join(map(str, error.absolute_path)) or "the body"
+    return f"{label} {status}: {where}: {error.message}"
+
+
 def check_response(ctx: SuiteContext, label: str, response: requests.Response) -> list[str]:
     """Record slskd's per-response conventions for `response`; return the defects found."""
     body = json_body(response)
@@ -60,6 +83,9 @@ def check_response(ctx: SuiteContext, label: str, response: requests.Response) -
     status = response.status_code
     verdicts: dict[str, tuple[bool, str]] = {}
 
+    if body is not None and 200 <= status < 300 and ctx.spec:
+        problem = schema_problem(ctx.spec, label, status, body)
+        verdicts["API-RESPONSE-SCHEMA"] = (problem is None, problem or "")
     if body is not None:
         nulls = [name for name, value in pairs if value is None and name is not None]
         verdicts["API-NO-NULLS"] = (not nulls, f"null written for {sorted(set(nulls))}")
