@@ -141,7 +141,7 @@ class ConformanceRun:
             recorder=self.recorder,
             catalogue=self.catalogue,
             version=info.version,
-            can_write=config.profile is not Profile.READ_ONLY,
+            can_write=self.writes_possible,
             writable_users=None if config.profile is Profile.FULL else tuple(config.writable_usernames),
             echo_peers=(EMBEDDED_ECHO_PEER,) if server else tuple(config.echo_peers),
             blacklisted=(EMBEDDED_BLACKLISTED,) if server else tuple(config.blacklisted_peers),
@@ -153,6 +153,20 @@ class ConformanceRun:
             spec=self.spec,
         )
         return self.context
+
+    @property
+    def writes_possible(self) -> bool:
+        """Writes are checked unless the profile forbids them or the target cannot send."""
+        logged_out = self.target is not None and self.target.info.logged_in is False
+        return self.config.profile is not Profile.READ_ONLY and not logged_out
+
+    @property
+    def why_no_writes(self) -> str:
+        if self.config.profile is Profile.READ_ONLY:
+            return "needs writes; the read-only profile sends only GETs"
+        return (
+            "needs writes; the target is not logged in to the Soulseek network, so sends answer 500 by design"
+        )
 
     def _active_among(self, usernames: tuple[str, ...]) -> set[str]:
         """Peers whose conversation is active before the run: cleanup leaves those open."""
@@ -182,10 +196,10 @@ class ConformanceRun:
                     requirement.id,
                     f"applies to slskd {_version_range(requirement)}; the target runs {info.version}",
                 )
-            elif self.config.profile is Profile.READ_ONLY and all(
+            elif not self.writes_possible and all(
                 op.startswith(WRITE_OPERATIONS) for op in requirement.operations
             ):
-                self.results.skip(requirement.id, "needs writes; the read-only profile sends only GETs")
+                self.results.skip(requirement.id, self.why_no_writes)
         if not info.auth_enabled:
             for requirement in ("AUTH-MISSING-401", "AUTH-WRONG-KEY-401", "AUTH-READONLY-KEY-WRITES"):
                 self.results.skip(requirement, "the target has authentication disabled")

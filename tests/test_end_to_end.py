@@ -205,3 +205,14 @@ def test_unimplemented_routes_of_the_whole_api_are_not_covered_not_crashes(tmp_p
     assert searches["status"] == "not-covered"
     assert "does not implement" in searches["reason"]
     assert {r["tag"] for r in run.results["requirements"]} >= {"Conversations", "Searches", "Transfers"}
+
+
+def test_a_target_not_logged_in_to_soulseek_is_noted_not_flagged(tmp_path: Path) -> None:
+    with ReferenceServer(ReferenceOptions(api_key=KEY, logged_in=False)) as offline:
+        run = conformance_run(tmp_path, f"--target-url={offline.url}", *LIVE_FULL, env={"SLSKD_API_KEY": KEY})
+    assert run.code == 0, run.stdout[-3000:]
+    assert any("not logged in" in note for note in run.results["run"]["notes"])
+    rows = {r["id"]: r for r in run.results["requirements"]}
+    assert rows["CONV-SEND-201"]["status"] == "skipped"
+    assert "not logged in" in rows["CONV-SEND-201"]["reason"]
+    assert rows["API-NO-SERVER-ERROR"]["status"] != "fail"
