@@ -20,8 +20,8 @@ from conformance.config import RunConfig, add_options
 from conformance.engine import ConformanceRun
 from conformance.errors import ConformanceError, ExitCode
 from conformance.reporting.terminal import summary_lines
+from conformance.runner import SUITE_DIR
 
-SUITE_DIR = Path(__file__).with_name("suite")
 RESULTS_KEY = "slskd-conformance"
 
 _run: ConformanceRun | None = None

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conformance.errors import ExitCode
-from conformance.plugin import SUITE_DIR
+
+# Not imported from the plugin: importing it here would load Hypothesis before pytest can
+# set up its assertion rewriting.
+SUITE_DIR = Path(__file__).with_name("suite")
 
 # pytest's own codes → ours (0 conformant, 1 non-conformant, 2 usage, 3 target unusable).
 # The plugin ends bad configurations with 2 and unusable targets with 3 itself (pytest.exit).
