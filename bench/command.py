@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         for examples in (10, 50, 200):
             sample = median([conformance_run([], examples, args.seed) for _ in range(args.repeat)])
             print(
-                f"  {examples:>4} examples: {sample.wall:6.2f} s, {sample.cases:>5} cases, {sample.requests:>6} requests"
+                f"  {examples:>4} examples: {sample.wall:6.2f} s, {sample.cases:>5} cases, "
+                f"{sample.requests:>6} requests"
             )
     return 0
