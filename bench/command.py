@@ -54,11 +54,13 @@ class Sample:
     rss_mb: float
 
 
-def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+def measure(
+    argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None
+) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one child process."""
     started = time.perf_counter()
     child = subprocess.Popen(
-        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}, cwd=cwd
     )
     _, _, usage = os.wait4(child.pid, 0)
     return time.perf_counter() - started, usage.ru_maxrss / 1024
@@ -81,6 +83,7 @@ def plain_schemathesis(url: str, key: str, examples: int, seed: int) -> Sample:
             [PYTHON, "-m", "schemathesis.cli", "run", str(CONVERSATIONS_SPEC), "--url", f"{url}/api/v0",
              "-H", f"X-API-Key: {key}", f"--max-examples={examples}", f"--seed={seed}",
              "--report", "json", "--report-dir", reports],
+            cwd=reports,  # its crash cache (.schemathesis/) stays out of the working tree
         )  # fmt: skip
         report = json.loads(next(Path(reports).glob("*.json")).read_text(encoding="utf-8"))
     cases = report["test_cases"]["generated"]
