@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -86,6 +88,15 @@ class Probe:
             f"{request.method} {request.path_url} answered {response.status_code}, expected "
             + " or ".join(map(str, expected)),
         )
+
+    @contextmanager
+    def stores_nothing(self, username: str, requirement: str) -> Iterator[None]:
+        """The requests inside must leave `username`'s conversation (opened first) unchanged."""
+        self.send(username)
+        before = len(self.messages(username))
+        yield
+        after = len(self.messages(username))
+        self.check(requirement, after == before, f"{after - before} rejected message(s) were stored")
 
     def done(self) -> None:
         if self.defects:

@@ -112,26 +112,22 @@ def test_message_bodies_round_trip_unchanged(probe: Probe) -> None:
 
 def test_empty_and_invalid_messages_answer_400_and_store_nothing(probe: Probe) -> None:
     user = probe.writable_user()
-    probe.send(user)
-    before = len(probe.messages(user))
-    probe.expect_status("CONV-SEND-EMPTY-400", probe.send(user, ""), 400)
-    for body in (None, 42, {"message": "hi"}, ["hi"]):
-        probe.expect_status("CONV-SEND-INVALID-400", probe.send(user, body), 400)
-    missing = probe.call("POST", "conversations", user, headers={"Content-Type": "application/json"})
-    probe.expect_status("CONV-SEND-INVALID-400", missing, 400)
-    probe.check("CONV-SEND-INVALID-400", len(probe.messages(user)) == before, "a rejected message was stored")
+    with probe.stores_nothing(user, "CONV-SEND-INVALID-400"):
+        probe.expect_status("CONV-SEND-EMPTY-400", probe.send(user, ""), 400)
+        for body in (None, 42, {"message": "hi"}, ["hi"]):
+            probe.expect_status("CONV-SEND-INVALID-400", probe.send(user, body), 400)
+        missing = probe.call("POST", "conversations", user, headers={"Content-Type": "application/json"})
+        probe.expect_status("CONV-SEND-INVALID-400", missing, 400)
     probe.done()
 
 
 def test_non_json_bodies_answer_415(probe: Probe) -> None:
     user = probe.writable_user()
-    probe.send(user)
-    before = len(probe.messages(user))
-    response = probe.call(
-        "POST", "conversations", user, data="plain text", headers={"Content-Type": "text/plain"}
-    )
-    probe.expect_status("API-415-NON-JSON", response, 415)
-    probe.check("API-415-NON-JSON", len(probe.messages(user)) == before, "a text/plain message was stored")
+    with probe.stores_nothing(user, "API-415-NON-JSON"):
+        response = probe.call(
+            "POST", "conversations", user, data="plain text", headers={"Content-Type": "text/plain"}
+        )
+        probe.expect_status("API-415-NON-JSON", response, 415)
     probe.done()
 
 
