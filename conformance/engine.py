@@ -146,9 +146,7 @@ class ConformanceRun:
             echo_peers=(EMBEDDED_ECHO_PEER,) if server else tuple(config.echo_peers),
             blacklisted=(EMBEDDED_BLACKLISTED,) if server else tuple(config.blacklisted_peers),
             auth_enabled=bool(info.auth_enabled),
-            credential_headers=dict(self.session.headers),
             readonly_api_key=config.readonly_api_key,
-            logged_in=info.logged_in,
             overlay_statuses=overlay_statuses(self.spec),
             spec=self.spec,
         )

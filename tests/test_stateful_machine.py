@@ -119,7 +119,6 @@ def embedded(
             echo_peers=echo_peers,
             blacklisted=(),
             auth_enabled=True,
-            credential_headers=dict(session.headers),
         )
     finally:
         session.close()

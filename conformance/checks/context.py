@@ -30,9 +30,7 @@ class SuiteContext:
     echo_peers: tuple[str, ...]  # writable peers that answer what they are sent
     blacklisted: tuple[str, ...]  # writable usernames the target is known to blacklist
     auth_enabled: bool
-    credential_headers: dict[str, str]
     readonly_api_key: str | None = None
-    logged_in: bool | None = True
     # operation label → {status: reason} for statuses only the overlay documents
     overlay_statuses: dict[str, dict[str, str]] = field(default_factory=dict)
     spec: dict[str, Any] = field(default_factory=dict)  # the spec under test, for body schemas
