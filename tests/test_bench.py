@@ -1,26 +1,71 @@
-"""The benchmark's machinery works end to end (not a timed test: no assertion on durations)."""
+"""The benchmark's figures: the table and the JSON a CI job tracks are assembled right, and
+the machinery works end to end (no assertion on durations: the machine is not ours)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from bench.command import Sample, main, table
+from bench.command import main
+from bench.report import document, goals, table
+from bench.runs import Sample
+from bench.scores import Score
 
-pytestmark = pytest.mark.slow
+RUNS = {
+    "a0": Sample(wall=6.0, cases=700, requests=1200, rss_mb=110.0),
+    "a": Sample(wall=5.0, cases=700, requests=1000, rss_mb=105.0),
+    "b": Sample(wall=3.0, cases=450, requests=450, rss_mb=100.0),
+    "c": Sample(wall=2.0, cases=1000, requests=1000, rss_mb=30.0),
+}
+SCORES = {"a0": Score(42, 42), "b": Score(16, 42)}
 
 
-def test_the_table_has_every_run_and_the_ratios() -> None:
-    results = {name: Sample(wall=2.0, cases=100, requests=250, rss_mb=90.0) for name in ("a0", "a", "b", "c")}
-    lines = table(results)
-    assert sum(line.startswith(("(a", "(b", "(c")) for line in lines) >= 4
-    assert any("(a)/(b) cases per second: 1.00" in line for line in lines)
-    assert any("(a)/(c) cost per case vs per raw request: 2.50" in line for line in lines)
+def test_the_json_holds_every_run_and_the_ratios_ci_tracks() -> None:
+    figures = document(RUNS, machine="2 cores", settings={"max_examples": 25}, scores=SCORES)
+    assert figures["runs"]["a0"] == {"wall_s": 6.0, "requests": 1200, "cases": 700, "peak_mb": 110.0}
+    assert set(figures["runs"]) == {"a0", "a", "b", "c"}
+    assert figures["ratios"] == {"a0_over_b_wall": 2.0, "per_request_over_raw": 2.5}
+    assert figures["mutation"]["b"] == {"killed": 16, "total": 42, "score": 0.381}
+    json.dumps(figures)  # serialisable as it is
 
 
-def test_one_small_benchmark_runs_and_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--repeat", "1", "--max-examples", "2"]) == 0
+def test_the_goals_are_judged_against_their_bounds() -> None:
+    verdicts = {goal.name: goal.met for goal in goals(RUNS, SCORES)}
+    assert verdicts == {
+        "(a0) wall": False,  # 6 s > 4 s
+        "(a0) requests": False,  # 1200 > 1000
+        "(a) per request vs raw": False,  # 2.5× > 1.5×
+        "(a0) peak memory": True,
+        "(a0) mutants survived": True,
+    }
+
+
+def test_the_table_sets_the_runs_side_by_side() -> None:
+    lines = table(RUNS, SCORES)
+    assert all(title in lines[0] for title in ("(a0)", "(a)", "(b)", "(c)"))
+    row = {line.split("  ")[0].strip(): line.split() for line in lines[1:] if line.strip()}
+    assert row["per request vs raw"][-4:] == ["2.50×", "2.50×", "3.33×", "1.00×"]
+    assert row["mutants found"][-4:] == ["42/42", "—", "16/42", "—"]
+    assert "(a0)/(b) wall: 2.00   (a)/(c) per request: 2.50" in lines
+    assert "(a0) requests: 1200 (goal ≤ 1000) — NOT met" in lines
+
+
+def test_a_json_file_in_a_missing_directory_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(["--json", "/nonexistent-dir/figures.json"])
+    assert exit.value.code == 2
+    assert "no such directory" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_one_small_benchmark_runs_and_writes_its_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--repeat", "1", "--max-examples", "2", "--json", str(tmp_path / "bench.json")]) == 0
     out = capsys.readouterr().out
-    for name in ("(a0)", "(a)", "(b)", "(c)"):
-        assert name in out
-    assert "cases per second" in out
-    assert "machine:" in out
+    assert all(title in out for title in ("(a0)", "(a)", "(b)", "(c)", "machine:"))
+    figures = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
+    assert all(figures["runs"][name]["requests"] > 0 for name in ("a0", "a", "b", "c"))
+    assert figures["runs"]["c"]["requests"] == figures["runs"]["a"]["requests"]

@@ -1,0 +1,108 @@
+"""The benchmark's figures as a side-by-side table, the goals they meet, and JSON for CI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bench.runs import Sample
+from bench.scores import Score
+
+TITLES = {
+    "a0": "(a0) conformance run",
+    "a": "(a) same, shared server",
+    "b": "(b) plain schemathesis",
+    "c": "(c) raw requests loop",
+}
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One of the speed goals (issue 15): a figure, the bound it must stay within."""
+
+    name: str
+    value: float
+    bound: float
+    unit: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.bound
+
+    def __str__(self) -> str:
+        verdict = "met" if self.met else "NOT met"
+        value = f"{self.value:.0f}" if float(self.value).is_integer() else f"{self.value:.2f}"
+        return f"{self.name}: {value}{self.unit} (goal ≤ {self.bound:g}{self.unit}) — {verdict}"
+
+
+def ratios(runs: dict[str, Sample]) -> dict[str, float]:
+    """(a0) against plain Schemathesis in wall time, and (a)'s cost per request against the
+    raw loop's on the same server (both sides pay the same HTTP)."""
+    return {
+        "a0_over_b_wall": runs["a0"].wall / runs["b"].wall,
+        "per_request_over_raw": runs["a"].per_request / runs["c"].per_request,
+    }
+
+
+def goals(runs: dict[str, Sample], scores: dict[str, Score] | None) -> list[Goal]:
+    found = [
+        Goal("(a0) wall", runs["a0"].wall, 4.0, " s"),
+        Goal("(a0) requests", runs["a0"].requests, 1000),
+        Goal("(a) per request vs raw", ratios(runs)["per_request_over_raw"], 1.5, "×"),
+        Goal("(a0) peak memory", runs["a0"].rss_mb, 300, " MB"),
+    ]
+    if scores:
+        found.append(Goal("(a0) mutants survived", scores["a0"].total - scores["a0"].killed, 0))
+    return found
+
+
+def table(runs: dict[str, Sample], scores: dict[str, Score] | None = None) -> list[str]:
+    """One column per run, one row per figure, then the ratios and the goals."""
+    raw = runs["c"].per_request
+    rows: list[tuple[str, dict[str, str]]] = [
+        ("wall s", {n: f"{s.wall:.2f}" for n, s in runs.items()}),
+        ("requests", {n: str(s.requests) for n, s in runs.items()}),
+        ("cases", {n: str(s.cases) for n, s in runs.items()}),
+        ("ms per request", {n: f"{1000 * s.per_request:.2f}" for n, s in runs.items()}),
+        ("per request vs raw", {n: f"{s.per_request / raw:.2f}×" for n, s in runs.items()}),
+        ("peak MB", {n: f"{s.rss_mb:.1f}" for n, s in runs.items()}),
+    ]
+    if scores:
+        rows.append(("mutants found", {n: str(scores[n]) if n in scores else "—" for n in runs}))
+    width = max(len(TITLES[n]) for n in runs)
+    lines = [f"{'':<20}" + "".join(f"{TITLES[n]:>{width + 2}}" for n in runs)]
+    lines += [f"{label:<20}" + "".join(f"{cells[n]:>{width + 2}}" for n in runs) for label, cells in rows]
+    r = ratios(runs)
+    lines += [
+        "",
+        f"(a0)/(b) wall: {r['a0_over_b_wall']:.2f}   (a)/(c) per request: {r['per_request_over_raw']:.2f}",
+        *map(str, goals(runs, scores)),
+    ]
+    return lines
+
+
+def document(
+    runs: dict[str, Sample],
+    *,
+    machine: str,
+    settings: dict[str, int],
+    scores: dict[str, Score] | None = None,
+    scaled: dict[int, Sample] | None = None,
+) -> dict[str, Any]:
+    """The JSON a CI job tracks: every run's medians, the ratios, the goals, and (when
+    measured) the mutation scores and the scale of (a0)."""
+    result: dict[str, Any] = {
+        "machine": machine,
+        "settings": settings,
+        "runs": {name: sample.as_json() for name, sample in runs.items()},
+        "ratios": {name: round(value, 3) for name, value in ratios(runs).items()},
+        "goals": {
+            goal.name: {"value": round(goal.value, 3), "bound": goal.bound, "met": goal.met}
+            for goal in goals(runs, scores)
+        },
+    }
+    if scores:
+        result["mutation"] = {name: score.as_json() for name, score in scores.items()}
+    if scaled:
+        result["scale"] = {str(n): sample.as_json() for n, sample in scaled.items()}
+    return result
