@@ -86,6 +86,17 @@ class RunConfig:
         return frozenset(value for value in values if value)
 
     @property
+    def secret_variables(self) -> dict[str, str]:
+        """Each secret → the environment variable a pasted curl line reads it from."""
+        values = {
+            ENVIRONMENT["--api-key"]: self.api_key,
+            ENVIRONMENT["--token"]: self.token,
+            ENVIRONMENT["--password"]: self.password,
+            ENVIRONMENT["--readonly-api-key"]: self.readonly_api_key,
+        }
+        return {value: variable for variable, value in values.items() if value}
+
+    @property
     def writable_usernames(self) -> tuple[str, ...]:
         """The write allowlist of the safe-writes profile: every peer the user named."""
         return tuple(dict.fromkeys((*self.peers, *self.echo_peers, *self.blacklisted_peers)))

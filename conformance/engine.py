@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from conformance import __version__
 from conformance.checks.context import SuiteContext
-from conformance.config import RunConfig
+from conformance.config import ENVIRONMENT, RunConfig
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.reporting.html import write_html
 from conformance.reporting.junit import write_junit
@@ -32,10 +32,11 @@ from conformance.results.collector import CaseRecorder, RunResults
 from conformance.results.exchange import Exchange
 from conformance.specgen.markers import overlay_entries, overlay_statuses
 from conformance.transport.auth import resolve_auth
+from conformance.transport.curl import curl_command
 from conformance.transport.diagnosis import json_body
 from conformance.transport.policy import Profile, WritePolicy, api_prefix_of
 from conformance.transport.preflight import TargetInfo, preflight
-from conformance.transport.redaction import curl_command, redact_exchange, redact_text
+from conformance.transport.redaction import redact_exchange, redact_text
 from conformance.transport.session import GuardedSession
 
 EMBEDDED_ECHO_PEER = "echo-peer"
@@ -71,9 +72,13 @@ class ConformanceRun:
         )
         self._embedded_key = secrets.token_urlsafe(24) if config.target_url is None else None
         self.secrets = {s for s in (*config.secrets, self._embedded_key) if s}
+        # secret → the variable a pasted curl line reads it from (the embedded key plays SLSKD_API_KEY)
+        self.secret_variables = config.secret_variables | (
+            {self._embedded_key: ENVIRONMENT["--api-key"]} if self._embedded_key else {}
+        )
         self.recorder = CaseRecorder(
             redact=lambda exchange: redact_exchange(exchange, self.secrets),
-            curl=curl_command,
+            curl=lambda exchange: curl_command(exchange, self.secret_variables),
         )
         self.results = RunResults(self.catalogue)
         self.started_at = utc_now()
@@ -124,7 +129,9 @@ class ConformanceRun:
                 credentials = resolve_auth(self.session, root, config)
                 self.session.headers.update(credentials)
                 # A token from logging in is a secret nobody passed in: redact it too.
-                self.secrets.update(value.removeprefix("Bearer ") for value in credentials.values())
+                for value in credentials.values():
+                    self.secrets.add(value.removeprefix("Bearer "))
+                    self.secret_variables.setdefault(value.removeprefix("Bearer "), ENVIRONMENT["--token"])
             info = preflight(self.session, root, config)
         except BaseException:
             self.session.close()

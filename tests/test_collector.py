@@ -8,7 +8,7 @@ from conformance.results.exchange import Exchange
 
 
 def recorder() -> CaseRecorder:
-    return CaseRecorder(redact=lambda exchange: exchange.to_dict(), curl=lambda data: data["request"]["url"])
+    return CaseRecorder(redact=lambda exchange: exchange.to_dict(), curl=lambda exchange: exchange.url)
 
 
 def results_of(*records: tuple[str, bool]) -> RunResults:

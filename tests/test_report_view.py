@@ -39,3 +39,12 @@ def test_masked_curl_still_masks_a_line_it_cannot_parse() -> None:
 def test_masked_headers_hide_credentials_whatever_their_case() -> None:
     shown = dict(view.masked_headers({"x-api-key": "k", "Set-Cookie": "s=1", "Accept": "a"}))
     assert shown == {"x-api-key": "***", "Set-Cookie": "***", "Accept": "a"}
+
+
+def test_masked_curl_keeps_a_variable_reference_expandable() -> None:
+    line = "curl -X GET http://h/x -H \"X-API-Key: $SLSKD_API_KEY\" -H 'Authorization: Bearer abc'"
+    assert view.masked_curl(line) == (
+        "curl -X GET http://h/x -H \"X-API-Key: $SLSKD_API_KEY\" -H 'Authorization: ***'"
+    )
+    clean = "curl -X PUT http://h/x -H \"X-API-Key: $SLSKD_API_KEY\""
+    assert view.masked_curl(clean) == clean

@@ -115,16 +115,26 @@ _CREDENTIAL_IN_TEXT = re.compile(
     r"((?:" + "|".join(re.escape(name) for name in sorted(CREDENTIAL_HEADERS)) + r")\s*:\s*)[^'\"\n]*",
     re.IGNORECASE,
 )
+# What a credential header holds in our own curl lines: a reference to the user's variable.
+_VARIABLE_REFERENCE = re.compile(r"^(Bearer )?\$[A-Z][A-Z0-9_]*$")
 
 
 def masked_curl(line: str) -> str:
-    """A curl line whose credential headers read `***`, even if the producer forgot to redact."""
+    """A curl line whose credential headers read `***` or a `$VARIABLE`, even if the producer
+    forgot to redact; a line that needs no masking is returned as it is (its quoting intact,
+    so that `"X-API-Key: $SLSKD_API_KEY"` still expands when pasted)."""
     try:
         words = shlex.split(line)
     except ValueError:  # unbalanced quotes: not parseable, mask textually
         return _CREDENTIAL_IN_TEXT.sub(rf"\1{MASK}", line)
+    quoted, changed = [shlex.quote(words[0])] if words else [], False
     for index in range(1, len(words)):
-        name, colon, _ = words[index].partition(":")
+        name, colon, value = words[index].partition(":")
         if words[index - 1] in _HEADER_OPTIONS and colon and is_credential(name.strip()):
-            words[index] = f"{name}: {MASK}"
-    return shlex.join(words)
+            if _VARIABLE_REFERENCE.match(value.strip()):
+                quoted.append(f'"{words[index]}"')  # the only double-quoted word: it must expand
+                continue
+            if value.strip() != MASK:
+                words[index], changed = f"{name}: {MASK}", True
+        quoted.append(shlex.quote(words[index]))
+    return " ".join(quoted) if changed else line

@@ -46,7 +46,7 @@ class Tally:
 class CaseRecorder:
     """Per-process recorder: the transport feeds it exchanges, checks feed it verdicts."""
 
-    def __init__(self, redact: Redactor, curl: Callable[[dict[str, Any]], str]) -> None:
+    def __init__(self, redact: Redactor, curl: Callable[[Exchange], str]) -> None:
         self._redact = redact
         self._curl = curl
         self._window: deque[Exchange] = deque(maxlen=EXCHANGES_PER_EVIDENCE)
@@ -81,13 +81,13 @@ class CaseRecorder:
         if ok:
             return
         tally.failures += 1
-        shown = [self._redact(exchange) for exchange in (self.window if exchanges is None else exchanges)]
+        captured = list(self.window if exchanges is None else exchanges)
         tally.evidence.append(
             {
                 "check": check,
                 "message": message,
-                "exchanges": shown,
-                "curl": [self._curl(exchange) for exchange in shown],
+                "exchanges": [self._redact(exchange) for exchange in captured],
+                "curl": [self._curl(exchange) for exchange in captured],
             }
         )
         del tally.evidence[:-EVIDENCE_PER_REQUIREMENT]

@@ -11,7 +11,6 @@ key behind.
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -21,8 +20,6 @@ from conformance.results.exchange import Exchange
 
 MASK = "***"
 CREDENTIAL_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
-# Headers curl computes itself; replaying them verbatim would only break the request.
-CURL_SKIPPED_HEADERS = frozenset({"content-length", "connection", "accept-encoding", "host"})
 
 
 def _forms(secret: str) -> set[str]:
@@ -75,15 +72,3 @@ def redact_exchange(exchange: Exchange, secrets: Iterable[str]) -> dict[str, Any
 
 def _maybe(text: str | None, secrets: Iterable[str]) -> str | None:
     return None if text is None else redact_text(text, secrets)
-
-
-def curl_command(exchange: Mapping[str, Any]) -> str:
-    """A curl line that replays a (redacted) exchange dict; secrets stay `***` for the reader to fill."""
-    request = exchange["request"]
-    words = ["curl", "-X", request["method"], request["url"]]
-    for name, value in request["headers"].items():
-        if name.lower() not in CURL_SKIPPED_HEADERS:
-            words += ["-H", f"{name}: {value}"]
-    if request.get("body") is not None:
-        words += ["--data-raw", request["body"]]
-    return shlex.join(words)
