@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reference.server import ReferenceOptions, ReferenceServer
-from conformance.specgen.command import CONVERSATIONS_SPEC
+from conformance.resources import CONVERSATIONS_SPEC
 
 PYTHON = sys.executable
 RUNS = ("a0", "a", "b", "c")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
+from importlib.metadata import version
 
+from conformance import __version__
 from conformance.errors import ConformanceError, ExitCode
 
 USAGE = """usage: conformance COMMAND [options]
+       conformance --version
 
 commands:
   run       run the conformance suite (pytest options pass through; see --help)
@@ -38,11 +41,27 @@ def _command(name: str) -> Callable[[list[str]], int]:
     return getattr(importlib.import_module(module), function)
 
 
+def version_text() -> str:
+    """What a bug report needs; read from metadata, so it answers without loading Schemathesis."""
+    from conformance.resources import DOCS_ORIGIN
+
+    return "\n".join(
+        (
+            f"slskd-conformance {__version__}",
+            f"schemathesis {version('schemathesis')}",
+            f"specs generated from the {DOCS_ORIGIN.describe()}",
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)
         return ExitCode.CONFORMANT if args else ExitCode.USAGE
+    if args[0] in ("-V", "--version"):
+        print(version_text())
+        return ExitCode.CONFORMANT
     if args[0] not in COMMANDS:
         print(f"conformance: unknown command {args[0]!r}\n\n{USAGE}", file=sys.stderr)
         return ExitCode.USAGE

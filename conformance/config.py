@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from conformance.errors import ConfigError
+from conformance.resources import CONVERSATIONS_SPEC
 from conformance.transport.pacing import Rate, parse_rate
 from conformance.transport.policy import API_PREFIX, Profile
 
-DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "specs" / "slskd-conversations.openapi.json"
 LIVE_RATE = Rate(5, 1.0)
 LIVE_MAX_REQUESTS = 5000
 BEHAVIOURS = ("documented", "slskd")
@@ -66,7 +66,7 @@ class RunConfig:
     server_behaviour: str | None = "documented"  # embedded server only; None for a live target
     reference_faults: tuple[str, ...] = ()
     server_version: str | None = None
-    spec: Path = DEFAULT_SPEC
+    spec: Path = CONVERSATIONS_SPEC
     notes: tuple[str, ...] = ()  # said once in the report, e.g. options that have no effect
 
     @property
@@ -201,7 +201,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         raise ConfigError("choose one of --insecure and --ca-bundle")
     if ca_bundle and not Path(ca_bundle).exists():
         raise ConfigError(f"--ca-bundle: no such file or directory: {ca_bundle}")
-    spec = Path(option("--spec")) if option("--spec") else DEFAULT_SPEC
+    spec = Path(option("--spec")) if option("--spec") else CONVERSATIONS_SPEC
     if not spec.is_file():
         raise ConfigError(f"spec file not found: {spec} (give --spec PATH)")
     return RunConfig(

@@ -67,7 +67,7 @@ def test_every_documented_read_outside_conversations_gets_a_generic_requirement(
     import json
 
     from conformance.requirements.operations import operation_requirements, requirement_id
-    from conformance.specgen.command import MERGED_SPEC
+    from conformance.resources import MERGED_SPEC
 
     spec = json.loads(MERGED_SPEC.read_text(encoding="utf-8"))
     derived = operation_requirements(spec)

@@ -1,113 +1,34 @@
-"""The Markdown parser reads any openapi-generator API or model page, edge cases included."""
+"""The Markdown parser reads any openapi-generator API or model page, edge cases included.
+
+The pages are fixtures we wrote in the generator's format (tests/fixtures/docs), so these
+tests run everywhere; the real docs are checked in test_specgen_spec.py.
+"""
 
 from __future__ import annotations
 
-from textwrap import dedent
+from pathlib import Path
 
 import pytest
+from openapi_spec_validator import validate
 
 from conformance.specgen.apidocs import parse_api_page
 from conformance.specgen.assemble import operation_object
+from conformance.specgen.command import generate
 from conformance.specgen.modeldocs import parse_model_page
 from conformance.specgen.types import camel_case, schema_for
-
-PAGE = dedent(
-    """\
-    # slskd.ThingsApi
-
-    Method | HTTP request | Description
-    ------------- | ------------- | -------------
-    [**things_get**](ThingsApi.md#things_get) | **GET** /things | Lists things.
-    [**things_id_put**](ThingsApi.md#things_id_put) | **PUT** /things/{thingId} |
-    [**things_post**](ThingsApi.md#things_post) | **POST** /things | Makes a thing.
+from tests.conftest import FIXTURE_DOCS
 
 
-    # **things_get**
-    > Dict[str, List[Thing]] things_get(since=since, kind=kind)
-
-    Lists things.
-
-    ### Example
-
-    ```python
-    ignored
-    ```
-
-    ### Parameters
-
-    Name | Type | Description  | Notes
-    ------------- | ------------- | ------------- | -------------
-     **since** | **datetime**| Only newer things. | [optional]
-     **kind** | [**ThingKind**](.md)|  | [optional]
-     **limit** | **int**|  | [optional] [default to 10]
-
-    ### Return type
-
-    **Dict[str, List[Thing]]**
-
-    ### HTTP request headers
-
-     - **Content-Type**: Not defined
-     - **Accept**: application/json
-
-    ### HTTP response details
-    | Status code | Description | Response headers |
-    |-------------|-------------|------------------|
-    **200** | Success |  -  |
-    **304** | Not modified |  -  |
-
-    # **things_id_put**
-    > things_id_put(thing_id, body=body)
-
-    ### Parameters
-
-    Name | Type | Description  | Notes
-    ------------- | ------------- | ------------- | -------------
-     **thing_id** | **str**| The thing. |
-     **body** | **str**|  | [optional]
-
-    ### Return type
-
-    void (empty response body)
-
-    ### HTTP request headers
-
-     - **Content-Type**: application/json
-     - **Accept**: Not defined
-
-    # **things_post**
-    > List[Thing] things_post(thing_request)
-
-    Makes a thing.
-
-    Longer words about it.
-
-    ### Parameters
-
-    Name | Type | Description  | Notes
-    ------------- | ------------- | ------------- | -------------
-     **thing_request** | [**ThingRequest**](ThingRequest.md)| What to make. |
-
-    ### Return type
-
-    [**List[Thing]**](Thing.md)
-
-    ### HTTP request headers
-
-     - **Content-Type**: application/json
-     - **Accept**: application/json
-
-    ### HTTP response details
-    | Status code | Description | Response headers |
-    |-------------|-------------|------------------|
-    **201** | Made |  -  |
-    """
-)
+def page(name: str) -> str:
+    return (FIXTURE_DOCS / name).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def operations() -> dict:
-    return {operation.operation_id: operation for operation in parse_api_page(PAGE, "ThingsApi.md")}
+    return {
+        operation.operation_id: operation
+        for operation in parse_api_page(page("ThingsApi.md"), "ThingsApi.md")
+    }
 
 
 def test_the_endpoint_table_gives_methods_paths_summaries_and_the_tag(operations: dict) -> None:
@@ -171,27 +92,8 @@ def test_a_model_body_is_required_when_not_optional(operations: dict) -> None:
     }
 
 
-MODEL = dedent(
-    """\
-    # Shelf
-
-    A shelf of things.
-
-    ## Properties
-    Name | Type | Description | Notes
-    ------------ | ------------- | ------------- | -------------
-    **var_global** | **bool** | A keyword, escaped by the client. | [optional]
-    **rows** | **List[List[Thing]]** |  |
-    **labels** | **Dict[str, str]** |  | [optional]
-    **kind** | [**ThingKind**](ThingKind.md) |  | [optional] [readonly]
-
-    ## Example
-    """
-)
-
-
 def test_models_with_nested_lists_dicts_enums_and_readonly_properties() -> None:
-    name, schema = parse_model_page(MODEL)
+    name, schema = parse_model_page(page("Shelf.md"))
     assert name == "Shelf"
     assert schema["description"] == "A shelf of things."
     assert schema["required"] == ["rows"]
@@ -206,7 +108,7 @@ def test_models_with_nested_lists_dicts_enums_and_readonly_properties() -> None:
 
 
 def test_an_enum_page_without_values_is_a_string_marked_as_a_docs_gap() -> None:
-    name, schema = parse_model_page("# ThingKind\n\n\n## Properties\nName | Type | Description | Notes\n")
+    name, schema = parse_model_page(page("ThingKind.md"))
     assert name == "ThingKind"
     assert schema["type"] == "string"
     assert "x-docs-gap" in schema
@@ -228,3 +130,42 @@ def test_primitive_types() -> None:
     assert schema_for("float") == {"type": "number", "format": "double"}
     assert schema_for("date") == {"type": "string", "format": "date"}
     assert schema_for("bytearray") == {"type": "string", "format": "byte"}
+
+
+def test_a_page_without_its_title_takes_the_tag_from_the_file_name_and_typed_defaults() -> None:
+    (search,) = parse_api_page(page("WidgetsApi.md"), "WidgetsApi.md")
+    assert search.tag == "Widgets"
+    parameters = {p["name"]: p["schema"] for p in operation_object(search)["parameters"]}
+    assert parameters == {
+        "exact": {"type": "boolean", "default": False},
+        "weight": {"type": "number", "format": "double", "default": 0.5},
+    }
+
+
+def test_every_primitive_a_model_page_can_name() -> None:
+    _, schema = parse_model_page(page("Thing.md"))
+    assert schema["required"] == ["id"]
+    assert {name: (p.get("type"), p.get("format")) for name, p in schema["properties"].items()} == {
+        "id": ("string", None),
+        "count": ("integer", "int32"),
+        "weight": ("number", "double"),
+        "madeAt": ("string", "date-time"),
+        "bestBefore": ("string", "date"),
+        "picture": ("string", "byte"),
+        "extra": ("object", None),
+    }
+
+
+def test_a_whole_docs_folder_becomes_valid_openapi_with_every_model_and_no_readme() -> None:
+    document = generate(FIXTURE_DOCS, None, merged=True)
+    validate(document)
+    assert set(document["components"]["schemas"]) == {"Shelf", "Thing", "ThingKind", "ThingRequest"}
+    assert sorted(document["paths"]) == ["/things", "/things/{thingId}", "/widgets/search"]
+
+
+def test_a_single_page_brings_only_the_models_it_uses_transitively(tmp_path: Path) -> None:
+    for name in ("ThingsApi.md", "Thing.md", "ThingKind.md", "ThingRequest.md", "Shelf.md"):
+        (tmp_path / name).write_text(page(name), encoding="utf-8")
+    (tmp_path / "ConversationsApi.md").write_text(page("ThingsApi.md"), encoding="utf-8")
+    document = generate(tmp_path, None, merged=False)
+    assert set(document["components"]["schemas"]) == {"Thing", "ThingKind", "ThingRequest"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +12,19 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from conformance.resources import CONVERSATIONS_SPEC, DOCS_VARIABLE, MERGED_SPEC, OVERLAY
 from conformance.specgen.assemble import apply_overlay, load_overlay_entries
-from conformance.specgen.command import CONVERSATIONS_SPEC, DOCS, MERGED_SPEC, OVERLAY, UPSTREAM, generate
+from conformance.specgen.command import generate
 from conformance.specgen.markers import MARKER, overlay_entries, overlay_statuses
 from conformance.specgen.roundtrip import report_lines, round_trip_report
+from tests.conftest import FIXTURE_DOCS, require
+
+
+def spec_command(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`conformance spec ARGS` in a fresh interpreter, as a user would run it."""
+    command = [sys.executable, "-m", "conformance.cli", "spec", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env)
+
 
 # The match rates reached; the gaps are facts Markdown cannot carry (see specs/ROUND-TRIP.md).
 REACHED = {
@@ -35,10 +45,8 @@ def test_the_committed_specs_are_valid_openapi_3(spec: Path) -> None:
 
 
 @pytest.mark.parametrize("flag", [[], ["--all"]], ids=["conversations", "merged"])
-def test_regenerating_from_the_docs_changes_nothing(flag: list[str]) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "conformance.cli", "spec", "--check", *flag], capture_output=True, text=True
-    )
+def test_regenerating_from_the_docs_changes_nothing(flag: list[str], slskd_docs: Path) -> None:
+    completed = spec_command("--check", "--docs", str(slskd_docs), *flag)
     assert completed.returncode == 0, completed.stderr
 
 
@@ -70,7 +78,7 @@ def test_statuses_only_the_overlay_documents_are_known_per_operation() -> None:
 
 
 def test_an_overlay_target_that_matches_nothing_is_an_error() -> None:
-    document = generate(DOCS, None, merged=False)
+    document = generate(FIXTURE_DOCS, None, merged=True)
     with pytest.raises(ValueError, match="matches nothing"):
         apply_overlay(document, [{"target": "/paths/~1nowhere/get/responses/401", "merge": {}, "reason": "r",
                                   "source": "s"}])  # fmt: skip
@@ -81,9 +89,11 @@ def test_overlay_marks_stay_where_openapi_allows_them() -> None:
     assert MARKER not in document["components"]["securitySchemes"]
 
 
-def test_the_round_trip_against_the_original_openapi_file(capsys: pytest.CaptureFixture[str]) -> None:
-    upstream = yaml.safe_load(UPSTREAM.read_text(encoding="utf-8"))
-    report = round_trip_report(generate(DOCS, None, merged=True), upstream)
+def test_the_round_trip_against_the_original_openapi_file(
+    capsys: pytest.CaptureFixture[str], slskd_docs: Path, upstream_openapi: Path
+) -> None:
+    upstream = yaml.safe_load(upstream_openapi.read_text(encoding="utf-8"))
+    report = round_trip_report(generate(slskd_docs, None, merged=True), upstream)
     with capsys.disabled():
         print("\n" + "\n".join(report_lines(report)))
     for category, (matched, total, differences) in report.items():
@@ -91,10 +101,47 @@ def test_the_round_trip_against_the_original_openapi_file(capsys: pytest.Capture
 
 
 def test_a_missing_docs_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "conformance.cli", "spec", "--docs", str(tmp_path / "none")],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    completed = spec_command("--docs", str(tmp_path / "none"))
     assert completed.returncode == 2
     assert completed.stderr.strip().count("\n") == 0
     assert "docs folder not found" in completed.stderr
+
+
+def test_the_round_trip_command_prints_a_rate_per_category(slskd_docs: Path, upstream_openapi: Path) -> None:
+    completed = spec_command("--docs", str(slskd_docs), "--round-trip", str(upstream_openapi))
+    assert completed.returncode == 0, completed.stderr
+    assert "status codes" in completed.stdout
+
+
+def test_a_missing_upstream_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    completed = spec_command("--docs", str(FIXTURE_DOCS), "--round-trip", str(tmp_path / "openapi.yaml"))
+    assert completed.returncode == 2
+    assert completed.stderr.strip().count("\n") == 0
+    assert "upstream OpenAPI file not found" in completed.stderr
+
+
+def test_without_docs_the_command_names_where_they_come_from_in_one_line() -> None:
+    environment = {name: value for name, value in os.environ.items() if name != DOCS_VARIABLE}
+    completed = spec_command("--check", env=environment)
+    assert completed.returncode == 2
+    assert completed.stderr.strip().count("\n") == 0
+    assert "--docs PATH" in completed.stderr
+    assert DOCS_VARIABLE in completed.stderr
+    assert "crmne/slskd-python-client@1a9c1fb" in completed.stderr
+
+
+def test_the_docs_folder_can_come_from_the_environment(slskd_docs: Path) -> None:
+    environment = {**os.environ, DOCS_VARIABLE: str(slskd_docs)}
+    completed = spec_command("--check", env=environment)
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_a_missing_input_skips_with_its_name_but_fails_on_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="the docs not found at"):
+        require(tmp_path / "none", "the docs")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run every test"):
+        require(tmp_path / "none", "the docs")

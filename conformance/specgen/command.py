@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from conformance.errors import ConfigError, ExitCode
+from conformance.resources import CONVERSATIONS_SPEC, DOCS_ORIGIN, DOCS_VARIABLE, MERGED_SPEC, OVERLAY
 from conformance.specgen.assemble import build_spec
 from conformance.specgen.roundtrip import report_lines, round_trip_report
-
-REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "seeds"
-DOCS = SEEDS / "slskd-python-client-docs"
-OVERLAY = REPO / "specs" / "overlay.yaml"
-CONVERSATIONS_SPEC = REPO / "specs" / "slskd-conversations.openapi.json"
-MERGED_SPEC = REPO / "specs" / "slskd-api.openapi.json"
-UPSTREAM = REPO.parent / "shared" / "specs-upstream" / "crmne-slskd-python-client.openapi.1a9c1fb.yaml"
 
 
 def render(document: dict[str, Any]) -> str:
@@ -42,10 +37,22 @@ def generate(docs: Path, overlay: Path | None, *, merged: bool) -> dict[str, Any
         raise ConfigError(f"cannot build the spec: {error}") from None
 
 
-def _round_trip(docs: Path) -> int:
-    if not UPSTREAM.is_file():
-        raise ConfigError(f"upstream OpenAPI file not found: {UPSTREAM}")
-    upstream = yaml.safe_load(UPSTREAM.read_text(encoding="utf-8"))
+def docs_folder(given: Path | None, environ: Mapping[str, str] | None = None) -> Path:
+    """--docs, else $SLSKD_DOCS: the checker ships the specs, not the docs they come from."""
+    if given is not None:
+        return given
+    named = (os.environ if environ is None else environ).get(DOCS_VARIABLE)
+    if named:
+        return Path(named)
+    raise ConfigError(
+        f"which docs? give --docs PATH or set {DOCS_VARIABLE} to a copy of the {DOCS_ORIGIN.describe()}"
+    )
+
+
+def _round_trip(docs: Path, upstream_file: Path) -> int:
+    if not upstream_file.is_file():
+        raise ConfigError(f"upstream OpenAPI file not found: {upstream_file}")
+    upstream = yaml.safe_load(upstream_file.read_text(encoding="utf-8"))
     report = round_trip_report(generate(docs, None, merged=True), upstream)
     print("\n".join(report_lines(report)))
     for name, (_, _, differences) in report.items():
@@ -56,7 +63,12 @@ def _round_trip(docs: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="conformance spec", description=__doc__)
-    parser.add_argument("--docs", type=Path, default=DOCS, help=f"docs folder (default: {DOCS})")
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        help=f"folder of openapi-generator Markdown pages (default: ${DOCS_VARIABLE}); "
+        f"the specs come from the {DOCS_ORIGIN.describe()}",
+    )
     parser.add_argument(
         "--overlay", type=Path, default=OVERLAY, help="overlay file (default: specs/overlay.yaml)"
     )
@@ -67,14 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed file would change")
     parser.add_argument(
         "--round-trip",
-        action="store_true",
-        help=f"compare the merged spec (docs only) with the file the docs came from ({UPSTREAM.name})",
+        type=Path,
+        metavar="OPENAPI_FILE",
+        help=f"compare the merged spec (docs only) with the OpenAPI file the docs were generated from "
+        f"(openapi.yaml of {DOCS_ORIGIN.short})",
     )
     args = parser.parse_args(argv)
+    docs = docs_folder(args.docs)
     if args.round_trip:
-        return _round_trip(args.docs)
+        return _round_trip(docs, args.round_trip)
     out = args.out or (MERGED_SPEC if args.all else CONVERSATIONS_SPEC)
-    text = render(generate(args.docs, args.overlay, merged=args.all))
+    text = render(generate(docs, args.overlay, merged=args.all))
     if args.check:
         current = out.read_text(encoding="utf-8") if out.exists() else ""
         if current != text:

@@ -1,6 +1,6 @@
 """How much of the original OpenAPI file the Markdown docs let us recover.
 
-The docs were generated from an OpenAPI file (shared/specs-upstream/crmne-…1a9c1fb.yaml);
+The docs were generated from an OpenAPI file (`openapi.yaml` of crmne/slskd-python-client@1a9c1fb);
 comparing our spec, built from the docs alone, with that file measures the parser per
 category and names every fact the Markdown format cannot carry.
 """

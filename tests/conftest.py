@@ -1,0 +1,45 @@
+"""Where the checker's own tests find the third-party inputs this repository does not commit.
+
+The full docs set (the openapi-generator `docs/` folder of crmne/slskd-python-client at
+1a9c1fb) and the OpenAPI file it was generated from live in the workspace's `../shared`
+beside a clone, or wherever $SLSKD_DOCS / $SLSKD_UPSTREAM_OPENAPI say. Tests that need them
+skip, naming what is missing, in a clone without them; CI has them, so there a missing
+input fails the test instead of silently skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conformance.resources import DOCS_ORIGIN, DOCS_VARIABLE
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FIXTURE_DOCS = Path(__file__).parent / "fixtures" / "docs"  # our own pages in the generator's format
+UPSTREAM_VARIABLE = "SLSKD_UPSTREAM_OPENAPI"
+
+
+def require(path: Path, what: str) -> Path:
+    if path.exists():
+        return path
+    reason = f"{what} not found at {path}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}: CI must run every test", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def slskd_docs() -> Path:
+    """The full docs set the committed specs are generated from."""
+    path = os.environ.get(DOCS_VARIABLE) or SHARED / "seeds" / "slskd-python-client-docs"
+    return require(Path(path), f"the {DOCS_ORIGIN.describe()} (set {DOCS_VARIABLE})")
+
+
+@pytest.fixture(scope="session")
+def upstream_openapi() -> Path:
+    """The OpenAPI file those docs were generated from."""
+    default = SHARED / "specs-upstream" / f"crmne-slskd-python-client.openapi.{DOCS_ORIGIN.commit[:7]}.yaml"
+    path = os.environ.get(UPSTREAM_VARIABLE) or default
+    return require(Path(path), f"openapi.yaml of {DOCS_ORIGIN.short} (set {UPSTREAM_VARIABLE})")
