@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-SPECS = Path(str(files("conformance.specs")))
+try:
+    SPECS = Path(str(files("conformance.specs")))
+except ModuleNotFoundError as error:  # an editable install made before specs/ was mapped into the package
+    raise ModuleNotFoundError(
+        "conformance.specs is not installed: reinstall the package (pip install -e . in a clone)"
+    ) from error
 CONVERSATIONS_SPEC = SPECS / "slskd-conversations.openapi.json"
 MERGED_SPEC = SPECS / "slskd-api.openapi.json"
 OVERLAY = SPECS / "overlay.yaml"
