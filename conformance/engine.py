@@ -156,6 +156,7 @@ class ConformanceRun:
             readonly_api_key=config.readonly_api_key,
             overlay_statuses=overlay_statuses(self.spec),
             spec=self.spec,
+            strict_docs=config.strict_docs,
         )
         return self.context
 

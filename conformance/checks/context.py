@@ -7,12 +7,14 @@ session (write guard, rate limit, capture), and every verdict names a requiremen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from conformance.requirements.catalogue import Requirement
+from conformance.requirements.judge import Judge
 from conformance.results.collector import CaseRecorder
 
 _UNSET: Any = object()
@@ -34,6 +36,12 @@ class SuiteContext:
     # operation label → {status: reason} for statuses only the overlay documents
     overlay_statuses: dict[str, dict[str, str]] = field(default_factory=dict)
     spec: dict[str, Any] = field(default_factory=dict)  # the spec under test, for body schemas
+    strict_docs: bool = False  # documentation gaps count as defects
+
+    @cached_property
+    def judge(self) -> Judge:
+        """What the run's verdicts mean (level rule, versions, readings); it records them too."""
+        return Judge(self.catalogue, self.version, self.recorder.record, self.strict_docs)
 
     def url(self, *segments: str | int) -> str:
         """The URL of a conversations route, each segment percent-encoded as slskd expects."""
@@ -63,7 +71,7 @@ class SuiteContext:
         self.recorder.record(requirement, ok, message, **evidence)
 
     def applies(self, requirement: str) -> bool:
-        return self.catalogue[requirement].applies_to(self.version)
+        return self.judge.applies(requirement)
 
     def may_write_to(self, username: str) -> bool:
         return self.can_write and (self.writable_users is None or username in self.writable_users)

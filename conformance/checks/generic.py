@@ -20,7 +20,8 @@ from schemathesis.core.failures import Failure, FailureGroup
 from conformance.checks.context import SuiteContext
 from conformance.checks.failures import failure_for
 from conformance.checks.responses import check_response
-from conformance.requirements.catalogue import Level
+from conformance.requirements.ids import Req
+from conformance.requirements.registry import check
 from conformance.transport.policy import Profile
 
 # What we ask Schemathesis to check on every generated case. Left out on purpose:
@@ -43,28 +44,32 @@ CHECKS = [
 
 # Schemathesis failure code → requirement, where the operation does not change it.
 CODE_REQUIREMENTS = {
-    "ST101": "API-NO-SERVER-ERROR",
-    "ST102": "API-NO-SERVER-ERROR",
-    "ST103": "API-STATUS-DOCUMENTED",
-    "ST104": "API-CONTENT-TYPE",
-    "ST105": "API-CONTENT-TYPE",
-    "ST106": "API-CONTENT-TYPE",
-    "ST107": "API-RESPONSE-SCHEMA",
-    "ST108": "API-RESPONSE-SCHEMA",
-    "ST109": "API-RESPONSE-SCHEMA",
-    "ST110": "API-RESPONSE-SCHEMA",
-    "ST111": "API-RESPONSE-SCHEMA",
+    "ST101": Req.API_NO_SERVER_ERROR,
+    "ST102": Req.API_NO_SERVER_ERROR,
+    "ST103": Req.API_STATUS_DOCUMENTED,
+    "ST104": Req.API_CONTENT_TYPE,
+    "ST105": Req.API_CONTENT_TYPE,
+    "ST106": Req.API_CONTENT_TYPE,
+    "ST107": Req.API_RESPONSE_SCHEMA,
+    "ST108": Req.API_RESPONSE_SCHEMA,
+    "ST109": Req.API_RESPONSE_SCHEMA,
+    "ST110": Req.API_RESPONSE_SCHEMA,
+    "ST111": Req.API_RESPONSE_SCHEMA,
 }
-SEND = "POST /conversations/{username}"
+SEND_LABEL = "POST /conversations/{username}"
+# Failure code → (requirement on the send operation, requirement on any other operation).
+SPECIAL_CASES = {
+    "ST201": (Req.CONV_SEND_INVALID_400, Req.DOCGAP_LENIENT_BINDING),  # schema-violating input accepted
+    "ST202": (Req.CONV_SEND_201, Req.API_STATUS_DOCUMENTED),  # schema-valid input rejected
+}
 
 
 def requirement_for(failure: Failure, label: str) -> str:
     """The requirement a Schemathesis failure breaks on the operation `label`."""
-    if failure.code == "ST201":  # schema-violating input accepted
-        return "CONV-SEND-INVALID-400" if label == SEND else "DOCGAP-LENIENT-BINDING"
-    if failure.code == "ST202":  # schema-valid input rejected
-        return "CONV-SEND-201" if label == SEND else "API-STATUS-DOCUMENTED"
-    return CODE_REQUIREMENTS.get(failure.code, "API-STATUS-DOCUMENTED")
+    if failure.code in SPECIAL_CASES:
+        on_send, elsewhere = SPECIAL_CASES[failure.code]
+        return on_send if label == SEND_LABEL else elsewhere
+    return CODE_REQUIREMENTS.get(failure.code, Req.API_STATUS_DOCUMENTED)
 
 
 def build_schema(spec: Path, profile: Profile, writable_users: tuple[str, ...] | None) -> Any:
@@ -112,6 +117,15 @@ def failures_of(case: Any, response: requests.Response, checks: list[Any]) -> li
     return []
 
 
+SCHEMATHESIS_REQUIREMENTS = (
+    Req.API_NO_SERVER_ERROR,
+    Req.API_STATUS_DOCUMENTED,
+    Req.API_CONTENT_TYPE,
+    Req.API_RESPONSE_SCHEMA,
+)
+
+
+@check(*SCHEMATHESIS_REQUIREMENTS, *(r for pair in SPECIAL_CASES.values() for r in pair), kind="schemathesis")
 def check_case(ctx: SuiteContext, case: Any, response: requests.Response) -> None:
     """Validate one generated case's response and record a verdict per requirement touched."""
     label = case.operation.label
@@ -121,17 +135,12 @@ def check_case(ctx: SuiteContext, case: Any, response: requests.Response) -> Non
         broken.setdefault(
             requirement_for(failure, label), f"{failure.code} {failure.title}: {failure.message}"
         )
-    for requirement in (
-        "API-NO-SERVER-ERROR",
-        "API-STATUS-DOCUMENTED",
-        "API-CONTENT-TYPE",
-        "API-RESPONSE-SCHEMA",
-    ):
+    for requirement in SCHEMATHESIS_REQUIREMENTS:
         if requirement not in broken:
-            ctx.record(requirement, True, check="schemathesis")
-    for requirement, message in broken.items():
-        ctx.record(requirement, False, message, check="schemathesis")
-    defects = [r for r in broken if ctx.catalogue[r].level is not Level.INFO]
+            ctx.judge.verdict(requirement, True, check="schemathesis")
+    defects = [
+        r for r, message in broken.items() if ctx.judge.verdict(r, False, message, check="schemathesis")
+    ]
     defects += check_response(ctx, label, response)
     if defects:
         first, *_ = broken_ids = sorted(set(defects))

@@ -1,13 +1,15 @@
 """Checks of one response that Schemathesis cannot know about: slskd's JSON conventions.
 
-Each function looks at one property of a response and records a verdict for one
-requirement; `check_response` runs them all and returns the defects it found, so the
-generated tests, the probes and the state machine judge responses the same way.
+Each registered function looks at one property of a response and returns a verdict for
+one requirement; `check_response` runs them all, has the run's `Judge` judge and record
+the verdicts and returns the defects, so the generated tests, the probes and the state
+machine judge responses the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +17,8 @@ import jsonschema
 import requests
 
 from conformance.checks.context import SuiteContext
-from conformance.requirements.catalogue import Level
+from conformance.requirements.ids import Req
+from conformance.requirements.registry import check
 from conformance.transport.diagnosis import json_body
 
 DIRECTIONS = frozenset({"In", "Out"})
@@ -76,46 +79,111 @@ def schema_problem(spec: dict[str, Any], label: str, status: int, body: Any) -> 
     return f"{label} {status}: {where}: {error.message}"
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One response as the per-response checks see it."""
+
+    label: str  # the operation, e.g. "GET /conversations/{username}"
+    response: requests.Response
+    body: Any  # the JSON body, None when there is none
+    pairs: tuple[tuple[str | None, Any], ...]  # every (property name, value) in the body
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    def named(self, name: str) -> list[Any]:
+        return [value for key, value in self.pairs if key == name]
+
+    def with_body(self) -> str:
+        return f"{self.status} answered with a body: {self.response.text[:200]!r}"
+
+
+Verdict = tuple[bool, str] | None  # (held, why not); None: the check has nothing to judge here
+ResponseCheck = Callable[[SuiteContext, Answer], Verdict]
+RESPONSE_CHECKS: list[tuple[str, ResponseCheck]] = []
+
+
+def response_check(requirement: Req) -> Callable[[ResponseCheck], ResponseCheck]:
+    """Register a per-response check of `requirement`; `check_response` runs them in order."""
+
+    def decorate(function: ResponseCheck) -> ResponseCheck:
+        RESPONSE_CHECKS.append((requirement, function))
+        return check(requirement, kind="response")(function)
+
+    return decorate
+
+
+@response_check(Req.API_RESPONSE_SCHEMA)
+def matches_the_documented_model(ctx: SuiteContext, answer: Answer) -> Verdict:
+    """A 2xx JSON body validates against the model its operation documents."""
+    if answer.body is None or not 200 <= answer.status < 300 or not ctx.spec:
+        return None
+    problem = schema_problem(ctx.spec, answer.label, answer.status, answer.body)
+    return problem is None, problem or ""
+
+
+@response_check(Req.API_NO_NULLS)
+def no_nulls(ctx: SuiteContext, answer: Answer) -> Verdict:
+    """No property of a JSON body is written as null."""
+    if answer.body is None:
+        return None
+    nulls = [name for name, value in answer.pairs if value is None and name is not None]
+    return not nulls, f"null written for {sorted(set(nulls))}"
+
+
+@response_check(Req.API_TIMESTAMP_UTC)
+def utc_timestamps(ctx: SuiteContext, answer: Answer) -> Verdict:
+    """Every timestamp is an ISO-8601 date-time with an explicit zone."""
+    stamps = answer.named("timestamp")
+    if not stamps:
+        return None
+    bad = [s for s in stamps if not is_utc_timestamp(s)]
+    return not bad, f"timestamps without a UTC zone: {bad[:3]}"
+
+
+@response_check(Req.API_ENUM_STRINGS)
+def direction_names(ctx: SuiteContext, answer: Answer) -> Verdict:
+    """Message directions are the enum's names, In or Out."""
+    directions = answer.named("direction")
+    if not directions:
+        return None
+    bad = [d for d in directions if d not in DIRECTIONS]
+    return not bad, f"directions outside In/Out: {bad[:3]}"
+
+
+@response_check(Req.API_EMPTY_ERROR_BODY)
+def empty_error_body(ctx: SuiteContext, answer: Answer) -> Verdict:
+    """A 4xx answer has an empty body."""
+    if not 400 <= answer.status < 500:
+        return None
+    return not answer.response.content, answer.with_body()
+
+
+@response_check(Req.API_EMPTY_WRITE_BODY)
+def empty_write_body(ctx: SuiteContext, answer: Answer) -> Verdict:
+    """A successful write answers with an empty body."""
+    if _method(answer.label) == "GET" or not 200 <= answer.status < 300:
+        return None
+    return not answer.response.content, answer.with_body()
+
+
+@response_check(Req.DOCGAP_OVERLAY_STATUS)
+def status_only_the_overlay_documents(ctx: SuiteContext, answer: Answer) -> Verdict:
+    """A status only the overlay documents (not the docs) is a documentation gap."""
+    overlay_only = ctx.overlay_statuses.get(answer.label, {})
+    if str(answer.status) not in overlay_only:
+        return None
+    return False, f"{answer.label} answered {answer.status}: {overlay_only[str(answer.status)]}"
+
+
 def check_response(ctx: SuiteContext, label: str, response: requests.Response) -> list[str]:
-    """Record slskd's per-response conventions for `response`; return the defects found."""
+    """Judge `response` by every per-response check; return the defects found."""
     body = json_body(response)
-    pairs = list(walk(body)) if body is not None else []
-    status = response.status_code
-    verdicts: dict[str, tuple[bool, str]] = {}
-
-    if body is not None and 200 <= status < 300 and ctx.spec:
-        problem = schema_problem(ctx.spec, label, status, body)
-        verdicts["API-RESPONSE-SCHEMA"] = (problem is None, problem or "")
-    if body is not None:
-        nulls = [name for name, value in pairs if value is None and name is not None]
-        verdicts["API-NO-NULLS"] = (not nulls, f"null written for {sorted(set(nulls))}")
-        stamps = [value for name, value in pairs if name == "timestamp"]
-        if stamps:
-            bad = [s for s in stamps if not is_utc_timestamp(s)]
-            verdicts["API-TIMESTAMP-UTC"] = (not bad, f"timestamps without a UTC zone: {bad[:3]}")
-        directions = [value for name, value in pairs if name == "direction"]
-        if directions:
-            bad = [d for d in directions if d not in DIRECTIONS]
-            verdicts["API-ENUM-STRINGS"] = (not bad, f"directions outside In/Out: {bad[:3]}")
-    if 400 <= status < 500:
-        verdicts["API-EMPTY-ERROR-BODY"] = (
-            not response.content,
-            f"{status} answered with a body: {response.text[:200]!r}",
-        )
-    if _method(label) != "GET" and 200 <= status < 300:
-        verdicts["API-EMPTY-WRITE-BODY"] = (
-            not response.content,
-            f"{status} answered with a body: {response.text[:200]!r}",
-        )
-    overlay_only = ctx.overlay_statuses.get(label, {})
-    if str(status) in overlay_only:
-        verdicts["DOCGAP-OVERLAY-STATUS"] = (False, f"{label} answered {status}: {overlay_only[str(status)]}")
-
+    answer = Answer(label, response, body, tuple(walk(body)) if body is not None else ())
     defects = []
-    for requirement, (ok, message) in verdicts.items():
-        if not ctx.applies(requirement):
-            continue
-        ctx.record(requirement, ok, "" if ok else message, check="response")
-        if not ok and ctx.catalogue[requirement].level is not Level.INFO:
+    for requirement, function in RESPONSE_CHECKS:
+        verdict = function(ctx, answer)
+        if verdict is not None and ctx.judge.verdict(requirement, *verdict, check="response"):
             defects.append(requirement)
     return defects

@@ -56,7 +56,7 @@ from conformance.checks.model import (
 )
 from conformance.checks.probes import operation_label
 from conformance.checks.responses import check_response, json_body
-from conformance.requirements.catalogue import Level
+from conformance.requirements.ids import Req
 
 CHECK = "stateful"
 STEPS_PER_EXAMPLE = 15  # long enough for send → receive → close → reopen → read, short to shrink
@@ -94,12 +94,12 @@ class Effect:
     outgoing: str | None = None  # the outgoing messages, when the step sent one
 
 
-SEND = Effect("CONV-SEND-STORES-OUT", "CONV-SEND-ACTIVATES", outgoing="CONV-SEND-STORES-OUT")
-RECEIVE = Effect("CONV-RECV-UNACK", "CONV-RECV-ACTIVATES", outgoing="CONV-SEND-STORES-OUT")
-ACK_ONE = Effect("CONV-ACK-ONE-EFFECT", "CONV-ACK-KEEPS-ACTIVE")
-ACK_ALL = Effect("CONV-ACK-ALL-EFFECT", "CONV-ACK-KEEPS-ACTIVE")
-CLOSE = Effect("CONV-CLOSE-ACKS-ALL", "CONV-CLOSE-INACTIVE", kept="CONV-CLOSE-KEEPS-MESSAGES")
-ADOPTED = Effect("CONV-GET-OK", "CONV-GET-OK")  # nothing written yet: the server should not change
+SEND = Effect(Req.CONV_SEND_STORES_OUT, Req.CONV_SEND_ACTIVATES, outgoing=Req.CONV_SEND_STORES_OUT)
+RECEIVE = Effect(Req.CONV_RECV_UNACK, Req.CONV_RECV_ACTIVATES, outgoing=Req.CONV_SEND_STORES_OUT)
+ACK_ONE = Effect(Req.CONV_ACK_ONE_EFFECT, Req.CONV_ACK_KEEPS_ACTIVE)
+ACK_ALL = Effect(Req.CONV_ACK_ALL_EFFECT, Req.CONV_ACK_KEEPS_ACTIVE)
+CLOSE = Effect(Req.CONV_CLOSE_ACKS_ALL, Req.CONV_CLOSE_INACTIVE, kept=Req.CONV_CLOSE_KEEPS_MESSAGES)
+ADOPTED = Effect(Req.CONV_GET_OK, Req.CONV_GET_OK)  # nothing written yet: the server should not change
 
 
 @dataclass(frozen=True)
@@ -155,8 +155,8 @@ def state(message: Message) -> tuple[tuple[str, int, str], bool]:
 def filter_requirements(include_inactive: bool, unacknowledged_only: bool) -> tuple[str, ...]:
     """The requirements a list answered with these filters verifies."""
     return (
-        "CONV-LIST-INCLUDE-INACTIVE" if include_inactive else "CONV-LIST-ACTIVE-DEFAULT",
-        *(("CONV-LIST-UNACK-FILTER",) if unacknowledged_only else ()),
+        Req.CONV_LIST_INCLUDE_INACTIVE if include_inactive else Req.CONV_LIST_ACTIVE_DEFAULT,
+        *((Req.CONV_LIST_UNACK_FILTER,) if unacknowledged_only else ()),
     )
 
 
@@ -190,7 +190,7 @@ class Usernames:
     def for_target(cls, ctx: SuiteContext) -> Usernames:
         peers = tuple(p for p in ctx.echo_peers if ctx.may_write_to(p) and p not in ctx.blacklisted)
         if ctx.writable_users is None:
-            stems = CASE_VARIANTS + (ROUNDTRIP_NAMES if ctx.applies("USER-ROUNDTRIP") else ())
+            stems = CASE_VARIANTS + (ROUNDTRIP_NAMES if ctx.applies(Req.USER_ROUNDTRIP) else ())
             return cls(stems, peers, peers)
         fixed = tuple(
             u
@@ -255,8 +255,8 @@ class ConversationsMachine(RuleBasedStateMachine):
         otherwise whether a step fails would depend on what earlier examples left unread,
         and Hypothesis could not replay a failure."""
         if username in self.names.echo_peers:
-            self.request("PUT", username, expected=(200, 404), requirement="CONV-ACK-ALL-200")
-        response = self.request("GET", username, expected=(200, 404), requirement="CONV-GET-OK")
+            self.request("PUT", username, expected=(200, 404), requirement=Req.CONV_ACK_ALL_200)
+        response = self.request("GET", username, expected=(200, 404), requirement=Req.CONV_GET_OK)
         body = json_body(response)
         self.effects[username] = ADOPTED
         if response.status_code == 404 or not isinstance(body, dict):
@@ -267,7 +267,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         unacknowledged = body.get("unAcknowledgedMessageCount", 0)
         if len(window) >= WINDOW:  # older unread messages may hide behind a full window
             listing = json_body(
-                self.request("GET", params={"includeInactive": "true"}, requirement="CONV-LIST-OK")
+                self.request("GET", params={"includeInactive": "true"}, requirement=Req.CONV_LIST_OK)
             )
             unacknowledged = next(
                 (
@@ -287,12 +287,8 @@ class ConversationsMachine(RuleBasedStateMachine):
         """Record a verdict; a defect raises. A tolerated defect (found and shrunk by an earlier
         run of `find_defects`) is not recorded again, so that its newest evidence stays the
         minimal sequence; the model stops vouching for the conversations it is `about`."""
-        if not self.ctx.applies(requirement):
-            return ok
         tolerated = requirement in self.tolerated
-        if ok or not tolerated:
-            self.ctx.record(requirement, ok, "" if ok else message, check=CHECK)
-        if ok or self.ctx.catalogue[requirement].level is Level.INFO:
+        if not self.ctx.judge.verdict(requirement, ok, message, check=CHECK, recorded=ok or not tolerated):
             return ok
         if not tolerated:
             raise failure_for(requirement)(f"{requirement}: {message}")
@@ -323,7 +319,7 @@ class ConversationsMachine(RuleBasedStateMachine):
             about=about,
         )
         self.expect(
-            "API-NO-SERVER-ERROR", response.status_code < 500, f"{method} answered {response.status_code}"
+            Req.API_NO_SERVER_ERROR, response.status_code < 500, f"{method} answered {response.status_code}"
         )
         for defect in check_response(self.ctx, operation_label(method, segments), response):
             if defect not in self.tolerated:
@@ -336,12 +332,12 @@ class ConversationsMachine(RuleBasedStateMachine):
         that does not exist succeeding because the server found a case variant of it (for a
         write, a read tells that apart from slskd's never-404 quirk)."""
         unheard = self.model.get(username) is None
-        if status >= 500 and unheard and is_tricky(username) and self.ctx.applies("USER-ROUNDTRIP"):
-            return "USER-ROUNDTRIP"
+        if status >= 500 and unheard and is_tricky(username) and self.ctx.applies(Req.USER_ROUNDTRIP):
+            return Req.USER_ROUNDTRIP
         if not (unheard and 200 <= status < 300 and self.case_variants(username)):
             return None
         if method == "GET" or self.ctx.call("GET", "conversations", username).status_code == 200:
-            return "USER-CASE-SENSITIVE"
+            return Req.USER_CASE_SENSITIVE
         return None
 
     def case_variants(self, username: str) -> list[str]:
@@ -355,13 +351,13 @@ class ConversationsMachine(RuleBasedStateMachine):
         """The conversation answered is the one asked for: exact case, every character kept."""
         if shown == username:
             if self.case_variants(username):
-                self.expect("USER-CASE-SENSITIVE", True)
+                self.expect(Req.USER_CASE_SENSITIVE, True)
             if is_tricky(username):
-                self.expect("USER-ROUNDTRIP", True)
+                self.expect(Req.USER_ROUNDTRIP, True)
             return
         same_letters = isinstance(shown, str) and shown.casefold() == username.casefold()
         self.expect(
-            "USER-CASE-SENSITIVE" if same_letters else "USER-ROUNDTRIP",
+            Req.USER_CASE_SENSITIVE if same_letters else Req.USER_ROUNDTRIP,
             False,
             f"asked for the conversation with {username!r}, got {shown!r}",
             about=[username, *([shown] if isinstance(shown, str) else [])],
@@ -380,13 +376,13 @@ class ConversationsMachine(RuleBasedStateMachine):
         moments = [instant(item.get("timestamp")) for item in items if isinstance(item, dict)]
         known = [m for m in moments if m is not None]
         self.expect(
-            "CONV-MSGS-ORDER", known == sorted(known), f"messages of {username!r} are not oldest first"
+            Req.CONV_MSGS_ORDER, known == sorted(known), f"messages of {username!r} are not oldest first"
         )
         shown = [message_of(item) for item in items]
         outgoing = [m for m in shown if m is not None and m.direction is Direction.OUT]
         if outgoing:
             self.expect(
-                "DOCGAP-OUT-ID-ZERO",
+                Req.DOCGAP_OUT_ID_ZERO,
                 all(m.id != OUTGOING_ID for m in outgoing),
                 f"{sum(m.id == OUTGOING_ID for m in outgoing)} outgoing messages to {username!r} carry id 0",
             )
@@ -420,7 +416,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         self.check_identity(username, body.get("username"))
         has_messages = "messages" in body and body["messages"] is not None
         self.expect(
-            "CONV-GET-INCLUDE-MESSAGES",
+            Req.CONV_GET_INCLUDE_MESSAGES,
             has_messages == include_messages,
             f"includeMessages={include_messages} answered {'with' if has_messages else 'without'} messages",
         )
@@ -431,7 +427,7 @@ class ConversationsMachine(RuleBasedStateMachine):
                 1 for item in body["messages"] if isinstance(item, dict) and not item.get("isAcknowledged")
             )
             self.expect(
-                "CONV-COUNT-MATCHES",
+                Req.CONV_COUNT_MATCHES,
                 count == unread,
                 f"{username!r}: unAcknowledgedMessageCount {count}, {unread} unacknowledged messages shown",
                 about=[username],
@@ -459,7 +455,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         count = item.get("unAcknowledgedMessageCount")
         flag = item.get("hasUnAcknowledgedMessages")
         self.expect(
-            "CONV-HAS-UNACK-CONSISTENT",
+            Req.CONV_HAS_UNACK_CONSISTENT,
             isinstance(count, int) and flag == (count > 0),
             f"{username!r}: hasUnAcknowledgedMessages {flag} with unAcknowledgedMessageCount {count}",
             about=[username],
@@ -470,9 +466,9 @@ class ConversationsMachine(RuleBasedStateMachine):
         """Read one conversation (messages included, the default) and judge it."""
         predicted = self.model.get(username)
         if predicted is None:
-            self.request("GET", username, expected=404, requirement="CONV-GET-404", about=[username])
+            self.request("GET", username, expected=404, requirement=Req.CONV_GET_404, about=[username])
             return
-        requirement = "CONV-GET-OK" if predicted.active else "CONV-CLOSED-READABLE"
+        requirement = Req.CONV_GET_OK if predicted.active else Req.CONV_CLOSED_READABLE
         response = self.request("GET", username, requirement=requirement, about=[username])
         if response.status_code == 200:
             self.check_conversation(username, json_body(response), True, self.blame(username, effect))
@@ -490,7 +486,7 @@ class ConversationsMachine(RuleBasedStateMachine):
             "unAcknowledgedOnly": param(unacknowledged_only),
         }
         response = self.request(
-            "GET", params={k: v for k, v in params.items() if v}, requirement="CONV-LIST-OK"
+            "GET", params={k: v for k, v in params.items() if v}, requirement=Req.CONV_LIST_OK
         )
         body = json_body(response)
         if not isinstance(body, list):
@@ -498,12 +494,12 @@ class ConversationsMachine(RuleBasedStateMachine):
         # Only this example's conversations are judged, so a replay sees the same list.
         items = [item for item in body if isinstance(item, dict) and item.get("username") in self.vouched]
         self.expect(
-            "CONV-LIST-NO-MESSAGES",
+            Req.CONV_LIST_NO_MESSAGES,
             not any("messages" in item for item in items),
             "list items carry messages",
         )
         order = [item["username"] for item in items]
-        self.expect("CONV-LIST-ORDER", order == sorted(order), f"the list is ordered {order[:8]}")
+        self.expect(Req.CONV_LIST_ORDER, order == sorted(order), f"the list is ordered {order[:8]}")
         shown = {item["username"]: item for item in items}
         predicted = {
             s.username: s
@@ -530,17 +526,17 @@ class ConversationsMachine(RuleBasedStateMachine):
         should have kept but that is missing is asked about once more without the unread
         filter: missing there too, the active filter is the one at fault."""
         conversation = self.model.get(username)
-        active_filter = "CONV-LIST-INCLUDE-INACTIVE" if include_inactive else "CONV-LIST-ACTIVE-DEFAULT"
+        active_filter = Req.CONV_LIST_INCLUDE_INACTIVE if include_inactive else Req.CONV_LIST_ACTIVE_DEFAULT
         if not unacknowledged_only or conversation is None or not (conversation.active or include_inactive):
             return active_filter
         if conversation.unacknowledged == 0:
-            return "CONV-LIST-UNACK-FILTER"
+            return Req.CONV_LIST_UNACK_FILTER
         params = {"includeInactive": "true"} if include_inactive else None
         again = json_body(self.ctx.call("GET", "conversations", params=params))
         listed = isinstance(again, list) and any(
             isinstance(i, dict) and i.get("username") == username for i in again
         )
-        return "CONV-LIST-UNACK-FILTER" if listed else active_filter
+        return Req.CONV_LIST_UNACK_FILTER if listed else active_filter
 
     def check_list_item(
         self, username: str, item: dict[str, Any], predicted: Summary, after: tuple[str, Effect] | None
@@ -554,7 +550,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         moved = after is not None and after[0] != username and before not in (None, shown)
         side_effect = after[1] if after is not None and moved else None
         self.expect(
-            side_effect.messages if side_effect else "CONV-COUNT-MATCHES",
+            side_effect.messages if side_effect else Req.CONV_COUNT_MATCHES,
             count == predicted.unacknowledged,
             f"{username!r}: listed with unAcknowledgedMessageCount {count}, model {predicted.unacknowledged}",
             about=[username],
@@ -584,7 +580,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         """Send one message. The model learns of it after the server answered, so that a 5xx
         can still be told to be the (new) username's doing."""
         self.request(
-            "POST", username, json=text, expected=CREATED, requirement="CONV-SEND-201", about=[username]
+            "POST", username, json=text, expected=CREATED, requirement=Req.CONV_SEND_201, about=[username]
         )
         self.model.send(username, text)
 
@@ -595,7 +591,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         known = set(self.model.ids(peer, Direction.IN))
         for pause in REPLY_POLLS:
             time.sleep(pause)
-            response = self.request("GET", peer, "messages", requirement="CONV-MSGS-OK", about=[peer])
+            response = self.request("GET", peer, "messages", requirement=Req.CONV_MSGS_OK, about=[peer])
             items = json_body(response)
             replies = [
                 (item, message)
@@ -612,7 +608,7 @@ class ConversationsMachine(RuleBasedStateMachine):
             return False
         for item, message in replies:
             self.expect(
-                "CONV-RECV-UNACK",
+                Req.CONV_RECV_UNACK,
                 not message.acknowledged and isinstance(item.get("id"), int) and message.id > 0,
                 f"incoming message from {peer!r} stored as {item}",
                 about=[peer],
@@ -629,24 +625,24 @@ class ConversationsMachine(RuleBasedStateMachine):
             return  # the id may belong to a message older than the model saw: unknowable
         expected = self.model.acknowledge(username, id)
         requirement = (
-            "CONV-ACK-ONE-404"
+            Req.CONV_ACK_ONE_404
             if expected == NOT_FOUND
-            else "CONV-ACK-ONE-SHARED-ID"
+            else Req.CONV_ACK_ONE_SHARED_ID
             if sharing > 1
-            else "CONV-ACK-ONE-200"
+            else Req.CONV_ACK_ONE_200
         )
         self.request("PUT", username, id, expected=expected, requirement=requirement, about=[username])
         self.after_write(username, ACK_ONE)
 
     def acknowledge_all(self, username: str) -> None:
         expected = self.model.acknowledge_all(username)
-        requirement = "CONV-ACK-ALL-404" if expected == NOT_FOUND else "CONV-ACK-ALL-200"
+        requirement = Req.CONV_ACK_ALL_404 if expected == NOT_FOUND else Req.CONV_ACK_ALL_200
         self.request("PUT", username, expected=expected, requirement=requirement, about=[username])
         self.after_write(username, ACK_ALL)
 
     def close(self, username: str) -> None:
         expected = self.model.close(username)
-        requirement = "CONV-CLOSE-404" if expected == NOT_FOUND else "CONV-CLOSE-204"
+        requirement = Req.CONV_CLOSE_404 if expected == NOT_FOUND else Req.CONV_CLOSE_204
         self.request("DELETE", username, expected=expected, requirement=requirement, about=[username])
         self.after_write(username, CLOSE)
 
@@ -655,10 +651,10 @@ class ConversationsMachine(RuleBasedStateMachine):
         params = {"includeMessages": param(include_messages)} if include_messages is not None else None
         if predicted is None:
             self.request(
-                "GET", username, params=params, expected=404, requirement="CONV-GET-404", about=[username]
+                "GET", username, params=params, expected=404, requirement=Req.CONV_GET_404, about=[username]
             )
             return
-        requirement = "CONV-GET-OK" if predicted.active else "CONV-CLOSED-READABLE"
+        requirement = Req.CONV_GET_OK if predicted.active else Req.CONV_CLOSED_READABLE
         response = self.request("GET", username, params=params, requirement=requirement, about=[username])
         if response.status_code == 200:
             self.check_conversation(
@@ -672,10 +668,10 @@ class ConversationsMachine(RuleBasedStateMachine):
         )
         if predicted is None:
             self.request(
-                "GET", username, "messages", params=params, expected=404, requirement="CONV-MSGS-404"
+                "GET", username, "messages", params=params, expected=404, requirement=Req.CONV_MSGS_404
             )
             return
-        requirement = "CONV-MSGS-OK" if predicted.active else "CONV-CLOSED-READABLE"
+        requirement = Req.CONV_MSGS_OK if predicted.active else Req.CONV_CLOSED_READABLE
         response = self.request(
             "GET", username, "messages", params=params, requirement=requirement, about=[username]
         )
@@ -684,7 +680,7 @@ class ConversationsMachine(RuleBasedStateMachine):
             return
         if unacknowledged_only and isinstance(items, list):
             self.expect(
-                "CONV-MSGS-UNACK-FILTER",
+                Req.CONV_MSGS_UNACK_FILTER,
                 all(isinstance(i, dict) and i.get("isAcknowledged") is False for i in items),
                 f"unAcknowledgedOnly=true answered acknowledged messages of {username!r}",
                 about=[username],

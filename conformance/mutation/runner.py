@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from conformance.requirements.judge import is_defect
 from conformance.runner import pytest_args
 
 CORPUS_PATH = Path(__file__).with_name("corpus.yaml")
@@ -65,8 +66,9 @@ def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outc
             return Outcome(None, completed.returncode, frozenset(), frozenset(), error=last_line)
         results = json.loads(results_path.read_text(encoding="utf-8"))
     failing = frozenset(r["id"] for r in results["requirements"] if r["status"] == "fail")
+    strict = results["run"]["strict_docs"]
     defects = frozenset(
-        r["id"] for r in results["requirements"] if r["status"] == "fail" and r["level"] != "INFO"
+        r["id"] for r in results["requirements"] if is_defect(r["level"], r["status"], strict)
     )
     return Outcome(None, completed.returncode, failing, defects)
 

@@ -18,6 +18,7 @@ from conformance.reporting import view
 from conformance.reporting.html import ENVIRONMENT
 from conformance.reporting.schema import ResultsFormatError, load_results
 from conformance.reporting.text import shorten
+from conformance.requirements.judge import failed_is_defect
 
 MESSAGE_LIMIT = 100
 
@@ -85,7 +86,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
         if moved[0] == moved[1]:
             continue
         change = _change(previous, requirement)
-        if requirement["level"] == "INFO" and not strict and "fail" in moved:
+        if "fail" in moved and not failed_is_defect(requirement["level"], strict):
             bucket = result.doc_gaps_opened if moved[1] == "fail" else result.doc_gaps_closed
         elif moved == ("pass", "fail"):
             bucket = result.regressed

@@ -64,8 +64,8 @@ def chart_bars(results: dict[str, Any]) -> list[Bar]:
         for status in view.STATUSES:
             if counts[status]:
                 width = BAR_WIDTH * counts[status] / total
-                gap = status == "fail" and level == "INFO"
-                css, label = ("gap", "documentation gap") if gap else (status, SEGMENT_LABELS[status])
+                css = view.shown_status(level, status)
+                label = "documentation gap" if css == "gap" else SEGMENT_LABELS[status]
                 segments.append(Segment(css, label, counts[status], x, width))
                 x += width
         bars.append(Bar(level, total, segments))

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.requirements import judge
 from conformance.transport.redaction import CREDENTIAL_HEADERS, MASK
 
 LEVELS = ("MUST", "SHOULD", "INFO")
@@ -26,12 +27,17 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def is_defect(requirement: Requirement, strict_docs: bool) -> bool:
-    """A failure of the contract (MUST) or of real slskd behaviour (SHOULD); a doc gap only when strict."""
-    return requirement["status"] == "fail" and (requirement["level"] != "INFO" or strict_docs)
+    """Whether a requirement row of results.json is a defect (the level rule, `judge.is_defect`)."""
+    return judge.is_defect(requirement["level"], requirement["status"], strict_docs)
 
 
 def is_doc_gap(requirement: Requirement) -> bool:
-    return requirement["status"] == "fail" and requirement["level"] == "INFO"
+    return judge.is_doc_gap(requirement["level"], requirement["status"])
+
+
+def shown_status(level: str, status: str) -> str:
+    """The status as the reports show it: a failed INFO requirement reads as a documentation gap."""
+    return "gap" if judge.is_doc_gap(level, status) else status
 
 
 def defects(results: Mapping[str, Any]) -> list[Requirement]:

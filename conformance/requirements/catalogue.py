@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -41,6 +42,8 @@ class Requirement:
     tag: str = "Conversations"
     since: str | None = None
     until: str | None = None
+    # Answers the documentation allows besides the expected one (e.g. a status), each a pass.
+    readings: tuple[Any, ...] = ()
 
     def applies_to(self, version: str | None) -> bool:
         """Whether a server of `version` is expected to meet this requirement (unknown: yes)."""
@@ -67,5 +70,6 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, Requirement]:
             tag=raw.get("tag", "Conversations"),
             since=raw.get("since"),
             until=raw.get("until"),
+            readings=tuple(raw.get("readings", ())),
         )
     return catalogue

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.requirements.catalogue import Level, Requirement
+from conformance.requirements.judge import is_defect, is_doc_gap
 from conformance.results.exchange import Exchange
 
 EVIDENCE_PER_REQUIREMENT = 3  # the newest failures; after shrinking the newest is the minimal one
@@ -130,8 +131,7 @@ class RunResults:
         return "pass" if tally and tally.checks else "not-covered"
 
     def is_defect(self, requirement: Requirement, strict_docs: bool) -> bool:
-        failing = self.status(requirement.id) == "fail"
-        return failing and (requirement.level is not Level.INFO or strict_docs)
+        return is_defect(requirement.level, self.status(requirement.id), strict_docs)
 
     def requirement_rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -161,7 +161,7 @@ class RunResults:
         for requirement in self.catalogue.values():
             by_level[requirement.level.value][self.status(requirement.id)] += 1
         defects = sum(self.is_defect(r, strict_docs) for r in self.catalogue.values())
-        doc_gaps = by_level[Level.INFO.value]["fail"]
+        doc_gaps = sum(is_doc_gap(r.level, self.status(r.id)) for r in self.catalogue.values())
         covered = sum(self.status(r) in ("pass", "fail") for r in self.catalogue)
         return {
             "verdict": "non-conformant" if defects else "conformant",

@@ -6,6 +6,7 @@ import pytest
 
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import Probe, unknown_user
+from conformance.requirements.ids import Req
 
 NO_CREDENTIALS = {"X-API-Key": None, "Authorization": None}
 WRONG_KEY = {"X-API-Key": "slskd-conformance-wrong-key", "Authorization": None}
@@ -33,7 +34,7 @@ def test_requests_without_valid_credentials_answer_401(probe: Probe, method: str
     user = unknown_user() if method == "GET" else probe.writable_user()
     segments = tuple(user if part == "{user}" else part for part in route)
     body = {"json": "auth check"} if method == "POST" else {}
-    for requirement, headers in (("AUTH-MISSING-401", NO_CREDENTIALS), ("AUTH-WRONG-KEY-401", WRONG_KEY)):
+    for requirement, headers in ((Req.AUTH_MISSING_401, NO_CREDENTIALS), (Req.AUTH_WRONG_KEY_401, WRONG_KEY)):
         response = probe.call(method, *segments, headers=headers, **body)
         probe.expect_status(requirement, response, 401)
     probe.done()
@@ -52,7 +53,7 @@ def test_a_read_only_key_cannot_write(probe: Probe) -> None:
     ):
         response = probe.call(method, *segments, headers=headers, **body)
         probe.check(
-            "AUTH-READONLY-KEY-WRITES",
+            Req.AUTH_READONLY_KEY_WRITES,
             response.status_code in (401, 403),
             f"{method} with a read-only API key answered {response.status_code}: the write went through",
         )

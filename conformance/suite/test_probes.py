@@ -9,6 +9,7 @@ import pytest
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import Probe, unknown_user
 from conformance.checks.responses import json_body
+from conformance.requirements.ids import Req
 
 MESSAGE_FIELDS = ("timestamp", "id", "username", "direction", "message", "isAcknowledged")
 WINDOW = 100
@@ -27,62 +28,62 @@ def test_list_is_an_array_of_conversations(probe: Probe) -> None:
     response = probe.call("GET", "conversations")
     body = json_body(response)
     probe.check(
-        "CONV-LIST-OK",
+        Req.CONV_LIST_OK,
         response.status_code == 200 and isinstance(body, list),
         f"GET /conversations answered {response.status_code} {response.text[:120]!r}",
     )
     probe.check(
-        "CONV-LIST-NO-MESSAGES",
+        Req.CONV_LIST_NO_MESSAGES,
         not any("messages" in item for item in body or []),
         "list items carry a messages property",
     )
     usernames = [item.get("username", "") for item in body or []]
-    probe.check("CONV-LIST-ORDER", usernames == sorted(usernames), f"list order is {usernames[:10]}")
+    probe.check(Req.CONV_LIST_ORDER, usernames == sorted(usernames), f"list order is {usernames[:10]}")
     probe.done()
 
 
 def test_reads_of_an_unknown_username_answer_404(probe: Probe) -> None:
     nobody = unknown_user()
-    probe.expect_status("CONV-GET-404", probe.call("GET", "conversations", nobody), 404)
-    probe.expect_status("CONV-MSGS-404", probe.call("GET", "conversations", nobody, "messages"), 404)
+    probe.expect_status(Req.CONV_GET_404, probe.call("GET", "conversations", nobody), 404)
+    probe.expect_status(Req.CONV_MSGS_404, probe.call("GET", "conversations", nobody, "messages"), 404)
     probe.done()
 
 
 def test_writes_to_an_unknown_username_answer_404(probe: Probe) -> None:
     nobody = probe.fresh_user("nobody")
-    probe.expect_status("CONV-ACK-ALL-404", probe.call("PUT", "conversations", nobody), 404)
-    probe.expect_status("CONV-ACK-ONE-404", probe.call("PUT", "conversations", nobody, 1), 404)
-    probe.expect_status("CONV-CLOSE-404", probe.call("DELETE", "conversations", nobody), 404)
+    probe.expect_status(Req.CONV_ACK_ALL_404, probe.call("PUT", "conversations", nobody), 404)
+    probe.expect_status(Req.CONV_ACK_ONE_404, probe.call("PUT", "conversations", nobody, 1), 404)
+    probe.expect_status(Req.CONV_CLOSE_404, probe.call("DELETE", "conversations", nobody), 404)
     probe.done()
 
 
 def test_acknowledging_an_unknown_message_id_answers_404(probe: Probe) -> None:
     user = probe.fresh_user()
-    probe.expect_status("CONV-SEND-201", probe.send(user), 201)
-    probe.expect_status("CONV-ACK-ONE-404", probe.call("PUT", "conversations", user, 987654321), 404)
+    probe.expect_status(Req.CONV_SEND_201, probe.send(user), 201)
+    probe.expect_status(Req.CONV_ACK_ONE_404, probe.call("PUT", "conversations", user, 987654321), 404)
     probe.done()
 
 
 def test_a_sent_message_is_stored_acknowledged_and_activates(probe: Probe) -> None:
     user = probe.writable_user()
     text = _unique_text()
-    probe.expect_status("CONV-SEND-201", probe.send(user, text), 201)
+    probe.expect_status(Req.CONV_SEND_201, probe.send(user, text), 201)
     conversation = probe.conversation(user)
     probe.check(
-        "CONV-GET-OK",
+        Req.CONV_GET_OK,
         conversation is not None and conversation.get("username") == user,
         f"GET /conversations/{user} after a send gave {conversation!r}",
     )
     probe.check(
-        "CONV-SEND-ACTIVATES",
+        Req.CONV_SEND_ACTIVATES,
         bool(conversation and conversation.get("isActive")),
         "the conversation is not active after a send",
     )
     response = probe.call("GET", "conversations", user, "messages")
-    probe.expect_status("CONV-MSGS-OK", response, 200)
+    probe.expect_status(Req.CONV_MSGS_OK, response, 200)
     sent = [m for m in json_body(response) or [] if m.get("message") == text]
     probe.check(
-        "CONV-SEND-STORES-OUT",
+        Req.CONV_SEND_STORES_OUT,
         len(sent) == 1
         and sent[0].get("direction") == "Out"
         and sent[0].get("isAcknowledged") is True
@@ -91,7 +92,9 @@ def test_a_sent_message_is_stored_acknowledged_and_activates(probe: Probe) -> No
     )
     if sent:
         probe.check(
-            "DOCGAP-OUT-ID-ZERO", sent[0].get("id") != 0, "outgoing messages carry id 0: the id is not unique"
+            Req.DOCGAP_OUT_ID_ZERO,
+            sent[0].get("id") != 0,
+            "outgoing messages carry id 0: the id is not unique",
         )
     probe.done()
 
@@ -100,10 +103,10 @@ def test_message_bodies_round_trip_unchanged(probe: Probe) -> None:
     user = probe.writable_user()
     texts = ["   ", "ünïcødé ✓ 🎵", 'quotes " and \\ backslash', "line\nbreak"]
     for text in texts:
-        probe.expect_status("CONV-SEND-201", probe.send(user, text), 201)
+        probe.expect_status(Req.CONV_SEND_201, probe.send(user, text), 201)
     stored = [m.get("message") for m in probe.messages(user)]
     probe.check(
-        "CONV-SEND-BODY-TEXT",
+        Req.CONV_SEND_BODY_TEXT,
         stored[-len(texts) :] == texts,
         f"sent {texts!r}, stored {stored[-len(texts) :]!r}",
     )
@@ -112,22 +115,22 @@ def test_message_bodies_round_trip_unchanged(probe: Probe) -> None:
 
 def test_empty_and_invalid_messages_answer_400_and_store_nothing(probe: Probe) -> None:
     user = probe.writable_user()
-    with probe.stores_nothing(user, "CONV-SEND-INVALID-400"):
-        probe.expect_status("CONV-SEND-EMPTY-400", probe.send(user, ""), 400)
+    with probe.stores_nothing(user, Req.CONV_SEND_INVALID_400):
+        probe.expect_status(Req.CONV_SEND_EMPTY_400, probe.send(user, ""), 400)
         for body in (None, 42, {"message": "hi"}, ["hi"]):
-            probe.expect_status("CONV-SEND-INVALID-400", probe.send(user, body), 400)
+            probe.expect_status(Req.CONV_SEND_INVALID_400, probe.send(user, body), 400)
         missing = probe.call("POST", "conversations", user, headers={"Content-Type": "application/json"})
-        probe.expect_status("CONV-SEND-INVALID-400", missing, 400)
+        probe.expect_status(Req.CONV_SEND_INVALID_400, missing, 400)
     probe.done()
 
 
 def test_non_json_bodies_answer_415(probe: Probe) -> None:
     user = probe.writable_user()
-    with probe.stores_nothing(user, "API-415-NON-JSON"):
+    with probe.stores_nothing(user, Req.API_415_NON_JSON):
         response = probe.call(
             "POST", "conversations", user, data="plain text", headers={"Content-Type": "text/plain"}
         )
-        probe.expect_status("API-415-NON-JSON", response, 415)
+        probe.expect_status(Req.API_415_NON_JSON, response, 415)
     probe.done()
 
 
@@ -138,7 +141,7 @@ def test_include_messages_controls_the_messages_property(probe: Probe) -> None:
     shown = probe.conversation(user, includeMessages="true") or {}
     hidden = probe.conversation(user, includeMessages="false") or {}
     probe.check(
-        "CONV-GET-INCLUDE-MESSAGES",
+        Req.CONV_GET_INCLUDE_MESSAGES,
         isinstance(default.get("messages"), list)
         and isinstance(shown.get("messages"), list)
         and "messages" not in hidden,
@@ -153,10 +156,10 @@ def test_messages_carry_every_field(probe: Probe) -> None:
     probe.send(user)
     messages = probe.messages(user)
     missing = sorted({f for m in messages for f in MESSAGE_FIELDS if f not in m})
-    probe.check("MSG-FIELDS", bool(messages) and not missing, f"messages lack {missing}")
+    probe.check(Req.MSG_FIELDS, bool(messages) and not missing, f"messages lack {missing}")
     replayed = [m.get("wasReplayed") for m in messages]
     probe.check(
-        "MSG-WAS-REPLAYED",
+        Req.MSG_WAS_REPLAYED,
         bool(messages) and all(r is False for r in replayed),
         f"wasReplayed values {replayed[:5]}",
     )
@@ -167,10 +170,10 @@ def test_incoming_messages_are_unacknowledged_until_acknowledged(probe: Probe) -
     peer = probe.echo_peer()
     probe.call("PUT", "conversations", peer)  # start from a clean slate: nothing unacknowledged
     for _ in range(2):
-        probe.expect_status("CONV-SEND-201", probe.send(peer, _unique_text()), 201)
+        probe.expect_status(Req.CONV_SEND_201, probe.send(peer, _unique_text()), 201)
     replies = [m for m in probe.messages(peer) if m.get("direction") == "In"][-2:]
     probe.check(
-        "CONV-RECV-UNACK",
+        Req.CONV_RECV_UNACK,
         len(replies) == 2
         and all(
             m.get("isAcknowledged") is False and isinstance(m.get("id"), int) and m["id"] > 0 for m in replies
@@ -183,53 +186,53 @@ def test_incoming_messages_are_unacknowledged_until_acknowledged(probe: Probe) -
     older, newer = (reply["id"] for reply in replies)
     unacked = probe.messages(peer, unAcknowledgedOnly="true")
     probe.check(
-        "CONV-MSGS-UNACK-FILTER",
+        Req.CONV_MSGS_UNACK_FILTER,
         [m.get("id") for m in unacked] == [older, newer],
         f"unAcknowledgedOnly=true gave {unacked!r}",
     )
     conversation = probe.conversation(peer, includeMessages="false") or {}
     probe.check(
-        "CONV-COUNT-MATCHES",
+        Req.CONV_COUNT_MATCHES,
         conversation.get("unAcknowledgedMessageCount") == 2,
         f"two unacknowledged messages, count says {conversation.get('unAcknowledgedMessageCount')}",
     )
     probe.check(
-        "CONV-HAS-UNACK-CONSISTENT",
+        Req.CONV_HAS_UNACK_CONSISTENT,
         conversation.get("hasUnAcknowledgedMessages") is True,
         "hasUnAcknowledgedMessages is not true with unacknowledged messages",
     )
     listed = {c.get("username"): c for c in probe.listing(unAcknowledgedOnly="true")}
     probe.check(
-        "CONV-LIST-UNACK-FILTER",
+        Req.CONV_LIST_UNACK_FILTER,
         peer in listed,
         "a conversation with unacknowledged messages is missing from unAcknowledgedOnly=true",
     )
     probe.check(
-        "CONV-COUNT-MATCHES",
+        Req.CONV_COUNT_MATCHES,
         listed.get(peer, {}).get("unAcknowledgedMessageCount") == 2,
         f"the list counts {listed.get(peer, {}).get('unAcknowledgedMessageCount')} unacknowledged",
     )
 
     # Acknowledge the newer reply first: exactly that one changes.
-    probe.expect_status("CONV-ACK-ONE-200", probe.call("PUT", "conversations", peer, newer), 200)
+    probe.expect_status(Req.CONV_ACK_ONE_200, probe.call("PUT", "conversations", peer, newer), 200)
     acked = {m.get("id"): m.get("isAcknowledged") for m in probe.messages(peer) if m.get("direction") == "In"}
     probe.check(
-        "CONV-ACK-ONE-EFFECT",
+        Req.CONV_ACK_ONE_EFFECT,
         acked.get(newer) is True and acked.get(older) is False,
         f"after acknowledging message {newer}: {newer} → {acked.get(newer)}, {older} → {acked.get(older)}",
     )
-    probe.expect_status("CONV-ACK-ONE-200", probe.call("PUT", "conversations", peer, older), 200)
+    probe.expect_status(Req.CONV_ACK_ONE_200, probe.call("PUT", "conversations", peer, older), 200)
     conversation = probe.conversation(peer, includeMessages="false") or {}
     probe.check(
-        "CONV-HAS-UNACK-CONSISTENT",
+        Req.CONV_HAS_UNACK_CONSISTENT,
         conversation.get("hasUnAcknowledgedMessages") is False
         and conversation.get("unAcknowledgedMessageCount") == 0,
         f"after acknowledging everything the conversation says {conversation!r}",
     )
-    probe.check("CONV-ACK-KEEPS-ACTIVE", conversation.get("isActive") is True, "acknowledging closed it")
+    probe.check(Req.CONV_ACK_KEEPS_ACTIVE, conversation.get("isActive") is True, "acknowledging closed it")
     listed_names = [c.get("username") for c in probe.listing(unAcknowledgedOnly="true")]
     probe.check(
-        "CONV-LIST-UNACK-FILTER",
+        Req.CONV_LIST_UNACK_FILTER,
         peer not in listed_names,
         "a fully acknowledged conversation is listed with unAcknowledgedOnly=true",
     )
@@ -239,11 +242,11 @@ def test_incoming_messages_are_unacknowledged_until_acknowledged(probe: Probe) -
 def test_sending_reopens_a_closed_conversation(probe: Probe) -> None:
     user = probe.fresh_user("reopen")
     probe.send(user)
-    probe.expect_status("CONV-CLOSE-204", probe.call("DELETE", "conversations", user), 204)
+    probe.expect_status(Req.CONV_CLOSE_204, probe.call("DELETE", "conversations", user), 204)
     probe.send(user)
     conversation = probe.conversation(user, includeMessages="false") or {}
     probe.check(
-        "CONV-SEND-ACTIVATES",
+        Req.CONV_SEND_ACTIVATES,
         conversation.get("isActive") is True,
         f"after closing and sending again the conversation reads {conversation!r}",
     )
@@ -256,11 +259,11 @@ def test_acknowledge_all_touches_only_that_user(probe: Probe) -> None:
     probe.send(other)
     probe.send(peer, _unique_text())
     probe.send(peer, _unique_text())
-    probe.expect_status("CONV-ACK-ALL-200", probe.call("PUT", "conversations", peer), 200)
+    probe.expect_status(Req.CONV_ACK_ALL_200, probe.call("PUT", "conversations", peer), 200)
     unacked = [m for m in probe.messages(peer) if m.get("isAcknowledged") is not True]
-    probe.check("CONV-ACK-ALL-EFFECT", not unacked, f"still unacknowledged after PUT: {unacked[:3]!r}")
+    probe.check(Req.CONV_ACK_ALL_EFFECT, not unacked, f"still unacknowledged after PUT: {unacked[:3]!r}")
     probe.check(
-        "CONV-ACK-KEEPS-ACTIVE",
+        Req.CONV_ACK_KEEPS_ACTIVE,
         (probe.conversation(peer) or {}).get("isActive") is True,
         "acknowledging all closed the conversation",
     )
@@ -273,12 +276,12 @@ def test_acknowledging_an_id_shared_by_several_messages_does_not_fail(probe: Pro
     probe.send(user)
     response = probe.call("PUT", "conversations", user, 0)
     probe.check(
-        "CONV-ACK-ONE-SHARED-ID",
+        Req.CONV_ACK_ONE_SHARED_ID,
         response.status_code < 500,
         f"PUT /conversations/{{username}}/0 with two outgoing messages answered {response.status_code}",
     )
     probe.check(
-        "API-NO-SERVER-ERROR",
+        Req.API_NO_SERVER_ERROR,
         response.status_code < 500,
         f"PUT /conversations/{{username}}/0 answered {response.status_code} {response.text[:160]!r}",
     )
@@ -289,42 +292,42 @@ def test_closing_acknowledges_and_keeps_the_conversation_readable(probe: Probe) 
     peer = probe.echo_peer()
     probe.send(peer, _unique_text())
     stored = len(probe.messages(peer))
-    probe.expect_status("CONV-CLOSE-204", probe.call("DELETE", "conversations", peer), 204)
+    probe.expect_status(Req.CONV_CLOSE_204, probe.call("DELETE", "conversations", peer), 204)
     conversation = probe.conversation(peer)
-    probe.check("CONV-CLOSED-READABLE", conversation is not None, "a closed conversation answers 404")
+    probe.check(Req.CONV_CLOSED_READABLE, conversation is not None, "a closed conversation answers 404")
     probe.check(
-        "CONV-CLOSE-INACTIVE",
+        Req.CONV_CLOSE_INACTIVE,
         conversation is not None and conversation.get("isActive") is False,
         f"a closed conversation reads {conversation!r}",
     )
     messages = probe.messages(peer)
     probe.check(
-        "CONV-CLOSE-KEEPS-MESSAGES",
+        Req.CONV_CLOSE_KEEPS_MESSAGES,
         len(messages) == stored,
         f"{stored} messages before closing, {len(messages)} after",
     )
     probe.check(
-        "CONV-CLOSE-ACKS-ALL",
+        Req.CONV_CLOSE_ACKS_ALL,
         bool(messages) and all(m.get("isAcknowledged") for m in messages),
         "closing left unacknowledged messages",
     )
     active = [c.get("username") for c in probe.listing()]
     every = [c.get("username") for c in probe.listing(includeInactive="true")]
-    probe.check("CONV-CLOSE-INACTIVE", peer not in active, "a closed conversation is in the default list")
+    probe.check(Req.CONV_CLOSE_INACTIVE, peer not in active, "a closed conversation is in the default list")
     probe.check(
-        "CONV-LIST-ACTIVE-DEFAULT", peer not in active, "the default list holds a closed conversation"
+        Req.CONV_LIST_ACTIVE_DEFAULT, peer not in active, "the default list holds a closed conversation"
     )
     probe.check(
-        "CONV-LIST-INCLUDE-INACTIVE", peer in every, "includeInactive=true misses a closed conversation"
+        Req.CONV_LIST_INCLUDE_INACTIVE, peer in every, "includeInactive=true misses a closed conversation"
     )
     probe.send(peer, _unique_text())
     probe.check(
-        "CONV-SEND-ACTIVATES",
+        Req.CONV_SEND_ACTIVATES,
         (probe.conversation(peer) or {}).get("isActive") is True,
         "sending to a closed conversation did not reactivate it",
     )
     probe.check(
-        "CONV-LIST-ACTIVE-DEFAULT",
+        Req.CONV_LIST_ACTIVE_DEFAULT,
         peer in [c.get("username") for c in probe.listing()],
         "the default list misses an active conversation",
     )
@@ -337,9 +340,11 @@ def test_the_list_is_ordered_by_username(probe: Probe) -> None:
     for user in users:
         probe.send(user)
     listed = [c.get("username") for c in probe.listing() if c.get("username") in users]
-    probe.check("CONV-LIST-ORDER", listed == sorted(users), f"listed {listed}, ordinal order {sorted(users)}")
     probe.check(
-        "CONV-LIST-ACTIVE-DEFAULT", set(listed) == set(users), "active conversations missing from list"
+        Req.CONV_LIST_ORDER, listed == sorted(users), f"listed {listed}, ordinal order {sorted(users)}"
+    )
+    probe.check(
+        Req.CONV_LIST_ACTIVE_DEFAULT, set(listed) == set(users), "active conversations missing from list"
     )
     probe.done()
 
@@ -351,15 +356,15 @@ def test_only_the_latest_100_messages_are_returned_oldest_first(probe: Probe) ->
         probe.send(user, text)
     messages = probe.messages(user)
     stored = [m.get("message") for m in messages]
-    probe.check("CONV-MSGS-WINDOW", len(messages) == WINDOW, f"{len(messages)} messages returned")
+    probe.check(Req.CONV_MSGS_WINDOW, len(messages) == WINDOW, f"{len(messages)} messages returned")
     probe.check(
-        "CONV-MSGS-ORDER",
+        Req.CONV_MSGS_ORDER,
         stored == texts[-len(stored) :] if stored else False,
         f"messages come as {stored[:3]} … {stored[-3:]}",
     )
     embedded = (probe.conversation(user) or {}).get("messages") or []
     probe.check(
-        "CONV-MSGS-WINDOW", len(embedded) == WINDOW, f"the conversation embeds {len(embedded)} messages"
+        Req.CONV_MSGS_WINDOW, len(embedded) == WINDOW, f"the conversation embeds {len(embedded)} messages"
     )
     probe.done()
 
@@ -367,23 +372,23 @@ def test_only_the_latest_100_messages_are_returned_oldest_first(probe: Probe) ->
 @pytest.mark.parametrize("stem", ["Ünïcødé", "with space", "sl/ash", "que?ry", "per%cent", "pl+us", "ha#sh"])
 def test_usernames_round_trip(probe: Probe, stem: str) -> None:
     user = probe.fresh_user(stem)
-    probe.expect_status("USER-ROUNDTRIP", probe.send(user), 201)
+    probe.expect_status(Req.USER_ROUNDTRIP, probe.send(user), 201)
     conversation = probe.conversation(user)
     probe.check(
-        "USER-ROUNDTRIP",
+        Req.USER_ROUNDTRIP,
         conversation is not None and conversation.get("username") == user,
         f"GET for {user!r} gave {conversation!r}",
     )
     names = [m.get("username") for m in probe.messages(user)]
-    probe.check("USER-ROUNDTRIP", names == [user], f"messages of {user!r} name {names!r}")
+    probe.check(Req.USER_ROUNDTRIP, names == [user], f"messages of {user!r} name {names!r}")
     probe.done()
 
 
 def test_usernames_are_case_sensitive(probe: Probe) -> None:
     user = probe.fresh_user("CaseSensitive")
     probe.send(user)
-    probe.expect_status("USER-CASE-SENSITIVE", probe.call("GET", "conversations", user.lower()), 404)
-    probe.expect_status("USER-CASE-SENSITIVE", probe.call("GET", "conversations", user.upper()), 404)
+    probe.expect_status(Req.USER_CASE_SENSITIVE, probe.call("GET", "conversations", user.lower()), 404)
+    probe.expect_status(Req.USER_CASE_SENSITIVE, probe.call("GET", "conversations", user.upper()), 404)
     probe.done()
 
 
@@ -391,7 +396,7 @@ def test_unparsable_parameters_are_not_silently_defaulted(probe: Probe) -> None:
     """Real slskd ≥ 0.22 answers 200 and uses the default: a documentation gap, not a defect."""
     response = probe.call("GET", "conversations", params={"includeInactive": "maybe"})
     probe.check(
-        "DOCGAP-LENIENT-BINDING",
+        Req.DOCGAP_LENIENT_BINDING,
         response.status_code >= 400,
         f"includeInactive=maybe answered {response.status_code} (treated as the default)",
     )
@@ -403,7 +408,7 @@ def test_sending_to_a_blacklisted_user(probe: Probe) -> None:
         pytest.skip("no blacklisted username known (--blacklisted-peer)")
     response = probe.send(probe.ctx.blacklisted[0])
     probe.check(
-        "DOCGAP-SEND-BLACKLISTED-200",
+        Req.DOCGAP_SEND_BLACKLISTED_200,
         response.status_code != 200,
         "POST to a blacklisted username answered 200, which the docs do not list",
     )
@@ -418,7 +423,7 @@ def test_a_literal_plus_in_a_username_stays_a_plus(probe: Probe) -> None:
     response = probe.ctx.session.get(raw, params={"includeMessages": "false"})
     body = json_body(response) if response.status_code == 200 else None
     probe.check(
-        "USER-ROUNDTRIP",
+        Req.USER_ROUNDTRIP,
         isinstance(body, dict) and body.get("username") == user,
         f"GET {raw} answered {response.status_code} {body!r}",
     )
