@@ -22,6 +22,7 @@ import pytest
 
 from conformance.errors import ConfigError
 from conformance.resources import CONVERSATIONS_SPEC
+from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.transport.pacing import Rate, parse_rate
 from conformance.transport.policy import API_PREFIX, Profile
 
@@ -55,6 +56,7 @@ class RunConfig:
     rate: Rate | None = None
     max_requests: int | None = None
     timeout: float = 10.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     insecure: bool = False
     ca_bundle: Path | None = None
     keep: bool = False
@@ -142,7 +144,11 @@ def add_options(parser: pytest.Parser) -> None:
         "request pace like 5/s or 300/m, or 'none' (default: 5/s for a live target, unpaced embedded)",
     )
     add("--max-requests", f"stop after N requests (default: {LIVE_MAX_REQUESTS} live, unlimited embedded)")
-    add("--timeout", "seconds to wait for each answer (default: 10)")
+    add("--timeout", "seconds for each request, its whole answer included (default: 10)")
+    add(
+        "--max-response-bytes",
+        f"larger answers are a finding, not read further (default: {DEFAULT_MAX_RESPONSE_BYTES:,})",
+    )
     add("--insecure", "do not verify the target's TLS certificate", action="store_true")
     add("--ca-bundle", "PEM file (or directory) of certificates to trust for the target")
     add("--keep", "do not close the conversations the run opened", action="store_true")
@@ -220,6 +226,9 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
             option, "--max-requests", int, minimum=1, default=_live(target_url, LIVE_MAX_REQUESTS)
         ),
         timeout=_number(option, "--timeout", float, minimum=0, default=10.0, inclusive=False),
+        max_response_bytes=_number(
+            option, "--max-response-bytes", int, minimum=1024, default=DEFAULT_MAX_RESPONSE_BYTES
+        ),
         insecure=insecure,
         ca_bundle=Path(ca_bundle) if ca_bundle else None,
         keep=bool(option("--keep")),

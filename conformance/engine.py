@@ -34,7 +34,7 @@ from conformance.specgen.markers import overlay_entries, overlay_statuses
 from conformance.transport.auth import resolve_auth
 from conformance.transport.curl import curl_command
 from conformance.transport.diagnosis import json_body
-from conformance.transport.policy import Profile, WritePolicy, api_prefix_of
+from conformance.transport.policy import Profile, WritePolicy
 from conformance.transport.preflight import TargetInfo, preflight
 from conformance.transport.redaction import redact_exchange, redact_text
 from conformance.transport.session import GuardedSession
@@ -110,7 +110,7 @@ class ConformanceRun:
             root = server.url
         else:
             root = config.target_url
-        policy = WritePolicy(config.profile, frozenset(config.writable_usernames), api_prefix_of(root))
+        policy = WritePolicy.for_target(config.profile, config.writable_usernames, root)
         self.session = GuardedSession(
             policy=policy,
             on_exchange=self._on_exchange,
@@ -118,6 +118,7 @@ class ConformanceRun:
             verify=config.verify,
             rate=config.rate,
             max_requests=config.max_requests,
+            max_response_bytes=config.max_response_bytes,
         )
         if server:
             # Proxy settings do not apply on loopback; skipping the lookup saves ~20% per request.
@@ -237,11 +238,18 @@ class ConformanceRun:
             "kind": self.target.kind,
             "version": info.version,
             "version_source": info.version_source,
-            "notes": [*self.config.notes, *info.notes, *self.late_notes],
+            "notes": [*self.config.notes, *info.notes, *self._redirect_notes(), *self.late_notes],
             "requests": self.recorder.requests,
             "cases": self.recorder.cases,
             "skipped": dict(self.results.skipped),
         }
+
+    def _redirect_notes(self) -> list[str]:
+        """Redirects the session answered but did not follow, said once with the first example."""
+        unfollowed = self.session.unfollowed_redirects if self.session else []
+        if not unfollowed:
+            return []
+        return [f"{len(unfollowed)} redirect(s) not followed, e.g. {unfollowed[0]}"]
 
     def adopt(self, facts: dict[str, Any]) -> None:
         """Fold a worker's facts into this (controller) run."""

@@ -225,21 +225,13 @@ def test_each_redirect_hop_is_guarded_and_reported_in_order() -> None:
     def redirect_to_mallory(request: Received) -> Reply:
         if request.path.endswith("/alice"):
             return Reply(307, headers={"Location": f"{API}/conversations/mallory"})
-        return Reply(201)
+        return Reply.json("{}")
 
     seen: list[Exchange] = []
-    with LocalServer(redirect_to_mallory) as target:
-        guarded = session(Profile.SAFE_WRITES, ("alice",), on_exchange=seen.append)
-        with guarded, pytest.raises(WriteBlocked, match="'mallory' is not on the --peer allowlist"):
-            guarded.post(f"{target.url}{API}/conversations/alice", json="hi")
-        assert [r.path for r in target.received] == [f"{API}/conversations/alice"]
-        assert [e.status for e in seen] == [307]
-
-        seen.clear()
-        with session(Profile.FULL, on_exchange=seen.append) as unguarded:
-            final = unguarded.post(f"{target.url}{API}/conversations/alice", json="hi")
-        assert final.status_code == 201 and [hop.status_code for hop in final.history] == [307]
-        assert [(e.url.rsplit("/", 1)[1], e.status) for e in seen] == [("alice", 307), ("mallory", 201)]
+    with LocalServer(redirect_to_mallory) as target, session(on_exchange=seen.append) as guarded:
+        final = guarded.get(f"{target.url}{API}/conversations/alice")
+    assert final.status_code == 200 and [hop.status_code for hop in final.history] == [307]
+    assert [(e.url.rsplit("/", 1)[1], e.status) for e in seen] == [("alice", 307), ("mallory", 200)]
 
 
 def test_connections_are_reused(server: LocalServer) -> None:

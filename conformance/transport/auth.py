@@ -11,7 +11,7 @@ import requests
 
 from conformance.config import RunConfig
 from conformance.errors import TargetError
-from conformance.transport.diagnosis import json_body, target_error
+from conformance.transport.diagnosis import json_body, redirect_error, target_error
 from conformance.transport.policy import API_PREFIX
 from conformance.transport.session import GuardedSession
 
@@ -44,6 +44,8 @@ def login(session: GuardedSession, root: str, username: str, password: str) -> s
         response = session.post(url, json={"username": username, "password": password})
     except requests.RequestException as error:
         raise target_error(error, url, session.timeout) from None
+    if response.is_redirect:
+        raise redirect_error(response, url)
     if response.status_code != 200:
         refusal = LOGIN_REFUSALS.get(
             response.status_code, f"POST /api/v0/session answered {response.status_code}"

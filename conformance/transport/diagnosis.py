@@ -18,6 +18,7 @@ import requests
 from urllib3.exceptions import NameResolutionError
 
 from conformance.errors import TargetError
+from conformance.transport.bounded import ResponseTooLarge, ResponseTooSlow
 
 E = TypeVar("E", bound=BaseException)
 
@@ -28,6 +29,10 @@ def target_error(error: requests.RequestException, url: str, timeout: float) -> 
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
     causes = list(_chain(error))
+    if isinstance(error, ResponseTooLarge):
+        return TargetError(str(error))
+    if isinstance(error, ResponseTooSlow):
+        return TargetError(f"the answer from {url} did not arrive whole within {timeout:g}s; raise --timeout")
     if isinstance(error, requests.Timeout) or _first(causes, TimeoutError):
         return TargetError(f"no answer from {url} within {timeout:g}s; raise --timeout")
     verification = _first(causes, ssl.SSLCertVerificationError)
@@ -73,6 +78,15 @@ def _innermost(causes: list[BaseException]) -> str:
         if text and "object at 0x" not in text:
             return text.splitlines()[0]
     return type(causes[-1]).__name__
+
+
+def redirect_error(response: requests.Response, url: str) -> TargetError:
+    """A target answering the first requests with a redirect the session would not follow."""
+    location = response.headers.get("Location", "")
+    return TargetError(
+        f"{url} redirects to {location} ({response.status_code}): a run does not follow redirects "
+        "to another origin, nor of a login; give --target-url as the URL slskd answers on"
+    )
 
 
 def json_body(response: requests.Response) -> Any:

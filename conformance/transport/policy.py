@@ -8,12 +8,17 @@ the way slskd does: literal route segments case-insensitively, the `{username}` 
 percent-decoded once, usernames compared exactly (slskd compares them case-sensitively).
 Anything it cannot read unambiguously is blocked. The login `POST /session` passes in every
 profile: it creates a token, not data, and `--username/--password` must work read-only.
+
+Every request, whatever its method and profile, must also go to the target's origin
+(scheme, host and port): the session carries credentials (`X-API-Key`, a bearer token, a
+login body), and a redirect or a generated URL must never carry them anywhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from conformance.errors import WriteBlocked
@@ -32,6 +37,34 @@ class Profile(StrEnum):
     FULL = "full"  # anything (the embedded server, or a live target on explicit request)
 
 
+class Origin(NamedTuple):
+    """Scheme, host and port: what a browser would call the same site, and all the guard lets out."""
+
+    scheme: str
+    host: str
+    port: int | None
+
+    @classmethod
+    def of(cls, url: str) -> Origin | None:
+        """The URL's origin with the scheme's default port filled in; None when it has none."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        try:
+            port = parts.port or DEFAULT_PORTS.get(scheme)
+        except ValueError:  # a port that is not a number in range
+            return None
+        if not parts.hostname or scheme not in DEFAULT_PORTS:
+            return None
+        return cls(scheme, parts.hostname.lower(), port)
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def api_prefix_of(root: str) -> str:
     """The API's path prefix for a target root URL, keeping a reverse proxy's or url_base's path."""
     return urlsplit(root).path.rstrip("/") + API_PREFIX
@@ -41,14 +74,34 @@ class WritePolicy:
     """Decides, per request, whether the run's profile allows it; `check` raises `WriteBlocked`."""
 
     def __init__(
-        self, profile: Profile, allowed_usernames: Iterable[str], api_prefix: str = API_PREFIX
+        self,
+        profile: Profile,
+        allowed_usernames: Iterable[str],
+        api_prefix: str = API_PREFIX,
+        *,
+        origin: str | None = None,
     ) -> None:
+        """`origin`: the target's root URL; when given, nothing leaves for any other origin."""
         self.profile = profile
         self.allowed_usernames = frozenset(allowed_usernames)
         self._prefix = [segment.lower() for segment in api_prefix.strip("/").split("/") if segment]
+        self.origin = None if origin is None else Origin.of(origin)
+
+    @classmethod
+    def for_target(cls, profile: Profile, allowed_usernames: Iterable[str], root: str) -> WritePolicy:
+        """The guard of a run against `root`: its origin, and its API prefix (a url_base kept)."""
+        return cls(profile, allowed_usernames, api_prefix_of(root), origin=root)
+
+    def same_origin(self, url: str) -> bool:
+        return self.origin is None or Origin.of(url) == self.origin
 
     def check(self, method: str, url: str) -> None:
         method = method.upper()
+        if not self.same_origin(url):
+            raise WriteBlocked(
+                f"blocked {method} {_origin_text(url)}: the run sends requests (and credentials) "
+                f"only to the target's origin {self.origin}"
+            )
         if method in SAFE_METHODS or self.profile is Profile.FULL:
             return
         path = urlsplit(url).path
@@ -82,14 +135,28 @@ class WritePolicy:
             or route[0].lower() != "conversations"
         ):
             return "only POST, PUT and DELETE on /conversations/{username}[/{id}] are allowed"
-        username = route[1]
+        username, *message_id = route[1:]
         if username not in self.allowed_usernames:
             return f"{username!r} is not on the --peer allowlist"
-        if unquote(username) != username:
-            # A username that still looks percent-encoded would be read differently by anyone
-            # decoding twice (a proxy, a future slskd): never guess which user that is.
+        if _still_encoded(username):
             return f"{username!r} is ambiguous after percent-decoding"
+        # An id holding a (back)slash (`..%2Fbob`) is a path of its own to a proxy that decodes
+        # `%2F`. A username may hold one (an allowlisted `a/b`, sent as `a%2Fb`, is exact).
+        if message_id and (_still_encoded(message_id[0]) or set(message_id[0]) & {"/", "\\"}):
+            return f"the id {message_id[0]!r} is ambiguous after percent-decoding"
         return None
+
+
+def _still_encoded(segment: str) -> bool:
+    """A decoded segment that still looks percent-encoded is read differently by anyone decoding
+    twice (a proxy, a future slskd): never guess which user or message that is."""
+    return unquote(segment) != segment
+
+
+def _origin_text(url: str) -> str:
+    """The URL up to its path: enough to name where a request was going, without its query."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path}"
 
 
 def _decoded_segments(path: str) -> list[str] | None:

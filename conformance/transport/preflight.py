@@ -16,7 +16,7 @@ import requests
 
 from conformance.config import RunConfig
 from conformance.errors import TargetError
-from conformance.transport.diagnosis import json_body, target_error
+from conformance.transport.diagnosis import json_body, redirect_error, target_error
 from conformance.transport.policy import API_PREFIX
 from conformance.transport.session import GuardedSession
 
@@ -94,6 +94,8 @@ class _Probe:
             response = self._session.get(url, headers=ANONYMOUS if anonymous else None)
         except requests.RequestException as error:
             raise target_error(error, url, self._session.timeout) from None
+        if response.is_redirect:
+            raise redirect_error(response, url)
         if response.status_code not in (401, 403, 404) and not _is_json(response):
             media_type = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
             raise TargetError(

@@ -2,9 +2,14 @@
 
 Schemathesis' `case.call(session=...)`, the Hypothesis state machine, the deterministic
 probes, preflight and cleanup all send through `GuardedSession.send`, the lowest level of
-`requests`: so the write guard, the pacing, the request budget, the timeout and TLS
-verification cannot be bypassed by any caller's keyword arguments, and every request on
-the wire (each redirect hop too) is reported once, in order, as an `Exchange`.
+`requests`: so the write guard, the pacing, the request budget, the timeout, the body
+limit and TLS verification cannot be bypassed by any caller's keyword arguments, and every
+request on the wire (each redirect hop too) is reported once, in order, as an `Exchange`.
+
+Redirects are followed here, hop by hop, and only when harmless: a GET or HEAD to the
+target's own origin. A redirected write or login is never re-sent (a 307 would repeat its
+body), and a redirect to another origin is never followed (it would carry the credentials
+there); the 3xx answer is returned as is, for the check to judge, and noted once.
 """
 
 from __future__ import annotations
@@ -14,14 +19,16 @@ import time
 import warnings
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from urllib3.exceptions import InsecureRequestWarning
 
 from conformance.errors import ConfigError
 from conformance.results.exchange import Exchange
+from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES, read_body
 from conformance.transport.pacing import Pacer, Rate
-from conformance.transport.policy import WritePolicy
+from conformance.transport.policy import SAFE_METHODS, WritePolicy
 
 ExchangeSink = Callable[[Exchange], None]
 
@@ -35,8 +42,9 @@ class GuardedSession(requests.Session):
 
     - `policy`: the write guard; a refused request raises `WriteBlocked` and never leaves.
     - `on_exchange`: called with each request/response (or transport error), raw.
-    - `timeout`: seconds per request; replaces whatever the caller passed (Schemathesis
-      always passes its own default).
+    - `timeout`: seconds for the whole of each request, body included; replaces whatever
+      the caller passed (Schemathesis always passes its own default).
+    - `max_response_bytes`: a larger body raises `ResponseTooLarge` instead of filling memory.
     - `verify`: True, False (--insecure) or a CA bundle path; a caller cannot weaken it.
     - `rate`: requests are spaced to this rate; None sends as fast as the target answers.
     - `max_requests`: the request budget; the next request after it raises `BudgetExhausted`.
@@ -54,43 +62,71 @@ class GuardedSession(requests.Session):
         verify: bool | str = True,
         rate: Rate | None = None,
         max_requests: int | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         super().__init__()
         self.policy = policy
         self.verify = verify
         self.timeout = timeout
         self.max_requests = max_requests
+        self.max_response_bytes = max_response_bytes
         self.requests_sent = 0
+        self.unfollowed_redirects: list[str] = []  # one line per redirect answered but not followed
         self._on_exchange = on_exchange
         self._pacer = Pacer(rate) if rate else None
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        method, url = request.method or "GET", request.url or ""
-        self.policy.check(method, url)
+        follow = kwargs.pop("allow_redirects", True)
+        kwargs.pop("stream", None)  # every body is streamed, within the limits, by `_hop`
+        if self.verify is not True or not kwargs.get("verify"):
+            kwargs["verify"] = self.verify
+        response = self._hop(request, **kwargs)
+        history: list[requests.Response] = []
+        while follow and response.is_redirect and len(history) < self.max_redirects:
+            target = urljoin(response.url, self.get_redirect_target(response) or "")
+            refusal = self._redirect_refusal(request.method or "GET", target)
+            if refusal is not None:
+                self.unfollowed_redirects.append(
+                    f"{request.method} {urlsplit(response.url).path} answered {response.status_code} "
+                    f"to {target}: not followed ({refusal})"
+                )
+                break
+            hop = request.copy()
+            hop.prepare_url(target, None)
+            history.append(response)
+            response = self._hop(hop, **kwargs)
+        response.history = history
+        return response
+
+    def _redirect_refusal(self, method: str, target: str) -> str | None:
+        if method.upper() not in SAFE_METHODS:
+            return "a redirected write or login is never re-sent"
+        if not self.policy.same_origin(target):
+            return "another origin; the run's credentials stay with the target"
+        return None
+
+    def _hop(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """One request on the wire: guarded, budgeted, paced, bounded and reported."""
+        self.policy.check(request.method or "GET", request.url or "")
         if self.max_requests is not None and self.requests_sent >= self.max_requests:
             raise BudgetExhausted(f"request budget of {self.max_requests} exhausted; raise --max-requests")
         if self._pacer:
             self._pacer.wait()
         self.requests_sent += 1
-        kwargs["timeout"] = self.timeout
-        if self.verify is not True or not kwargs.get("verify"):
-            kwargs["verify"] = self.verify
-        # One hop per call, so that each redirect hop below is guarded and reported in order.
-        follow = kwargs.pop("allow_redirects", True)
-        started = time.perf_counter()
+        started, deadline = time.perf_counter(), time.monotonic() + self.timeout
         try:
             with self._quiet_if_insecure():
-                response = super().send(request, allow_redirects=False, **kwargs)
+                response = super().send(
+                    request, allow_redirects=False, stream=True, **{**kwargs, "timeout": self.timeout}
+                )
+            response._content = read_body(response, deadline=deadline, limit=self.max_response_bytes)
+            response._content_consumed = True
+            response.raw.release_conn()
         except requests.RequestException as error:
             self._report(request, error=error, elapsed=time.perf_counter() - started)
             raise
         self._report(request, response=response, elapsed=time.perf_counter() - started)
-        if not (follow and response.is_redirect):
-            return response
-        hops = [response, *self.resolve_redirects(response, request, **kwargs)]
-        final = hops.pop()
-        final.history = hops
-        return final
+        return response
 
     def _quiet_if_insecure(self) -> contextlib.AbstractContextManager[Any]:
         """--insecure was asked for once; do not repeat urllib3's warning on every request."""

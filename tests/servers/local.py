@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -34,6 +34,7 @@ class Reply:
     body: bytes = b""
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    chunks: Iterable[bytes] | None = None  # sent chunked, each as it comes (endless, trickling …)
 
     @classmethod
     def json(cls, text: str, status: int = 200) -> Reply:
@@ -46,9 +47,10 @@ Handler = Callable[[Received], Reply]
 class LocalServer:
     """`with LocalServer(handler) as server: requests.get(server.url + "/x")`."""
 
-    def __init__(self, handler: Handler, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, handler: Handler, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
+        """`host`: another loopback address (127.0.0.2) is another origin on the same machine."""
         self.received: list[Received] = []
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _request_handler(handler, self.received))
+        self._httpd = ThreadingHTTPServer((host, 0), _request_handler(handler, self.received))
         self._httpd.daemon_threads = True
         if tls is not None:
             self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
@@ -111,11 +113,36 @@ def _request_handler(handler: Handler, received: list[Received]) -> type[BaseHTT
                 self.send_header("Content-Type", reply.content_type)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
+            if reply.chunks is not None:
+                self._send_chunked(reply.chunks)
+                return
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
-            self.wfile.flush()
+            try:
+                if self.command != "HEAD":
+                    self.wfile.write(reply.body)
+                self.wfile.flush()
+            except OSError:  # the client stopped reading (a size limit): not the server's error
+                self.close_connection = True
+
+        def _send_chunked(self, chunks: Iterable[bytes]) -> None:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                for chunk in chunks:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            except OSError:  # the client stopped reading: that is what the test wanted
+                return
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            except OSError:  # the client hung up first (it stopped reading on purpose)
+                self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: tests read `received`, not stderr."""

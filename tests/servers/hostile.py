@@ -1,0 +1,99 @@
+"""Targets that attack the checker: each handler is one way a hostile or broken server could
+make a run leak a credential, repeat a write somewhere else, or hang or exhaust the machine.
+
+They answer like slskd wherever the attack does not apply, so a run gets far enough for the
+attack to matter.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import time
+from collections.abc import Iterator
+from urllib.parse import quote
+
+from tests.servers.fake_slskd import FakeSlskd
+from tests.servers.local import Handler, Received, Reply
+
+
+def redirect_to(other_origin: str, *, only: str | None = None, status: int = 307) -> Handler:
+    """Answer `status` pointing at the same path on `other_origin`; other requests as slskd would.
+
+    `only`: redirect only requests whose method is this one (e.g. only the writes).
+    """
+    slskd = FakeSlskd(api_key=None)
+
+    def answer(request: Received) -> Reply:
+        if only is None or request.method == only:
+            return Reply(status, headers={"Location": f"{other_origin}{request.target}"})
+        return slskd.answer(request)
+
+    return answer
+
+
+def huge_body(size: int) -> Handler:
+    """An (empty, space-padded) JSON array of exactly `size` bytes, announced in Content-Length."""
+    body = b"[" + b" " * (size - 2) + b"]"
+    return lambda request: Reply(200, body, "application/json")
+
+
+def endless_body(request: Received) -> Reply:
+    """A chunked JSON array that never ends."""
+    return Reply(200, content_type="application/json", chunks=_endless())
+
+
+def _endless() -> Iterator[bytes]:
+    yield b"["
+    yield from itertools.repeat(b"0," * 32 * 1024)
+
+
+def trickling_body(every: float) -> Handler:
+    """A chunked body of one byte every `every` seconds: each socket read is quick, the whole never."""
+
+    def drip() -> Iterator[bytes]:
+        for _ in range(600):  # bounded: ten minutes at most even at one a second
+            time.sleep(every)
+            yield b" "
+
+    return lambda request: Reply(200, content_type="application/json", chunks=drip())
+
+
+def echoing(api_key: str) -> Handler:
+    """An slskd that quotes the request's headers back in every encoding a leak could take.
+
+    Its error answers (a 500 on the conversations list, 400s elsewhere) carry the headers raw,
+    as JSON, percent-encoded, base64 and as an HTTP Basic credential, so every failure message,
+    evidence body and report line that quotes a body would leak the key unless it is redacted.
+    """
+    slskd = FakeSlskd(api_key=api_key)
+
+    def answer(request: Received) -> Reply:
+        reply = slskd.answer(request)
+        if request.path.endswith("/session/enabled") or reply.status == 401:
+            return reply
+        if request.path.rstrip("/").endswith("/conversations") or reply.status >= 400:
+            return Reply(500, _echo(request).encode(), "application/json", {"X-Echo": _headers(request)})
+        return reply
+
+    return answer
+
+
+def _headers(request: Received) -> str:
+    return "; ".join(f"{name}: {value}" for name, value in request.headers.items())
+
+
+def _echo(request: Received) -> str:
+    text = _headers(request)
+    key = request.headers.get("X-API-Key", "")
+    basic = base64.b64encode(f"slskd:{key}".encode()).decode()
+    return json.dumps(
+        {
+            "raw": text,
+            "percent": quote(text, safe=""),
+            "base64": base64.b64encode(text.encode()).decode(),
+            "basic": f"Authorization: Basic {basic}",
+            "url": f"http://x/?apiKey={quote(key, safe='')}",
+        }
+    )
