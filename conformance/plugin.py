@@ -16,9 +16,11 @@ import hypothesis
 import pytest
 
 from conformance.checks.context import SuiteContext
+from conformance.checks.failures import RequirementFailed
 from conformance.config import RunConfig, add_options
 from conformance.engine import ConformanceRun
 from conformance.errors import ConformanceError, ExitCode
+from conformance.reporting.failures import failure_blocks
 from conformance.reporting.terminal import summary_lines
 from conformance.runner import SUITE_DIR
 
@@ -101,9 +103,22 @@ def suite_settings() -> hypothesis.settings:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Ship this item's verdicts on its report, so tallies survive pytest-xdist workers."""
     outcome = yield
-    if _run is not None and call.when == "teardown":
-        report = outcome.get_result()
+    if _run is None:
+        return
+    report = outcome.get_result()
+    if call.when == "call" and report.failed and call.excinfo and _is_requirement_failure(call.excinfo.value):
+        blocks = failure_blocks(_run.catalogue, _run.recorder.newest_failures(), _run.config.strict_docs)
+        if blocks:  # the requirement, the answer and curl, instead of a traceback through Hypothesis
+            report.longrepr = blocks
+    if call.when == "teardown":
         report.user_properties.append((RESULTS_KEY, _run.recorder.drain()))
+
+
+def _is_requirement_failure(error: BaseException) -> bool:
+    """A verdict of ours (a requirement failed), as opposed to a bug that needs its traceback."""
+    if isinstance(error, BaseExceptionGroup):
+        return all(_is_requirement_failure(inner) for inner in error.exceptions)
+    return isinstance(error, (RequirementFailed, pytest.fail.Exception))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -20,6 +20,11 @@ from conformance.results.collector import CaseRecorder
 _UNSET: Any = object()
 
 
+def request_line(response: requests.Response) -> str:
+    """The exact request a response answers, as a failure message names it: `PUT /api/v0/…/0`."""
+    return f"{response.request.method} {response.request.path_url}"
+
+
 @dataclass
 class SuiteContext:
     session: requests.Session

@@ -17,7 +17,7 @@ import schemathesis
 from schemathesis import checks as st_checks
 from schemathesis.core.failures import Failure, FailureGroup
 
-from conformance.checks.context import SuiteContext
+from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.failures import failure_for
 from conformance.checks.responses import check_response
 from conformance.requirements.ids import Req
@@ -131,9 +131,11 @@ def check_case(ctx: SuiteContext, case: Any, response: requests.Response) -> Non
     label = case.operation.label
     failures = failures_of(case, response, CHECKS)
     broken: dict[str, str] = {}
+    answered = f"{request_line(response)} answered {response.status_code}"
     for failure in failures:
+        detail = f": {' '.join(failure.message.split())}" if failure.message else ""
         broken.setdefault(
-            requirement_for(failure, label), f"{failure.code} {failure.title}: {failure.message}"
+            requirement_for(failure, label), f"{answered}: {failure.code} {failure.title}{detail}"
         )
     for requirement in SCHEMATHESIS_REQUIREMENTS:
         if requirement not in broken:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.checks.context import SuiteContext
+from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.responses import check_response, json_body
 
 _names = itertools.count(1)
@@ -78,12 +78,11 @@ class Probe:
 
     def expect_status(self, requirement: str, response: requests.Response, *expected: int) -> bool:
         """The status is one of `expected`, or another reading the docs allow for `requirement`."""
-        request, status = response.request, response.status_code
+        status = response.status_code
         return self.check(
             requirement,
             status in expected or self.ctx.judge.accepts(requirement, status),
-            f"{request.method} {request.path_url} answered {status}, expected "
-            + " or ".join(map(str, expected)),
+            f"{request_line(response)} answered {status}, expected " + " or ".join(map(str, expected)),
         )
 
     @contextmanager

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import requests
 
-from conformance.checks.context import SuiteContext
+from conformance.checks.context import SuiteContext, request_line
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 from conformance.transport.diagnosis import json_body
@@ -96,7 +96,9 @@ class Answer:
         return [value for key, value in self.pairs if key == name]
 
     def with_body(self) -> str:
-        return f"{self.status} answered with a body: {self.response.text[:200]!r}"
+        return (
+            f"{request_line(self.response)} answered {self.status} with a body: {self.response.text[:200]!r}"
+        )
 
 
 Verdict = tuple[bool, str] | None  # (held, why not); None: the check has nothing to judge here
@@ -174,7 +176,10 @@ def status_only_the_overlay_documents(ctx: SuiteContext, answer: Answer) -> Verd
     overlay_only = ctx.overlay_statuses.get(answer.label, {})
     if str(answer.status) not in overlay_only:
         return None
-    return False, f"{answer.label} answered {answer.status}: {overlay_only[str(answer.status)]}"
+    return (
+        False,
+        f"{request_line(answer.response)} answered {answer.status}: {overlay_only[str(answer.status)]}",
+    )
 
 
 def check_response(ctx: SuiteContext, label: str, response: requests.Response) -> list[str]:

@@ -42,7 +42,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conformance.checks.context import SuiteContext
+from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.failures import RequirementFailed, failure_for
 from conformance.checks.model import (
     CREATED,
@@ -314,12 +314,14 @@ class ConversationsMachine(RuleBasedStateMachine):
         self.expect(
             requirement,
             response.status_code in statuses,
-            f"{method} {response.request.path_url} answered {response.status_code}, expected "
+            f"{request_line(response)} answered {response.status_code}, expected "
             + " or ".join(map(str, statuses)),
             about=about,
         )
         self.expect(
-            Req.API_NO_SERVER_ERROR, response.status_code < 500, f"{method} answered {response.status_code}"
+            Req.API_NO_SERVER_ERROR,
+            response.status_code < 500,
+            f"{request_line(response)} answered {response.status_code}",
         )
         for defect in check_response(self.ctx, operation_label(method, segments), response):
             if defect not in self.tolerated:

@@ -93,6 +93,12 @@ class CaseRecorder:
         )
         del tally.evidence[:-EVIDENCE_PER_REQUIREMENT]
 
+    def newest_failures(self) -> dict[str, dict[str, Any]]:
+        """Requirement → its newest failure evidence, of what the current item recorded so far."""
+        return {
+            requirement: tally.evidence[-1] for requirement, tally in self._tallies.items() if tally.evidence
+        }
+
     def not_covered(self, requirement: str, reason: str) -> None:
         """Nothing could be checked for `requirement`, and here is why (shown in the report)."""
         self._tallies.setdefault(requirement, Tally()).reason = reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks.context import SuiteContext
+from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.probes import Probe, unknown_user
 from conformance.requirements.ids import Req
 
@@ -55,6 +55,7 @@ def test_a_read_only_key_cannot_write(probe: Probe) -> None:
         probe.check(
             Req.AUTH_READONLY_KEY_WRITES,
             response.status_code in (401, 403),
-            f"{method} with a read-only API key answered {response.status_code}: the write went through",
+            f"{request_line(response)} with a read-only API key answered {response.status_code}: "
+            "the write went through",
         )
     probe.done()

@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from conformance.checks.context import SuiteContext
+from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.probes import Probe, unknown_user
 from conformance.checks.responses import json_body
 from conformance.requirements.ids import Req
@@ -278,12 +278,12 @@ def test_acknowledging_an_id_shared_by_several_messages_does_not_fail(probe: Pro
     probe.check(
         Req.CONV_ACK_ONE_SHARED_ID,
         response.status_code < 500,
-        f"PUT /conversations/{{username}}/0 with two outgoing messages answered {response.status_code}",
+        f"{request_line(response)} after two sends answered {response.status_code}",
     )
     probe.check(
         Req.API_NO_SERVER_ERROR,
         response.status_code < 500,
-        f"PUT /conversations/{{username}}/0 answered {response.status_code} {response.text[:160]!r}",
+        f"{request_line(response)} answered {response.status_code} {response.text[:160]!r}",
     )
     probe.done()
 
@@ -398,7 +398,7 @@ def test_unparsable_parameters_are_not_silently_defaulted(probe: Probe) -> None:
     probe.check(
         Req.DOCGAP_LENIENT_BINDING,
         response.status_code >= 400,
-        f"includeInactive=maybe answered {response.status_code} (treated as the default)",
+        f"{request_line(response)} answered {response.status_code} (treated as the default)",
     )
     probe.done()
 
@@ -410,7 +410,7 @@ def test_sending_to_a_blacklisted_user(probe: Probe) -> None:
     probe.check(
         Req.DOCGAP_SEND_BLACKLISTED_200,
         response.status_code != 200,
-        "POST to a blacklisted username answered 200, which the docs do not list",
+        f"{request_line(response)} to a blacklisted username answered 200, which the docs do not list",
     )
     probe.done()
 
