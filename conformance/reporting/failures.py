@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.reporting.text import shorten
 from conformance.requirements.catalogue import Requirement
+from conformance.requirements.judge import failed_is_defect
 
 BODY_EXCERPT = 160  # characters of the failing response's body
 CURL_LINES = 8  # the tail of a longer sequence; the HTML report has all of it
@@ -55,5 +56,5 @@ def failure_blocks(
     return "\n\n".join(
         failure_block(requirement, newest[requirement.id])
         for requirement in catalogue.values()
-        if requirement.id in newest and (requirement.level.value != "INFO" or strict_docs)
+        if requirement.id in newest and failed_is_defect(requirement.level, strict_docs)
     )
