@@ -18,7 +18,6 @@ from pathlib import Path
 import yaml
 
 from conformance.requirements.judge import is_defect
-from conformance.runner import pytest_args
 
 CORPUS_PATH = Path(__file__).with_name("corpus.yaml")
 
@@ -47,7 +46,7 @@ def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outc
     """One conformance run in a child process; returns what its results.json says."""
     with tempfile.TemporaryDirectory(prefix="slskd-conformance-") as tmp:
         args = [
-            *pytest_args(extra),
+            *extra,
             "-q",
             "--no-header",
             "-p",
@@ -57,9 +56,8 @@ def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outc
             f"--seed={seed}",
             "--no-shrink",  # a kill needs the failure, not its minimal sequence
         ]
-        completed = subprocess.run(
-            [sys.executable, "-m", "pytest", *args], capture_output=True, text=True, check=False
-        )
+        command = [sys.executable, "-m", "conformance.cli", "run", *args]  # as a user types it
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
         results_path = Path(tmp) / "latest" / "results.json"
         if not results_path.exists():  # the run never got going: nothing was judged
             last_line = (completed.stderr.strip() or completed.stdout.strip() or "no output").splitlines()[-1]
