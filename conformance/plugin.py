@@ -110,8 +110,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         blocks = failure_blocks(_run.catalogue, _run.recorder.newest_failures(), _run.config.strict_docs)
         if blocks:  # the requirement, the answer and curl, instead of a traceback through Hypothesis
             report.longrepr = blocks
+    item.stash[_ELAPSED] = item.stash.get(_ELAPSED, 0.0) + report.duration
     if call.when == "teardown":
-        report.user_properties.append((RESULTS_KEY, _run.recorder.drain()))
+        report.user_properties.append((RESULTS_KEY, _run.recorder.drain(item.stash[_ELAPSED])))
+
+
+_ELAPSED = pytest.StashKey[float]()  # setup + call + teardown of an item, so far
 
 
 def _is_requirement_failure(error: BaseException) -> bool:

@@ -76,3 +76,17 @@ def test_tallies_from_several_workers_add_up() -> None:
         rec.record("CONV-LIST-OK", True)
         results.absorb(rec.drain())
     assert results.tallies["CONV-LIST-OK"].checks == 3
+
+
+def test_an_items_time_is_shared_by_the_requirements_it_checked_and_adds_up_across_items() -> None:
+    rec = recorder()
+    results = RunResults(load_catalogue())
+    rec.record("CONV-GET-404", True)
+    rec.record("CONV-MSGS-404", True)
+    results.absorb(rec.drain(seconds=2.0))
+    rec.record("CONV-GET-404", True)
+    results.absorb(rec.drain(seconds=0.5))
+    rows = {row["id"]: row for row in results.requirement_rows()}
+    assert rows["CONV-GET-404"]["duration_s"] == 1.5
+    assert rows["CONV-MSGS-404"]["duration_s"] == 1.0
+    assert rows["CONV-LIST-OK"]["duration_s"] == 0.0

@@ -26,7 +26,10 @@ def test_pass_to_fail_is_a_regression_and_the_other_movements_are_sorted_apart()
     assert ids(cmp.removed) == ["CONV-SEND-LENGTH-LIMIT"]
     assert ids(cmp.changed) == ["CONV-MSGS-WINDOW", "MSG-WAS-REPLAYED"]
     assert ids(cmp.doc_gaps_opened) == ["DOCGAP-SEND-BLACKLISTED-200"]
-    assert cmp.server_version == ("0.25.1", "0.26.0")
+    assert (cmp.old_target, cmp.new_target) == (
+        "embedded (behaviour documented), slskd 0.25.1, profile full",
+        "embedded (behaviour slskd, faults get-404-as-200,unack-filter-ignored), slskd 0.26.0, profile full",
+    )
     assert cmp.regressed[1].message.startswith("GET /conversations/nobody-7f3a answered 200")
 
 
@@ -44,6 +47,8 @@ def test_a_run_compared_with_itself_has_no_changes() -> None:
     assert comparison_lines(cmp) == [
         "compare 20261124T120000Z-0 -> 20261124T120000Z-0: non-conformant -> non-conformant",
         "  0 regressions, 0 fixed",
+        f"  before: {cmp.old_target}",
+        f"  now:    {cmp.new_target}",
     ]
 
 
@@ -66,7 +71,10 @@ def test_a_requirement_that_was_never_checked_and_now_fails_is_a_change_not_a_re
 def test_the_terminal_lines_name_each_section_and_change() -> None:
     lines = comparison_lines(compare(load("conformant"), load("non_conformant")))
     assert lines[1] == "  2 regressions, 0 fixed"
-    assert "  server version: 0.25.1 -> 0.26.0" in lines
+    assert (
+        "  now:    embedded (behaviour slskd, faults get-404-as-200,unack-filter-ignored), "
+        "slskd 0.26.0, profile full" in lines
+    )
     assert lines[lines.index("  regressed (2):") + 2].startswith(
         "    CONV-GET-404 [MUST] pass -> fail: GET /conv"
     )
@@ -106,3 +114,10 @@ def test_compare_main_exits_2_with_one_line_for_a_missing_or_invalid_file(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("\n") == 1 and captured.err.startswith(f"conformance compare: {bad}")
+
+
+def test_the_html_comparison_says_what_each_run_ran_against() -> None:
+    old, new = load("conformant"), load("non_conformant")
+    page = render_comparison_html(compare(old, new), old, new)
+    assert "embedded (behaviour documented), slskd 0.25.1, profile full" in page
+    assert "faults get-404-as-200,unack-filter-ignored" in page

@@ -168,3 +168,24 @@ def test_the_chart_splits_each_level_by_status_in_proportion() -> None:
 def test_write_html_creates_the_folder(tmp_path: Path) -> None:
     path = write_html(load("conformant"), tmp_path / "run" / "index.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_the_operations_table_shows_only_operations_with_findings_and_all_one_click_away() -> None:
+    page = render_html(load("non_conformant"))
+    findings = between(page, 'id="ops-findings"', "</table>")
+    assert "Operations with findings" in findings and "· 3 of " in findings
+    rows = re.findall(r'<th scope="row">([^<]+)</th>', findings)
+    assert rows == [
+        "GET /conversations",
+        "GET /conversations/{username}",
+        "POST /conversations/{username}",
+        "All requirements",
+    ]
+    every = between(page, '<details class="all-ops"', "</details>")
+    assert "PUT /conversations/{username}/{id}" in every and "DELETE /conversations/{username}" in every
+
+
+def test_a_run_without_findings_says_so_above_the_full_table() -> None:
+    page = render_html(load("conformant"))
+    assert "No operation has a failure or a documentation gap." in page
+    assert '<details class="all-ops"' in page

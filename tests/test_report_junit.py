@@ -77,3 +77,28 @@ def test_credentials_in_curl_lines_are_masked(tmp_path: Path) -> None:
     evidence["curl"] = [line.replace("X-API-Key: ***", f"X-API-Key: {SECRET}") for line in evidence["curl"]]
     parse(results, tmp_path)
     assert SECRET not in (tmp_path / "junit.xml").read_text(encoding="utf-8")
+
+
+def test_the_newest_failure_the_minimal_sequence_comes_first(tmp_path: Path) -> None:
+    results = load("non_conformant")
+    evidence = requirement(results, "CONV-GET-404")["evidence"]
+    evidence.insert(0, {**evidence[0], "message": "an earlier, longer sequence"})
+    text = case(parse(results, tmp_path), "CONV-GET-404").find("failure").text or ""  # type: ignore[union-attr]
+    assert text.index("newest failure") < text.index("earlier failure [") < text.index("an earlier, longer")
+
+
+def test_cases_and_suites_carry_the_time_spent_on_them(tmp_path: Path) -> None:
+    results = load("non_conformant")
+    requirement(results, "CONV-GET-404")["duration_s"] = 1.25
+    requirement(results, "CONV-LIST-OK")["duration_s"] = 0.5
+    root = parse(results, tmp_path)
+    assert case(root, "CONV-GET-404").get("time") == "1.250"
+    assert next(root.iter("testsuite")).get("time") == "1.750"
+
+
+def test_the_properties_name_behaviour_faults_version_and_profile(tmp_path: Path) -> None:
+    root = parse(load("non_conformant"), tmp_path)
+    properties = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert properties["target.behaviour"] == "slskd"
+    assert properties["target.fault"] == "get-404-as-200,unack-filter-ignored"
+    assert properties["server.version"] == "0.26.0" and properties["profile"] == "full"

@@ -25,6 +25,41 @@ def test_operation_rows_count_each_requirement_once_per_operation_it_names() -> 
     assert rows["POST /conversations/{username}"].counts["INFO"]["fail"] == 1
 
 
+def test_a_failure_counts_only_against_the_operation_where_it_happened() -> None:
+    results = load("non_conformant")
+    server_error = requirement(results, "CONV-GET-404")
+    server_error["operations"] = ["GET /conversations", "GET /conversations/{username}"]
+    rows = {row.operation: row for row in view.operation_rows(results)}
+    assert rows["GET /conversations/{username}"].counts["MUST"]["fail"] == 1
+    assert rows["GET /conversations"].counts["MUST"]["fail"] == 0
+    assert view.failing_operations(server_error) == ["GET /conversations/{username}"]
+
+
+def test_a_failure_without_a_matching_request_counts_against_all_its_operations() -> None:
+    failing = {"operations": ["GET /a", "PUT /a/{id}"], "evidence": [{"exchanges": []}]}
+    assert view.failing_operations(failing) == ["GET /a", "PUT /a/{id}"]
+
+
+def test_operations_with_findings_are_those_with_a_failure_or_a_gap() -> None:
+    rows = view.operation_rows(load("non_conformant"))
+    assert [row.operation for row in rows if row.has_findings] == [
+        "GET /conversations",
+        "GET /conversations/{username}",
+        "POST /conversations/{username}",
+    ]
+
+
+def test_a_request_is_matched_to_its_operation_by_method_and_path_template() -> None:
+    labels = [
+        "GET /conversations/{username}",
+        "GET /conversations/{username}/messages",
+        "PUT /conversations/{username}/{id}",
+    ]
+    assert view.operation_of("GET", "http://h/api/v0/conversations/bob/messages?x=1", labels) == labels[1]
+    assert view.operation_of("PUT", "http://h/api/v0/conversations/a%2Fb/0", labels) == labels[2]
+    assert view.operation_of("DELETE", "http://h/api/v0/conversations/bob", labels) is None
+
+
 def test_masked_curl_hides_credential_headers_and_keeps_the_rest() -> None:
     line = "curl -X GET http://h/x -H 'Authorization: Bearer abc' --header 'cookie: a=b' -H 'Accept: */*'"
     assert view.masked_curl(line) == (
@@ -46,5 +81,5 @@ def test_masked_curl_keeps_a_variable_reference_expandable() -> None:
     assert view.masked_curl(line) == (
         "curl -X GET http://h/x -H \"X-API-Key: $SLSKD_API_KEY\" -H 'Authorization: ***'"
     )
-    clean = "curl -X PUT http://h/x -H \"X-API-Key: $SLSKD_API_KEY\""
+    clean = 'curl -X PUT http://h/x -H "X-API-Key: $SLSKD_API_KEY"'
     assert view.masked_curl(clean) == clean

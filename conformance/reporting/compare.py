@@ -48,7 +48,8 @@ class Comparison:
     changed: list[Change] = field(default_factory=list)  # any other status change
     doc_gaps_opened: list[Change] = field(default_factory=list)
     doc_gaps_closed: list[Change] = field(default_factory=list)
-    server_version: tuple[str | None, str | None] | None = None  # (old, new) when they differ
+    old_target: str = ""  # what each run ran against (kind, behaviour, faults, version, profile)
+    new_target: str = ""
 
     @property
     def regressions(self) -> bool:
@@ -75,7 +76,12 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
     after = {r["id"]: r for r in new["requirements"]}
     strict = new["run"]["strict_docs"]
     result = Comparison(
-        old["run"]["id"], new["run"]["id"], old["summary"]["verdict"], new["summary"]["verdict"]
+        old["run"]["id"],
+        new["run"]["id"],
+        old["summary"]["verdict"],
+        new["summary"]["verdict"],
+        old_target=view.target_line(old),
+        new_target=view.target_line(new),
     )
     for rid, requirement in after.items():
         previous = before.get(rid)
@@ -96,9 +102,6 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Comparison:
             bucket = result.changed
         bucket.append(change)
     result.removed = [_change(requirement, None) for rid, requirement in before.items() if rid not in after]
-    versions = (old["run"]["server_version"], new["run"]["server_version"])
-    if versions[0] != versions[1]:
-        result.server_version = versions
     return result
 
 
@@ -113,9 +116,7 @@ def comparison_lines(cmp: Comparison) -> list[str]:
         f"compare {cmp.old_run} -> {cmp.new_run}: {cmp.old_verdict} -> {cmp.new_verdict}",
         f"  {view.plural(len(cmp.regressed), 'regression')}, {len(cmp.fixed)} fixed",
     ]
-    if cmp.server_version:
-        old, new = cmp.server_version
-        lines.append(f"  server version: {old or 'unknown'} -> {new or 'unknown'}")
+    lines += [f"  before: {cmp.old_target}", f"  now:    {cmp.new_target}"]
     for title, changes in _sections(cmp):
         if changes:
             lines.append(f"  {title} ({len(changes)}):")

@@ -20,10 +20,12 @@ SUITE_PREFIX = "slskd"
 
 
 def _evidence_text(requirement: view.Requirement) -> str:
-    """Everything needed to understand and replay a failure, as plain text."""
+    """Everything needed to understand and replay a failure, as plain text; the newest failure
+    (after shrinking, the minimal sequence) first, as the HTML report shows it."""
     lines = [requirement["statement"], f"source: {requirement['source']}"]
-    for item in requirement["evidence"]:
-        lines += ["", f"[{item['check'] or 'check'}] {item['message']}"]
+    for number, item in enumerate(reversed(requirement["evidence"])):
+        title = "newest failure" if number == 0 else "earlier failure"
+        lines += ["", f"{title} [{item['check'] or 'check'}] {item['message']}"]
         for exchange in item["exchanges"]:
             request, response = exchange["request"], exchange["response"]
             outcome = response["status"] if response else exchange["error"] or "no response"
@@ -39,7 +41,7 @@ def _testcase(suite: ET.Element, requirement: view.Requirement, strict_docs: boo
         "testcase",
         classname=f"{SUITE_PREFIX}.{requirement['tag']}.{requirement['level']}",
         name=f"{requirement['id']} {shorten(requirement['statement'], NAME_LIMIT)}",
-        time="0",
+        time=_seconds(requirement.get("duration_s", 0.0)),
     )
     status = requirement["status"]
     if status == "not-covered":
@@ -61,6 +63,10 @@ def _testcase(suite: ET.Element, requirement: view.Requirement, strict_docs: boo
         out.text = f"{headline}\n{_evidence_text(requirement)}"
 
 
+def _seconds(value: float) -> str:
+    return f"{value:.3f}"
+
+
 def _properties(parent: ET.Element, results: dict[str, Any]) -> None:
     run = results["run"]
     properties = ET.SubElement(parent, "properties")
@@ -69,6 +75,8 @@ def _properties(parent: ET.Element, results: dict[str, Any]) -> None:
         ("tool.version", results["tool"]["version"]),
         ("target.url", run["target"]["url"]),
         ("target.kind", run["target"]["kind"]),
+        ("target.behaviour", run["target"]["behaviour"] or "none"),
+        ("target.fault", run["target"]["fault"] or "none"),
         ("server.version", run["server_version"] or "unknown"),
         ("spec.sha256", run["spec"]["sha256"]),
         ("seed", run["seed"]),
@@ -96,7 +104,11 @@ def build_junit(results: dict[str, Any]) -> ET.Element:
     root = ET.Element("testsuites", name="slskd-conformance", time=str(results["run"]["duration_s"]))
     for tag, requirements in view.by_tag(results).items():
         suite = ET.SubElement(
-            root, "testsuite", name=f"{SUITE_PREFIX}.{tag}", timestamp=results["run"]["started_at"], time="0"
+            root,
+            "testsuite",
+            name=f"{SUITE_PREFIX}.{tag}",
+            timestamp=results["run"]["started_at"],
+            time=_seconds(sum(r.get("duration_s", 0.0) for r in requirements)),
         )
         _properties(suite, results)
         for requirement in requirements:

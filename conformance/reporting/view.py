@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.requirements import judge
 from conformance.transport.redaction import CREDENTIAL_HEADERS, MASK
@@ -79,6 +80,17 @@ def coverage_line(results: Mapping[str, Any]) -> str:
     return f"requirements covered: {covered}/{total} ({percent}%)"
 
 
+def target_line(results: Mapping[str, Any]) -> str:
+    """What a run ran against, in one line: `embedded (behaviour slskd), slskd 0.26.0, profile full`."""
+    run = results["run"]
+    target = run["target"]
+    details = [f"behaviour {target['behaviour']}"] if target["behaviour"] else []
+    if target["fault"]:
+        details.append(f"faults {target['fault']}")
+    kind = f"{target['kind']} ({', '.join(details)})" if details else target["kind"]
+    return f"{kind}, slskd {run['server_version'] or 'unknown'}, profile {run['profile']}"
+
+
 def verdict_headline(results: Mapping[str, Any]) -> str:
     """'Conformant' or 'Non-conformant', with the defect and documentation-gap counts."""
     summary = results["summary"]
@@ -98,13 +110,46 @@ class OperationRow:
         default_factory=lambda: {level: dict.fromkeys(STATUSES, 0) for level in LEVELS}
     )
 
+    @property
+    def has_findings(self) -> bool:
+        """A defect or a documentation gap happened on this operation."""
+        return any(counts["fail"] for counts in self.counts.values())
+
 
 def operation_rows(results: Mapping[str, Any]) -> list[OperationRow]:
+    """A row per operation; a failure counts only against the operations where it happened."""
     rows = {op: OperationRow(op) for op in operations(results)}
     for requirement in results["requirements"]:
-        for op in requirement["operations"]:
-            rows[op].counts[requirement["level"]][requirement["status"]] += 1
+        status = requirement["status"]
+        where = failing_operations(requirement) if status == "fail" else requirement["operations"]
+        for op in where:
+            rows[op].counts[requirement["level"]][status] += 1
     return list(rows.values())
+
+
+def failing_operations(requirement: Requirement) -> list[str]:
+    """The operations among the requirement's own where its failures happened: per piece of
+    evidence, the newest request that was a call of one of them (all of them if none was)."""
+    found: dict[str, None] = {}
+    for item in requirement["evidence"]:
+        for exchange in reversed(item["exchanges"]):
+            request = exchange["request"]
+            op = operation_of(request["method"], request["url"], requirement["operations"])
+            if op:
+                found[op] = None
+                break
+    return list(found) or list(requirement["operations"])
+
+
+def operation_of(method: str, url: str, labels: list[str]) -> str | None:
+    """Which of `labels` ("PUT /conversations/{username}/{id}") a request to `url` called."""
+    path = urlsplit(url).path.rstrip("/")
+    for label in labels:
+        verb, _, template = label.partition(" ")
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template.rstrip("/")))
+        if verb == method.upper() and re.search(f"{pattern}$", path):
+            return label
+    return None
 
 
 def is_credential(name: str) -> bool:

@@ -29,19 +29,32 @@ class Tally:
     failures: int = 0
     evidence: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None  # why nothing could be checked (e.g. the route is not implemented)
+    seconds: float = 0.0  # this requirement's share of the time of the tests that checked it
 
     def merge(self, other: Tally) -> None:
         self.checks += other.checks
         self.failures += other.failures
+        self.seconds += other.seconds
         self.evidence = (self.evidence + other.evidence)[-EVIDENCE_PER_REQUIREMENT:]
         self.reason = self.reason or other.reason
 
     def to_dict(self) -> dict[str, Any]:
-        return {"checks": self.checks, "failures": self.failures, "evidence": self.evidence}
+        return {
+            "checks": self.checks,
+            "failures": self.failures,
+            "evidence": self.evidence,
+            "duration_s": round(self.seconds, 3),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tally:
-        return cls(data["checks"], data["failures"], list(data["evidence"]), data.get("reason"))
+        return cls(
+            data["checks"],
+            data["failures"],
+            list(data["evidence"]),
+            data.get("reason"),
+            data.get("duration_s", 0.0),
+        )
 
 
 class CaseRecorder:
@@ -103,8 +116,11 @@ class CaseRecorder:
         """Nothing could be checked for `requirement`, and here is why (shown in the report)."""
         self._tallies.setdefault(requirement, Tally()).reason = reason
 
-    def drain(self) -> dict[str, dict[str, Any]]:
-        """Hand over what this item recorded and start afresh for the next one."""
+    def drain(self, seconds: float = 0.0) -> dict[str, dict[str, Any]]:
+        """Hand over what this item recorded and start afresh for the next one; the item took
+        `seconds`, shared equally by the requirements it checked (JUnit shows real times)."""
+        for tally in self._tallies.values():
+            tally.seconds += seconds / len(self._tallies)
         drained = {
             requirement: {**tally.to_dict(), "reason": tally.reason}
             for requirement, tally in self._tallies.items()
