@@ -16,6 +16,7 @@ USAGE = """usage: conformance COMMAND [options]
 commands:
   run       run the conformance suite (pytest options pass through; see --help)
   serve     start the embedded reference slskd server
+  network   start a simulated Soulseek network (server + scripted peers) for slskd to log in to
   spec      regenerate the OpenAPI spec from the Markdown docs
   report    render index.html (and junit.xml) from a results.json
   compare   compare two results.json files; exit 1 on regressions
@@ -28,6 +29,7 @@ commands:
 COMMANDS: dict[str, str] = {
     "run": "conformance.runner:run_suite",
     "serve": "conformance.reference.command:main",
+    "network": "conformance.network.command:main",
     "spec": "conformance.specgen.command:main",
     "report": "conformance.reporting.command:main",
     "compare": "conformance.reporting.command:compare_command",

@@ -20,9 +20,10 @@ from typing import Any
 from conformance.reference.auth import Authenticator
 from conformance.reference.clock import MonotonicClock
 from conformance.reference.conversations import ConversationsApi
-from conformance.reference.network import SimulatedNetwork
+from conformance.reference.network import SimulatedNetwork, SoulseekNetwork
 from conformance.reference.options import ReferenceOptions
 from conformance.reference.routes import match
+from conformance.reference.soulseek import SoulseekConnection
 from conformance.reference.store import Store
 from conformance.reference.system import SystemApi
 from conformance.reference.wire import JSON_TYPE, HttpError, Reply, Request, is_json_media_type, to_wsgi
@@ -47,11 +48,7 @@ class ReferenceApp:
         faults = options.faults
         self.store = Store(options.db_path, case_insensitive="username-case-insensitive" in faults)
         self.clock = MonotonicClock(after=self.store.latest_timestamp())
-        self.network = SimulatedNetwork(
-            logged_in=options.logged_in,
-            echo_peers=options.echo_peers,
-            last_id=self.store.latest_incoming_id(),
-        )
+        self.network = _network(options, last_id=self.store.latest_incoming_id())
         self.auth = Authenticator(options)
         self.conversations = ConversationsApi(options, self.store, self.network, self.clock)
         system = SystemApi(options, self.network, self.auth)
@@ -74,11 +71,17 @@ class ReferenceApp:
         self._any_content_type = "non-json-accepted" in faults
         self._plain_json = "wrong-content-type" in faults
         self._problem_404 = "error-body-problem" in faults
+        try:
+            self.network.start(self.conversations.receive)  # last: messages may arrive at once
+        except BaseException:
+            self.store.close()
+            raise
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         return to_wsgi(self.handle(environ), start_response)
 
     def close(self) -> None:
+        self.network.close()
         self.store.close()
 
     def handle(self, environ: dict[str, Any]) -> Reply:
@@ -124,6 +127,13 @@ class ReferenceApp:
         if self._plain_json and reply.content_type == JSON_TYPE:
             return Reply(reply.status, reply.body, "text/plain; charset=utf-8", reply.headers)
         return reply
+
+
+def _network(options: ReferenceOptions, last_id: int) -> SoulseekNetwork:
+    if options.soulseek is None:
+        return SimulatedNetwork(logged_in=options.logged_in, echo_peers=options.echo_peers, last_id=last_id)
+    host, port = options.soulseek
+    return SoulseekConnection(host, port, options.soulseek_username, options.soulseek_password)
 
 
 def create_app(options: ReferenceOptions | None = None) -> ReferenceApp:

@@ -13,35 +13,29 @@ import sqlite3
 import sys
 import threading
 
+from conformance.arguments import Parser, UsageError, port
 from conformance.errors import ExitCode
 from conformance.reference.faults import FAULTS
+from conformance.reference.network import DEFAULT_USERNAME, SoulseekError
 from conformance.reference.options import BEHAVIOURS, DOCUMENTED, ReferenceOptions
 from conformance.reference.server import ReferenceServer
 
 
-class UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
-
-
-def _port(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
-    return int(text)
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
+    return host, int(port)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="conformance serve",
         description="Serve the embedded reference slskd (Conversations API) on a local port.",
         epilog=f"faults: {', '.join(sorted(FAULTS))}",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=5030, help="port to listen on (default: 5030, slskd's)")
+    parser.add_argument("--port", type=port, default=5030, help="port to listen on (default: 5030, slskd's)")
     parser.add_argument(
         "--api-key",
         default=os.environ.get("SLSKD_API_KEY"),
@@ -70,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--fault", action="append", default=[], metavar="NAME", help="switch on a seeded fault"
     )
     parser.add_argument("--version", default="0.26.0", help="the slskd version to report (default: 0.26.0)")
+    parser.add_argument(
+        "--soulseek",
+        type=_address,
+        metavar="HOST:PORT",
+        help="log in to this Soulseek server (e.g. `conformance network`) instead of simulating one",
+    )
+    parser.add_argument("--soulseek-username", default=DEFAULT_USERNAME, help="with --soulseek")
+    parser.add_argument("--soulseek-password", default=DEFAULT_USERNAME, help="with --soulseek")
     return parser
 
 
@@ -84,6 +86,9 @@ def options_from(args: argparse.Namespace) -> ReferenceOptions:
         db_path=args.db,
         version=args.version,
         faults=frozenset(args.fault),
+        soulseek=args.soulseek,
+        soulseek_username=args.soulseek_username,
+        soulseek_password=args.soulseek_password,
     )
 
 
@@ -97,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ValueError) as error:
         print(f"conformance serve: {error}", file=sys.stderr)
         return ExitCode.USAGE
+    except SoulseekError as error:
+        print(f"conformance serve: {error}", file=sys.stderr)
+        return ExitCode.TARGET_UNUSABLE
     except sqlite3.Error as error:
         print(f"conformance serve: cannot open the database {args.db}: {error}", file=sys.stderr)
         return ExitCode.USAGE

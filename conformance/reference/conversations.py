@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 
 from conformance.reference.clock import MonotonicClock
-from conformance.reference.network import Incoming, SimulatedNetwork
+from conformance.reference.network import Incoming, SoulseekNetwork
 from conformance.reference.options import ReferenceOptions
 from conformance.reference.shapes import Shapes
 from conformance.reference.store import IN, OUT, Store, StoredMessage
@@ -49,7 +49,7 @@ class DuplicateMatch(Exception):
 
 class ConversationsApi:
     def __init__(
-        self, options: ReferenceOptions, store: Store, network: SimulatedNetwork, clock: MonotonicClock
+        self, options: ReferenceOptions, store: Store, network: SoulseekNetwork, clock: MonotonicClock
     ) -> None:
         self.store = store
         self.network = network
@@ -188,15 +188,16 @@ class ConversationsApi:
         return OK if "send-status-200" in self.faults else CREATED
 
     def receive(self, incoming: Incoming) -> None:
-        """An incoming private message, as slskd's HandleMessageAsync stores it."""
+        """An incoming private message, as slskd's HandleMessageAsync stores it (with the
+        server's whole-second timestamp when the message came over the protocol)."""
+        stamp = self.clock.now() if incoming.timestamp_s is None else incoming.timestamp_s * 1_000_000
         with self.store.lock:
             self.store.activate(incoming.username)
             acknowledged = "recv-acknowledged" in self.faults
-            self.store.add_message(
-                StoredMessage(
-                    self.clock.now(), incoming.id, incoming.username, IN, incoming.message, acknowledged
-                )
+            message = StoredMessage(
+                stamp, incoming.id, incoming.username, IN, incoming.message, acknowledged, incoming.replayed
             )
+            self.store.add_message(message)
 
     def acknowledge(self, request: Request) -> Reply:
         username = self.username(request)

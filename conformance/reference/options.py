@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conformance.reference.faults import validate_faults
+from conformance.reference.network import DEFAULT_USERNAME
 
 DOCUMENTED = "documented"  # the documented contract, slskd's facts filling what the docs leave open
 SLSKD = "slskd"  # real slskd 0.26.0, quirks included
@@ -32,6 +33,9 @@ class ReferenceOptions:
     db_path: str = ":memory:"
     version: str = "0.26.0"
     faults: frozenset[str] = field(default_factory=frozenset)
+    soulseek: tuple[str, int] | None = None  # a Soulseek server to log in to; None: simulated network
+    soulseek_username: str = DEFAULT_USERNAME
+    soulseek_password: str = DEFAULT_USERNAME
 
     def __post_init__(self) -> None:
         if self.behaviour not in BEHAVIOURS:

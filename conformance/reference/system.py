@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 
 from conformance.reference.auth import Authenticator
-from conformance.reference.network import SimulatedNetwork
+from conformance.reference.network import SoulseekNetwork
 from conformance.reference.options import ReferenceOptions
 from conformance.reference.wire import HttpError, Reply, Request
 
-SOULSEEK_USERNAME = "slskd-reference"  # the account this instance would be logged in as
-
 
 class SystemApi:
-    def __init__(self, options: ReferenceOptions, network: SimulatedNetwork, auth: Authenticator) -> None:
+    def __init__(self, options: ReferenceOptions, network: SoulseekNetwork, auth: Authenticator) -> None:
         self.version_text = options.version
         self.network = network
         self.auth = auth
@@ -34,7 +32,7 @@ class SystemApi:
         return Reply.json(
             {
                 "state": self.network.state,
-                "username": SOULSEEK_USERNAME,
+                "username": self.network.username,
                 "isConnected": logged_in,
                 "isLoggedIn": logged_in,
                 "isTransitioning": False,

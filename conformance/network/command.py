@@ -1,0 +1,94 @@
+"""`conformance network`: the simulated Soulseek network in the foreground until Ctrl-C.
+
+Prints one line when it listens (never a password), then a log line for each refused login
+and each connection closed for a lying frame. Bad options and a taken port end it with one
+line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+from conformance.arguments import Parser, UsageError, port
+from conformance.errors import ExitCode
+from conformance.network.control import ControlServer
+from conformance.network.server import NetworkServer
+from conformance.network.state import PeerKind
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="conformance network",
+        description="Serve a simulated Soulseek network (server protocol + scripted peers) on a local port.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=port, default=2271, help="Soulseek server port (default: 2271)")
+    parser.add_argument(
+        "--control-port", type=port, default=2272, help="control API port, on 127.0.0.1 (default: 2272)"
+    )
+    for kind, help_text in (
+        (PeerKind.ECHO, "a peer that answers every message once (repeatable)"),
+        (PeerKind.SILENT, "a peer that accepts messages and never answers (repeatable)"),
+        (PeerKind.OFFLINE, "a peer shown offline; messages to it are held (repeatable)"),
+    ):
+        parser.add_argument(
+            f"--{kind}-peer", action="append", default=[], metavar="NAME", dest=str(kind), help=help_text
+        )
+    return parser
+
+
+def peers_from(args: object) -> dict[str, PeerKind]:
+    peers: dict[str, PeerKind] = {}
+    for kind in PeerKind:
+        for name in getattr(args, str(kind)):
+            if not name.strip():
+                raise UsageError(f"--{kind}-peer needs a non-empty name")
+            if peers.setdefault(name, kind) is not kind:
+                raise UsageError(f"peer {name!r} is given two kinds ({peers[name]}, {kind})")
+    return peers
+
+
+def _usage(message: str) -> int:
+    print(f"conformance network: {message}", file=sys.stderr)
+    return ExitCode.USAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        peers = peers_from(args)
+    except SystemExit as done:  # --help
+        return int(done.code or 0)
+    except UsageError as error:
+        return _usage(str(error))
+    logging.basicConfig(level=logging.INFO, format="conformance network: %(message)s", stream=sys.stderr)
+    network = NetworkServer(peers, host=args.host, port=args.port)
+    try:
+        network.start()
+    except OSError as error:
+        return _usage(f"cannot listen on {args.host}:{args.port}: {error.strerror}")
+    try:
+        control = ControlServer(network, args.control_port).start()
+    except OSError as error:
+        network.stop()
+        return _usage(f"cannot serve the control API on port {args.control_port}: {error.strerror}")
+    listed = ", ".join(f"{name} ({kind})" for name, kind in peers.items()) or "none"
+    print(
+        f"simulated Soulseek network listening on {args.host}:{network.port}; control API {control.url}; "
+        f"peers: {listed}; Ctrl-C to stop",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        control.stop()
+        network.stop()
+    return ExitCode.CONFORMANT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

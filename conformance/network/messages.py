@@ -1,0 +1,157 @@
+"""The server messages slskd exchanges with the Soulseek server, both directions, as functions.
+
+Field layouts follow Soulseek.NET (`src/Messaging/Messages/Server/`), the library slskd uses;
+see `../shared/soulseek/protocol-notes.md`. Writers return a whole frame; readers take the
+`Payload` after the code and raise `ProtocolError` when a field is missing. Trailing bytes are
+left unread: newer clients append fields older servers never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+from conformance.network.codec import Builder, Code, Payload
+
+OFFLINE, AWAY, ONLINE = 0, 1, 2  # UserPresence
+CLIENT_VERSION, MINOR_VERSION = 160, 1  # what the reference's client announces
+
+
+class LoginRequest(NamedTuple):
+    username: str
+    password: str
+    version: int
+    hash: str
+    minor_version: int
+
+
+class PrivateMessage(NamedTuple):
+    """A private message as the server delivers it."""
+
+    id: int
+    timestamp: int  # whole Unix seconds
+    username: str  # the sender
+    message: str
+    is_new: bool  # False: replayed, delivered again at login because it was never acknowledged
+
+
+class LoginResult(NamedTuple):
+    succeeded: bool
+    message: str  # greeting or reason
+    address: str | None  # the client's address as the server sees it
+
+
+def credentials_hash(username: str, password: str) -> str:
+    """The MD5 hex digest of username + password that a login carries (not a secret store)."""
+    return hashlib.md5((username + password).encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+# --- client → server ---------------------------------------------------------------------------
+def login_request(username: str, password: str) -> bytes:
+    return (
+        Builder(Code.LOGIN)
+        .string(username)
+        .string(password)
+        .uint32(CLIENT_VERSION)
+        .string(credentials_hash(username, password))
+        .uint32(MINOR_VERSION)
+        .build()
+    )
+
+
+def read_login_request(payload: Payload) -> LoginRequest:
+    username, password, version = payload.string(), payload.string(), payload.uint32()
+    hash_, minor = (payload.string(), payload.uint32()) if payload.remaining else ("", 0)
+    return LoginRequest(username, password, version, hash_, minor)
+
+
+def set_listen_port(port: int) -> bytes:
+    return Builder(Code.SET_LISTEN_PORT).uint32(port).build()
+
+
+def set_online_status(status: int) -> bytes:
+    return Builder(Code.SET_ONLINE_STATUS).uint32(status).build()
+
+
+def private_message_command(username: str, message: str) -> bytes:
+    return Builder(Code.PRIVATE_MESSAGE).string(username).string(message).build()
+
+
+def read_private_message_command(payload: Payload) -> tuple[str, str]:
+    return payload.string(), payload.string()
+
+
+def acknowledge(message_id: int) -> bytes:
+    return Builder(Code.ACKNOWLEDGE_PRIVATE_MESSAGE).uint32(message_id).build()
+
+
+def username_request(code: Code, username: str) -> bytes:
+    """WatchUser, UnwatchUser, GetStatus, GetPeerAddress, GetUserStats: one username."""
+    return Builder(code).string(username).build()
+
+
+def ping() -> bytes:
+    return Builder(Code.PING).build()
+
+
+# --- server → client ---------------------------------------------------------------------------
+def login_accepted(greeting: str, address: str, password: str) -> bytes:
+    password_hash = hashlib.md5(password.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return (
+        Builder(Code.LOGIN).byte(1).string(greeting).ipv4(address).string(password_hash).byte(0).build()
+    )
+
+
+def login_rejected(reason: str) -> bytes:
+    return Builder(Code.LOGIN).byte(0).string(reason).build()
+
+
+def read_login_response(payload: Payload) -> LoginResult:
+    succeeded = payload.byte() == 1
+    message = payload.string()
+    return LoginResult(succeeded, message, payload.ipv4() if succeeded else None)
+
+
+def private_message(message: PrivateMessage) -> bytes:
+    return (
+        Builder(Code.PRIVATE_MESSAGE)
+        .uint32(message.id)
+        .uint32(message.timestamp)
+        .string(message.username)
+        .string(message.message)
+        .byte(1 if message.is_new else 0)
+        .build()
+    )
+
+
+def read_private_message(payload: Payload) -> PrivateMessage:
+    id_, timestamp, username, text = payload.uint32(), payload.uint32(), payload.string(), payload.string()
+    return PrivateMessage(id_, timestamp, username, text, payload.byte() == 1)
+
+
+def user_status(username: str, status: int) -> bytes:
+    return Builder(Code.GET_STATUS).string(username).uint32(status).byte(0).build()
+
+
+def watch_user(username: str, status: int | None) -> bytes:
+    """The WatchUser answer; `status` None: no such user on the network."""
+    builder = Builder(Code.WATCH_USER).string(username).byte(status is not None)
+    if status is not None:
+        builder.uint32(status).uint32(0).uint64(0).uint32(0).uint32(0)  # speed, uploads, files, dirs
+    return builder.build()
+
+
+def peer_address(username: str, address: str, port: int) -> bytes:
+    return Builder(Code.GET_PEER_ADDRESS).string(username).ipv4(address).uint32(port).build()
+
+
+def user_stats(username: str) -> bytes:
+    return Builder(Code.GET_USER_STATS).string(username).uint32(0).uint64(0).uint32(0).uint32(0).build()
+
+
+def privileges(seconds: int) -> bytes:
+    return Builder(Code.CHECK_PRIVILEGES).uint32(seconds).build()
+
+
+def kicked() -> bytes:
+    return Builder(Code.KICKED_FROM_SERVER).build()

@@ -1,0 +1,235 @@
+"""The simulated Soulseek server on a TCP port: asyncio, one event loop in one background thread.
+
+Why asyncio rather than a thread per connection: every rule of the network (`state.Network`)
+touches shared state (a private message goes from one session to another, a login kicks
+another session), and on a single event loop those rules run one at a time without locks.
+The loop lives in its own thread so that the same server serves an asyncio test client
+(aioslsk), the threaded reference server and the CLI alike; the control API reaches the state
+only through `NetworkServer.call`, which runs a function on the loop thread.
+
+A connection that sends a frame or a field that lies about its length is closed with one log
+line and nothing else happens: its session is logged out, every other session carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from conformance.network import messages
+from conformance.network.codec import HEADER, Code, Frame, Payload, ProtocolError, body_length, split_body
+from conformance.network.messages import ONLINE
+from conformance.network.state import GREETING, Network, PeerKind
+
+log = logging.getLogger("conformance.network")
+BODY_TIMEOUT_S = 30.0  # a frame's body must follow its length within this; a stalled frame is a lie
+CALL_TIMEOUT_S = 10.0
+T = TypeVar("T")
+
+
+class Connection:
+    """One client's TCP connection: reads frames, applies them to the network, writes answers."""
+
+    def __init__(self, network: Network, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.network = network
+        self.reader, self.writer = reader, writer
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        self.host, self.port = str(peer[0]), int(peer[1])
+        self.listen_port = 0
+        self.status = ONLINE
+        self.username: str | None = None
+
+    def deliver(self, frame: bytes) -> None:
+        if not self.writer.is_closing():
+            self.writer.write(frame)
+
+    def close(self) -> None:
+        self.writer.close()
+
+    async def serve(self) -> None:
+        try:
+            while not self.writer.is_closing():
+                frame = await self._read_frame()
+                self._handle(frame)
+                await self.writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client went away
+        except (ProtocolError, TimeoutError) as error:
+            log.warning("closing %s:%d (%s): %s", self.host, self.port, self.username or "-", error)
+        finally:
+            self.network.logout(self)
+            self.writer.close()
+
+    async def _read_frame(self) -> Frame:
+        length = body_length(await self.reader.readexactly(HEADER.size))
+        try:
+            body = await asyncio.wait_for(self.reader.readexactly(length), BODY_TIMEOUT_S)
+        except TimeoutError:
+            raise ProtocolError(f"the {length}-byte frame body did not arrive") from None
+        return split_body(body)
+
+    def _handle(self, frame: Frame) -> None:
+        payload = frame.reader()
+        if frame.code == Code.LOGIN:
+            self._login(payload)
+            return
+        if self.username is None or self.network.username_of(self) != self.username:
+            return  # not logged in (or kicked meanwhile): the server ignores everything but Login
+        self.network.record_command(self.username, frame.code)
+        handler = HANDLERS.get(frame.code)
+        if handler is not None:
+            handler(self, payload)
+
+    def _login(self, payload: Payload) -> None:
+        request = messages.read_login_request(payload)
+        if self.username is not None:
+            return  # one login per connection
+        reason = self.network.login(self, request.username, request.password)
+        if reason is not None:
+            log.info("login refused for %r from %s:%d: %s", request.username, self.host, self.port, reason)
+            self.deliver(messages.login_rejected(reason))
+            self.close()
+            return
+        self.username = request.username
+        self.network.record_command(self.username, Code.LOGIN)
+        self.deliver(messages.login_accepted(GREETING, self.host, request.password))
+        self.network.replay(self.username)  # after the answer: the client reads nothing before it
+
+    # --- the commands a logged-in client sends -------------------------------------------------
+    def _set_listen_port(self, payload: Payload) -> None:
+        self.listen_port = payload.uint32()
+
+    def _set_online_status(self, payload: Payload) -> None:
+        self.status = payload.uint32()  # unsigned: it is echoed back in GetStatus and WatchUser
+
+    def _ping(self, payload: Payload) -> None:
+        self.deliver(messages.ping())
+
+    def _check_privileges(self, payload: Payload) -> None:
+        self.deliver(messages.privileges(0))
+
+    def _watch_user(self, payload: Payload) -> None:
+        username = payload.string()
+        self.deliver(messages.watch_user(username, self.network.status(username)))
+
+    def _get_status(self, payload: Payload) -> None:
+        username = payload.string()
+        self.deliver(messages.user_status(username, self.network.status(username) or messages.OFFLINE))
+
+    def _get_peer_address(self, payload: Payload) -> None:
+        username = payload.string()
+        self.deliver(messages.peer_address(username, *self.network.address(username)))
+
+    def _get_user_stats(self, payload: Payload) -> None:
+        self.deliver(messages.user_stats(payload.string()))
+
+    def _private_message(self, payload: Payload) -> None:
+        recipient, text = messages.read_private_message_command(payload)
+        assert self.username is not None
+        self.network.private_message(self.username, recipient, text)
+
+    def _acknowledge(self, payload: Payload) -> None:
+        assert self.username is not None
+        self.network.acknowledge(self.username, payload.uint32())
+
+
+# Codes not listed (SharedFoldersAndFiles, HaveNoParents, BranchLevel, rooms …) are recorded and
+# otherwise ignored, as the real server ignores what it does not need to answer.
+HANDLERS: dict[int, Callable[[Connection, Payload], None]] = {
+    Code.SET_LISTEN_PORT: Connection._set_listen_port,
+    Code.SET_ONLINE_STATUS: Connection._set_online_status,
+    Code.PING: Connection._ping,
+    Code.CHECK_PRIVILEGES: Connection._check_privileges,
+    Code.WATCH_USER: Connection._watch_user,
+    Code.GET_STATUS: Connection._get_status,
+    Code.GET_PEER_ADDRESS: Connection._get_peer_address,
+    Code.GET_USER_STATS: Connection._get_user_stats,
+    Code.PRIVATE_MESSAGE: Connection._private_message,
+    Code.ACKNOWLEDGE_PRIVATE_MESSAGE: Connection._acknowledge,
+}
+
+
+class NetworkServer:
+    """`with NetworkServer(peers) as server:` serves on `server.port` until the block ends."""
+
+    def __init__(self, peers: dict[str, PeerKind] | None = None, *, host: str = "127.0.0.1", port: int = 0):
+        self.network = Network(peers or {})
+        self._host, self._port = host, port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+        self._connections: dict[Connection, asyncio.Task[None]] = {}
+
+    def start(self) -> NetworkServer:
+        """Bind and serve in a daemon thread; OSError when the port is taken."""
+        loop = asyncio.new_event_loop()
+        try:
+            self._server = loop.run_until_complete(asyncio.start_server(self._accept, self._host, self._port))
+        except BaseException:
+            loop.close()
+            raise
+        self._loop = loop
+        self._thread = threading.Thread(target=loop.run_forever, name="soulseek-network", daemon=True)
+        self._thread.start()
+        return self
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = Connection(self.network, reader, writer)
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections[connection] = task
+        try:
+            await connection.serve()
+        finally:
+            del self._connections[connection]
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(CALL_TIMEOUT_S)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(CALL_TIMEOUT_S)
+        self._loop.close()
+        self._loop = self._thread = self._server = None
+
+    async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        # Closing each transport ends its reader with end-of-stream: every session ends as a
+        # client's disconnect would (a cancelled task would make asyncio log a traceback).
+        tasks = list(self._connections.values())
+        for connection in list(self._connections):
+            connection.close()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def call(self, function: Callable[..., T], *args: object) -> T:
+        """Run `function(*args)` on the loop thread (where the network's state lives)."""
+        if self._loop is None:
+            raise RuntimeError("the network is not started")
+
+        async def run() -> T:
+            return function(*args)
+
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        return future.result(CALL_TIMEOUT_S)
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the network is not started")
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    def __enter__(self) -> NetworkServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

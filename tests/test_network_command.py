@@ -1,0 +1,79 @@
+"""`conformance network` as a program: one line when it listens, one line and exit 2 on bad
+options, a clean exit on Ctrl-C, and a log line (never a traceback) for a lying client."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conformance.cli import main as cli
+from conformance.network.command import main
+from tests.network_client import RawClient
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--port", "soulseek"], "'soulseek' is not a port number"),
+        (["--echo-peer", "x", "--silent-peer", "x"], "peer 'x' is given two kinds (echo, silent)"),
+        (["--offline-peer", " "], "--offline-peer needs a non-empty name"),
+        (["--surprise"], "unrecognized arguments: --surprise"),
+    ],
+)
+def test_bad_options_end_with_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith("conformance network: ") and says in err
+
+
+def test_a_taken_port_ends_with_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli(["network", "--port", str(port), "--control-port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_it_prints_one_line_serves_logs_liars_and_stops_on_ctrl_c() -> None:
+    port, control = free_port(), free_port()
+    command = [sys.executable, "-m", "conformance.network.command", "--port", str(port)]
+    command += ["--control-port", str(control), "--echo-peer", "echo", "--offline-peer", "away"]
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    with subprocess.Popen(
+        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            line = process.stdout.readline() if process.stdout else ""
+            assert f"listening on 127.0.0.1:{port}" in line and f"http://127.0.0.1:{control}" in line
+            assert "echo (echo), away (offline)" in line
+            liar = RawClient(port)
+            liar.send(b"\xff\xff\xff\xff")
+            assert liar.closed_by_server()
+            with urllib.request.urlopen(f"http://127.0.0.1:{control}/peers", timeout=5) as answer:
+                assert [peer["kind"] for peer in json.load(answer)] == ["offline", "echo"]
+        finally:
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert out == "" and "Traceback" not in err
+    assert "closing 127.0.0.1:" in err and "exceeds" in err
