@@ -28,7 +28,7 @@ from conformance.transport.policy import API_PREFIX, Profile
 
 LIVE_RATE = Rate(5, 1.0)
 LIVE_MAX_REQUESTS = 5000
-BEHAVIOURS = ("documented", "slskd")
+BEHAVIOURS = ("documented", "slskd", "intended")
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([.+-][0-9A-Za-z.+-]*)?$")
 
 # option name → environment variable it falls back to
@@ -161,7 +161,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     add("--strict-docs", "count documentation gaps (INFO) as failures", action="store_true")
     add("--reports-dir", "where reports are written (default: reports)")
-    add("--server-behaviour", "embedded server only: documented | slskd (default: documented)")
+    add("--server-behaviour", "embedded server only: documented | slskd | intended (default: documented)")
     add("--reference-fault", "embedded server only: switch on a seeded fault; repeatable", action="append")
     add("--server-version", "the target's slskd version X.Y.Z, instead of asking it")
     add(

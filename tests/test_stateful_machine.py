@@ -141,11 +141,29 @@ def failures(ctx: SuiteContext) -> dict[str, dict[str, Any]]:
     return {r: tally for r, tally in ctx.recorder.drain().items() if tally["failures"]}
 
 
+@pytest.mark.parametrize("behaviour", ["documented", "intended"])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_the_documented_server_passes_whatever_the_seed(seed: int) -> None:
-    with embedded() as ctx:
+def test_the_documented_and_the_intended_server_pass_whatever_the_seed(behaviour: str, seed: int) -> None:
+    with embedded(behaviour=behaviour) as ctx:
         assert run_machine(ctx, seed) == []
-        assert set(failures(ctx)) <= {"DOCGAP-OUT-ID-ZERO"}
+        assert set(failures(ctx)) <= {"DOCGAP-OUT-ID-ZERO", "DOCGAP-READING"}
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reading"), [("documented", "close-again"), ("intended", "closed-not-found")]
+)
+def test_closing_a_closed_conversation_may_answer_either_reading_recorded_as_info(
+    behaviour: str, reading: str
+) -> None:
+    with embedded(behaviour=behaviour) as ctx:
+        user = f"closer-{secrets.token_hex(3)}"
+        ctx.call("POST", "conversations", user, json="hi")
+        machine = conversations_machine(ctx)()
+        machine.adopt(user)
+        machine.close(user)
+        machine.close(user)
+        evidence = failures(ctx)["DOCGAP-READING"]["evidence"]
+    assert [e["message"].split(" (")[0] for e in evidence] == [f"CONV-CLOSE-204 read as {reading!r}"]
 
 
 def test_a_default_run_gives_every_requirement_of_the_lifecycle_a_verdict() -> None:

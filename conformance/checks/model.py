@@ -170,6 +170,15 @@ class ConversationsModel:
         conversation.active = False
         return NO_CONTENT
 
+    def close_answers(self, username: str) -> tuple[int, ...]:
+        """The statuses the docs allow DELETE {username} to answer: 404 for an unknown user,
+        204 for an active conversation, either for a closed one (CONV-CLOSE-204's readings:
+        "Not Found" does not say whether a closed conversation is found)."""
+        conversation = self.get(username)
+        if conversation is None:
+            return (NOT_FOUND,)
+        return (NO_CONTENT,) if conversation.active else (NO_CONTENT, NOT_FOUND)
+
     # --- reads: the answer the documentation promises (None: 404) -------------------------
     def listing(self, *, include_inactive: bool = False, unacknowledged_only: bool = False) -> list[Summary]:
         """GET /conversations: ordered by username; counts over all messages."""

@@ -1,4 +1,4 @@
-"""The seven Conversations operations, branch by branch, in both behaviours.
+"""The seven Conversations operations, branch by branch, in every behaviour.
 
 `slskd` reproduces slskd 0.26.0 as its code behaves (shared/slskd/source-notes.md §4):
 acknowledge-one, acknowledge-all and close never answer 404 because the controller tests
@@ -11,6 +11,9 @@ it speaks: the three 404s are real, a shared id acknowledges every message that 
 unparsable values are 400 and there is no blacklist. A whitespace-only username, which
 slskd answers with 500, is a 400 that stores nothing: the documentation lists 400 for a
 send it cannot perform and no 5xx at all.
+
+`intended` is slskd with its lookups awaited (see `options.Traits`): the three 404s are
+real, and closing a conversation that is already closed is 404 as well.
 
 Every operation holds the store's lock for its whole length, so concurrent requests see
 each other's effects whole, never half-applied.
@@ -55,10 +58,10 @@ class ConversationsApi:
         self.network = network
         self.clock = clock
         self.shapes = Shapes(options.faults)
-        self.quirks = options.slskd_quirks
+        self.traits = options.traits
         self.faults = options.faults
         self.window = WINDOW + 1 if "window-101" in options.faults else WINDOW
-        self.blacklist = frozenset(options.blacklist) if self.quirks else frozenset()
+        self.blacklist = frozenset(options.blacklist) if self.traits.blacklist else frozenset()
 
     # --- binding ---------------------------------------------------------------------------
     def username(self, request: Request) -> str:
@@ -73,13 +76,13 @@ class ConversationsApi:
         if text is None:
             return default
         value = parse_bool(text)
-        if value is None and not self.quirks:
+        if value is None and not self.traits.lenient_binding:
             raise HttpError(BAD_REQUEST)
         return default if value is None else value
 
     def message_id(self, request: Request) -> int:
         value = parse_int32(decode_segment(request.params["id"]))
-        if value is None and not self.quirks:
+        if value is None and not self.traits.lenient_binding:
             raise HttpError(BAD_REQUEST)
         return 0 if value is None else value
 
@@ -174,7 +177,7 @@ class ConversationsApi:
             return OK  # slskd 0.26.0: nothing sent, nothing stored, checked before the body
         if message is None or (message == "" and "send-empty-accepted" not in self.faults):
             raise HttpError(BAD_REQUEST)
-        if not self.quirks and not username.strip():
+        if not self.traits.server_errors and not username.strip():
             raise HttpError(BAD_REQUEST)
         with self.store.lock:
             # slskd activates before it sends: a send that fails still leaves the conversation.
@@ -204,10 +207,10 @@ class ConversationsApi:
         message_id = self.message_id(request)
         with self.store.lock:
             matches = self.store.messages_with_id(username, message_id)
-            if self.quirks and len(matches) > 1:
+            if self.traits.server_errors and len(matches) > 1:
                 raise DuplicateMatch
             if not matches:
-                if self.quirks or "ack-one-unknown-200" in self.faults:
+                if not self.traits.lookups_awaited or "ack-one-unknown-200" in self.faults:
                     return OK
                 raise HttpError(NOT_FOUND)
             if "ack-one-wrong-message" in self.faults:
@@ -233,7 +236,9 @@ class ConversationsApi:
     def close(self, request: Request) -> Reply:
         username = self.username(request)
         with self.store.lock:
-            self._require_conversation(username, unless="close-unknown-204")
+            self._require_conversation(
+                username, unless="close-unknown-204", active_only=self.traits.close_finds_active_only
+            )
             if "close-deletes" in self.faults:
                 self.store.delete(username)
                 return NO_CONTENT
@@ -243,11 +248,14 @@ class ConversationsApi:
                 self.store.deactivate(username)
         return NO_CONTENT
 
-    def _require_conversation(self, username: str, *, unless: str) -> None:
-        """The documented 404; slskd's un-awaited lookup (and the named fault) never gets here."""
-        if self.quirks or unless in self.faults:
+    def _require_conversation(self, username: str, *, unless: str, active_only: bool = False) -> None:
+        """The documented 404; slskd's un-awaited lookup (and the named fault) never gets here.
+
+        `active_only`: the lookup sees active conversations only, so a closed one is 404 too."""
+        if not self.traits.lookups_awaited or unless in self.faults:
             return
-        if self.store.conversation(username) is None:
+        found = self.store.conversation(username)
+        if found is None or (active_only and not found[1]):
             raise HttpError(NOT_FOUND)
 
     def _acknowledge_all(self, username: str) -> None:

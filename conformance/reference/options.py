@@ -9,7 +9,34 @@ from conformance.reference.network import DEFAULT_USERNAME
 
 DOCUMENTED = "documented"  # the documented contract, slskd's facts filling what the docs leave open
 SLSKD = "slskd"  # real slskd 0.26.0, quirks included
-BEHAVIOURS = (DOCUMENTED, SLSKD)
+INTENDED = "intended"  # slskd as its code intends: its lookups awaited, its deliberate choices kept
+BEHAVIOURS = (DOCUMENTED, SLSKD, INTENDED)
+
+
+@dataclass(frozen=True)
+class Traits:
+    """What sets one behaviour apart, one switch per way slskd's code departs from the docs.
+
+    `intended` is slskd with the un-awaited lookups of its controller awaited
+    (source-notes §4.5-4.7): ack-one, ack-all and close answer 404 for what they do not
+    find, and close looks among *active* conversations only (`FindAsync(username,
+    includeInactive: false)`), so closing a closed conversation is 404. It keeps what slskd
+    chose on purpose (lenient binding since 0.22.0, the 0.26.0 blacklist) and drops what
+    no code means to do: the 500s of a shared id and of a whitespace-only username.
+    """
+
+    lenient_binding: bool  # unparsable query/route values fall back to their defaults
+    blacklist: bool  # a send to a blacklisted user answers 200 and does nothing
+    lookups_awaited: bool  # False: ack-one, ack-all and close never answer 404
+    close_finds_active_only: bool  # close answers 404 for a closed conversation too
+    server_errors: bool  # a shared id and a whitespace-only username answer 500
+
+
+TRAITS = {
+    DOCUMENTED: Traits(False, False, True, False, False),
+    SLSKD: Traits(True, True, False, False, True),
+    INTENDED: Traits(True, True, True, True, False),
+}
 
 
 @dataclass(frozen=True)
@@ -18,8 +45,8 @@ class ReferenceOptions:
 
     Authentication is enabled as soon as any credential is configured (an API key or a web
     login); with none, every caller is the anonymous administrator, like slskd with
-    `web.authentication.disabled`. The blacklist only acts in the `slskd` behaviour: the
-    documented contract has no blacklist.
+    `web.authentication.disabled`. The blacklist acts only in the `slskd` and `intended`
+    behaviours: the documented contract has no blacklist.
     """
 
     behaviour: str = DOCUMENTED
@@ -56,5 +83,5 @@ class ReferenceOptions:
         return any(c is not None for c in (self.api_key, self.readonly_api_key, self.web_username))
 
     @property
-    def slskd_quirks(self) -> bool:
-        return self.behaviour == SLSKD
+    def traits(self) -> Traits:
+        return TRAITS[self.behaviour]

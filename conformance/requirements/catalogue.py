@@ -33,6 +33,18 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One way a server may meet a requirement where the docs (and slskd's facts) leave a
+    choice; every listed reading is accepted, and a check that sees which one the server
+    took records it as DOCGAP-READING (INFO)."""
+
+    id: str
+    says: str
+    source: str
+    answers: tuple[int, ...] = ()  # statuses this reading accepts wherever the requirement is checked
+
+
+@dataclass(frozen=True)
 class Requirement:
     id: str
     level: Level
@@ -42,8 +54,14 @@ class Requirement:
     tag: str = "Conversations"
     since: str | None = None
     until: str | None = None
-    # Answers the documentation allows besides the expected one (e.g. a status), each a pass.
-    readings: tuple[Any, ...] = ()
+    readings: tuple[Reading, ...] = ()  # empty: the docs and facts allow one reading only
+
+    def reading(self, id: str) -> Reading:
+        """The accepted reading `id`; KeyError names a reading the catalogue does not list."""
+        for reading in self.readings:
+            if reading.id == id:
+                return reading
+        raise KeyError(f"{self.id} lists no reading {id!r}")
 
     def applies_to(self, version: str | None) -> bool:
         """Whether a server of `version` is expected to meet this requirement (unknown: yes)."""
@@ -70,6 +88,10 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, Requirement]:
             tag=raw.get("tag", "Conversations"),
             since=raw.get("since"),
             until=raw.get("until"),
-            readings=tuple(raw.get("readings", ())),
+            readings=tuple(_reading(raw) for raw in raw.get("readings", ())),
         )
     return catalogue
+
+
+def _reading(raw: dict[str, Any]) -> Reading:
+    return Reading(raw["id"], raw["says"], raw["source"], tuple(raw.get("answers", ())))

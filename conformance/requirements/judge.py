@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.requirements.catalogue import Level, Requirement
+from conformance.requirements.ids import Req
 
 FAIL = "fail"
 
@@ -78,6 +79,14 @@ class Judge:
     def accepts(self, requirement: str, observed: Any) -> bool:
         """Whether `observed` is another reading the documentation allows for `requirement`.
 
-        The catalogue lists them per requirement (`readings`); most list none, and then only
-        the expected answer passes."""
-        return observed in self.catalogue[requirement].readings
+        The catalogue lists them per requirement (`readings`, each with the `answers` it allows
+        wherever the requirement is checked); most list none, and then only the expected answer
+        passes."""
+        return any(observed in reading.answers for reading in self.catalogue[requirement].readings)
+
+    def took_reading(self, requirement: str, reading: str, what: str, *, check: str) -> None:
+        """Record which of `requirement`'s accepted readings the server took (a reading that
+        holds only in some states, which the check decides): an INFO finding, DOCGAP-READING."""
+        says = self.catalogue[requirement].reading(reading).says
+        message = f"{requirement} read as {reading!r} ({says}): {what}"
+        self.verdict(Req.DOCGAP_READING, False, message, check=check)
