@@ -79,6 +79,7 @@ class ConformanceRun:
         self.recorder = CaseRecorder(
             redact=lambda exchange: redact_exchange(exchange, self.secrets),
             curl=lambda exchange: curl_command(exchange, self.secret_variables),
+            mask=lambda text: redact_text(text, self.secrets),
         )
         self.results = RunResults(self.catalogue)
         self.started_at = utc_now()

@@ -23,6 +23,7 @@ from conformance.errors import ConformanceError, ExitCode
 from conformance.reporting.failures import failure_blocks
 from conformance.reporting.terminal import summary_lines
 from conformance.runner import SUITE_DIR
+from conformance.transport.redaction import redact_report, redact_text
 
 RESULTS_KEY = "slskd-conformance"
 
@@ -67,6 +68,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _exit(message: str, code: ExitCode) -> None:
+    if _run is not None:
+        message = redact_text(message, _run.secrets)
     sys.stderr.write(f"slskd-conformance: {message}\n")
     pytest.exit(message, returncode=int(code))
 
@@ -110,6 +113,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         blocks = failure_blocks(_run.catalogue, _run.recorder.newest_failures(), _run.config.strict_docs)
         if blocks:  # the requirement, the answer and curl, instead of a traceback through Hypothesis
             report.longrepr = blocks
+    redact_report(report, _run.secrets)  # before the terminal, --junitxml or xdist see it
     item.stash[_ELAPSED] = item.stash.get(_ELAPSED, 0.0) + report.duration
     if call.when == "teardown":
         report.user_properties.append((RESULTS_KEY, _run.recorder.drain(item.stash[_ELAPSED])))
@@ -123,6 +127,13 @@ def _is_requirement_failure(error: BaseException) -> bool:
     if isinstance(error, BaseExceptionGroup):
         return all(_is_requirement_failure(inner) for inner in error.exceptions)
     return isinstance(error, (RequirementFailed, pytest.fail.Exception))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    outcome = yield
+    if _run is not None:
+        redact_report(outcome.get_result(), _run.secrets)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

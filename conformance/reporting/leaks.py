@@ -1,28 +1,15 @@
 """A guard for every artifact a run writes: no secret may appear in any of them, in any spelling.
 
-Redaction happens at capture and again in every view; this is the independent check the
-tests (and end-to-end runs) use to prove it, by reading the files back byte for byte.
+Redaction happens at capture and again in every view; this is the check the tests (and
+end-to-end runs) use to prove it, by reading the files back byte for byte. It searches for
+exactly the spellings the redaction masks (`secret_forms`, one definition for both).
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import json
 from pathlib import Path
-from urllib.parse import quote, quote_plus
 
-
-def secret_forms(secret: str) -> set[str]:
-    """The spellings a secret can take in a URL, JSON, HTML or an HTTP Basic header."""
-    return {
-        secret,
-        quote(secret, safe=""),
-        quote_plus(secret),
-        json.dumps(secret)[1:-1],
-        html.escape(secret),
-        base64.b64encode(secret.encode()).decode(),
-    }
+from conformance.transport.redaction import secret_forms
 
 
 def find_secret(directory: Path, secret: str) -> list[str]:

@@ -60,8 +60,12 @@ class Tally:
 class CaseRecorder:
     """Per-process recorder: the transport feeds it exchanges, checks feed it verdicts."""
 
-    def __init__(self, redact: Redactor, curl: Callable[[Exchange], str]) -> None:
+    def __init__(
+        self, redact: Redactor, curl: Callable[[Exchange], str], mask: Callable[[str], str] = str
+    ) -> None:
+        """`mask` scrubs secrets from messages, which may quote an echoed header from a body."""
         self._redact = redact
+        self._mask = mask
         self._curl = curl
         self._window: deque[Exchange] = deque(maxlen=EXCHANGES_PER_EVIDENCE)
         self._tallies: dict[str, Tally] = {}
@@ -99,7 +103,7 @@ class CaseRecorder:
         tally.evidence.append(
             {
                 "check": check,
-                "message": message,
+                "message": self._mask(message),
                 "exchanges": [self._redact(exchange) for exchange in captured],
                 "curl": [self._curl(exchange) for exchange in captured],
             }
@@ -114,7 +118,7 @@ class CaseRecorder:
 
     def not_covered(self, requirement: str, reason: str) -> None:
         """Nothing could be checked for `requirement`, and here is why (shown in the report)."""
-        self._tallies.setdefault(requirement, Tally()).reason = reason
+        self._tallies.setdefault(requirement, Tally()).reason = self._mask(reason)
 
     def drain(self, seconds: float = 0.0) -> dict[str, dict[str, Any]]:
         """Hand over what this item recorded and start afresh for the next one; the item took

@@ -85,15 +85,18 @@ def _headers(request: Received) -> str:
 
 
 def _echo(request: Received) -> str:
-    text = _headers(request)
-    key = request.headers.get("X-API-Key", "")
+    """The credentials first (a message quoting a body's start quotes them), then every header."""
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    key, authorization = headers.get("x-api-key", ""), headers.get("authorization", "")
+    credentials = f"X-API-Key: {key}; Authorization: {authorization}"
     basic = base64.b64encode(f"slskd:{key}".encode()).decode()
+    everything = _headers(request)
     return json.dumps(
         {
-            "raw": text,
-            "percent": quote(text, safe=""),
-            "base64": base64.b64encode(text.encode()).decode(),
+            "echo": credentials,
             "basic": f"Authorization: Basic {basic}",
-            "url": f"http://x/?apiKey={quote(key, safe='')}",
+            "percent": quote(credentials, safe=""),
+            "base64": base64.b64encode(everything.encode()).decode(),
+            "headers": everything,
         }
     )
