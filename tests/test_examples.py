@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,19 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / "examples" / "github-actions" / "slskd-conformance.yml"
 ACTION = ROOT / "action.yml"
 COMPOSE = ROOT / "examples" / "docker-compose" / "docker-compose.yml"
+NETWORK_COMPOSE = ROOT / "examples" / "docker-compose" / "docker-compose.network.yml"
+# The environment variables slskd reads that the recipes set: slskd's src/slskd/Core/Options.cs
+# ([EnvironmentVariable] names, prefixed SLSKD_): WebAuthenticationOptions.ApiKey, .Username,
+# .Password; SoulseekOptions.Address, .Port, .Username, .Password.
+SLSKD_VARIABLES = {
+    "SLSKD_API_KEY",
+    "SLSKD_USERNAME",
+    "SLSKD_PASSWORD",
+    "SLSKD_SLSK_ADDRESS",
+    "SLSKD_SLSK_PORT",
+    "SLSKD_SLSK_USERNAME",
+    "SLSKD_SLSK_PASSWORD",
+}
 
 
 def steps(path: Path) -> list[dict]:
@@ -52,7 +66,9 @@ def test_the_workflow_runs_the_suite_through_the_action() -> None:
     used = [step for step in steps(WORKFLOW) if step.get("uses") == "./"]
     assert len(used) == 1 and used[0]["with"]["target-url"].startswith("http://127.0.0.1:")
     assert used[0]["with"]["api-key"] == "${{ secrets.SLSKD_API_KEY }}", "the key comes from a secret"
-    assert conformance_commands(WORKFLOW) == [], "the action runs the checker, not the workflow"
+    assert [command for command, _ in conformance_commands(WORKFLOW)] == ["network"], (
+        "the workflow starts the simulated network; the action runs the checker"
+    )
 
 
 def test_the_action_takes_the_documented_inputs_and_gives_verdict_and_report_path() -> None:
@@ -104,3 +120,30 @@ def test_every_run_script_is_valid_bash(path: Path) -> None:
                 ["bash", "-n"], input=step["run"], capture_output=True, text=True, check=False
             )
             assert checked.returncode == 0, f"{step.get('name')}: {checked.stderr}"
+
+
+@pytest.mark.parametrize("path", [COMPOSE, NETWORK_COMPOSE], ids=lambda path: path.name)
+def test_every_slskd_variable_the_compose_files_set_is_one_slskd_reads(path: Path) -> None:
+    environment = yaml.safe_load(path.read_text(encoding="utf-8"))["services"]["slskd"]["environment"]
+    assert set(environment) <= SLSKD_VARIABLES, set(environment) - SLSKD_VARIABLES
+
+
+def network_command_line() -> list[str]:
+    """The workflow's `conformance network …` line, as words."""
+    lines = [line for step in steps(WORKFLOW) for line in step.get("run", "").splitlines()]
+    (line,) = [line for line in lines if "conformance network" in line]
+    words = shlex.split(line)
+    return words[words.index("network") + 1 :]
+
+
+def test_the_workflow_logs_slskd_in_to_the_simulated_network_it_starts() -> None:
+    network = network_command_line()
+    port, control = network[network.index("--port") + 1], network[network.index("--control-port") + 1]
+    override = yaml.safe_load(NETWORK_COMPOSE.read_text(encoding="utf-8"))["services"]["slskd"]
+    assert override["environment"]["SLSKD_SLSK_PORT"] == port
+    assert override["environment"]["SLSKD_SLSK_ADDRESS"] == "host.docker.internal"
+    assert "host.docker.internal:host-gateway" in override["extra_hosts"]
+    text = WORKFLOW.read_text(encoding="utf-8")
+    assert f"-f {NETWORK_COMPOSE.relative_to(ROOT)}" in text
+    assert f"http://127.0.0.1:{control}/sessions" in text
+    assert f'"{override["environment"]["SLSKD_SLSK_USERNAME"]}"' in text, "the workflow waits for that login"
