@@ -72,6 +72,15 @@ class RunConfig:
     notes: tuple[str, ...] = ()  # said once in the report, e.g. options that have no effect
 
     @property
+    def disposable_target(self) -> bool:
+        """Whether the target may be harmed: unsafe reads (catalogue `reads:`) run only there.
+
+        The embedded server is; a live slskd is not. This is the one place a run could accept
+        proof that a live target is disposable too (say, a container the run started itself).
+        """
+        return self.target_url is None
+
+    @property
     def auth_kind(self) -> str:
         if self.api_key:
             return "api-key"

@@ -2,9 +2,13 @@
 
 The merged spec (all 14 docs pages) drives Schemathesis over each GET outside Conversations;
 a route the target does not implement (404 where the docs list none) is reported as not
-covered, with the reason, instead of failing. Reads that reach other Soulseek users (routes
-with path parameters, such as browsing a user) are sent to a live target only under the
-full profile.
+covered, with the reason, instead of failing.
+
+A live target gets only the reads the catalogue decides are safe (`reads:` in
+catalogue.yaml: no dump, no update check, no secrets, nothing that reaches the Soulseek
+network), whatever the profile; the others are skipped with their reason. Reads with path
+parameters need ids that exist on the target, which generated ones do not: a live target
+gets them only under the full profile.
 """
 
 from __future__ import annotations
@@ -18,15 +22,29 @@ from conformance.checks.context import SuiteContext
 from conformance.checks.generic import CHECKS, failures_of
 from conformance.plugin import current_run, suite_settings
 from conformance.requirements.operations import read_operations, requirement_id
+from conformance.requirements.reads import why_unsafe
 from conformance.transport.policy import Profile
 
 EXAMPLES = 5  # generic reads: a few cases each keep the whole-API sweep to about a second
 _run = current_run()
 _live_and_careful = _run.config.target_url is not None and _run.config.profile is not Profile.FULL
+
+
+def _sendable(path: str, label: str, operation: dict[str, Any]) -> bool:
+    """Whether this run sends `label`; a read it may not send is skipped with the reason."""
+    if _run.config.disposable_target:
+        return True
+    unsafe = why_unsafe(label)
+    if unsafe is not None:
+        _run.results.skip(requirement_id(operation["operationId"]), f"not sent to a live slskd: {unsafe}")
+        return False
+    return not (_live_and_careful and "{" in path)
+
+
 _labels = {
     label
-    for path, label, _ in read_operations(_run.merged_spec or {"paths": {}})
-    if not (_live_and_careful and "{" in path)
+    for path, label, operation in read_operations(_run.merged_spec or {"paths": {}})
+    if _sendable(path, label, operation)
 }
 _unimplemented: dict[str, str] = {}
 
