@@ -8,8 +8,7 @@ import pytest
 
 from conformance.errors import ExitCode
 
-# Not imported from the plugin: importing it here would load Hypothesis before pytest can
-# set up its assertion rewriting.
+# Not imported from the plugin: `conformance run` must not load Hypothesis before pytest starts.
 SUITE_DIR = Path(__file__).with_name("suite")
 
 # pytest's own codes → ours (0 conformant, 1 non-conformant, 2 usage, 3 target unusable).
@@ -23,31 +22,14 @@ PYTEST_CODES = {
 
 
 def pytest_args(argv: list[str]) -> list[str]:
-    return [
-        str(SUITE_DIR),
-        "-p",
-        "conformance.plugin",
-        "-p",
-        "no:cacheprovider",
-        # Schemathesis is imported before pytest (`preload_schemathesis`): nothing to warn about.
-        "-W",
-        "ignore::pytest.PytestAssertRewriteWarning",
-        *argv,
-    ]
-
-
-def preload_schemathesis() -> None:
-    """Import Schemathesis (and Hypothesis) before pytest installs its assertion rewriter.
-
-    pytest rewrites the asserts of every module of a distribution that registers a pytest
-    plugin, and Schemathesis registers one: some 280 modules re-parsed and compiled on every
-    run wherever the rewritten bytecode cannot be cached (PYTHONDONTWRITEBYTECODE, a
-    read-only site-packages), about 2 s of CPU before the first request. Imported first,
-    they load from their ordinary bytecode; their asserts are not ours to report."""
-    import schemathesis  # noqa: F401
+    """The suite, the plugin, and no assertion rewriting: pytest rewrites the asserts of every
+    module of each distribution that registers a pytest plugin (Schemathesis, Hypothesis,
+    anyio …), some 250 modules re-parsed and compiled on every run wherever the rewritten
+    bytecode cannot be cached (PYTHONDONTWRITEBYTECODE, a read-only site-packages): about
+    2 s of CPU before the first request. The suite's asserts carry their own messages."""
+    return [str(SUITE_DIR), "-p", "conformance.plugin", "-p", "no:cacheprovider", "--assert=plain", *argv]
 
 
 def run_suite(argv: list[str]) -> int:
-    preload_schemathesis()
     code = pytest.main(pytest_args(argv))
     return int(PYTEST_CODES.get(code, code))  # type: ignore[call-overload]
