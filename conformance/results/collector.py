@@ -3,7 +3,9 @@
 Checks call `CaseRecorder.record(...)`; the recorder keeps a compact tally for the current
 pytest item, which travels on the item's report (so it works the same in one process and
 under pytest-xdist), and `RunResults` folds the tallies into per-requirement verdicts.
-Evidence is redacted as it is captured: nothing holding a secret ever leaves the recorder.
+Evidence is redacted as it leaves the recorder (only the few newest failures per requirement
+are kept, so only those pay for redaction and curl lines): nothing holding a secret ever
+leaves it.
 """
 
 from __future__ import annotations
@@ -57,6 +59,15 @@ class Tally:
         )
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A failure as recorded: its exchanges still raw, until it leaves the recorder."""
+
+    check: str
+    message: str
+    exchanges: tuple[Exchange, ...]
+
+
 class CaseRecorder:
     """Per-process recorder: the transport feeds it exchanges, checks feed it verdicts."""
 
@@ -69,6 +80,7 @@ class CaseRecorder:
         self._curl = curl
         self._window: deque[Exchange] = deque(maxlen=EXCHANGES_PER_EVIDENCE)
         self._tallies: dict[str, Tally] = {}
+        self._failures: dict[str, deque[Failure]] = {}
         self.requests = 0
         self.cases = 0
 
@@ -99,22 +111,23 @@ class CaseRecorder:
         if ok:
             return
         tally.failures += 1
-        captured = list(self.window if exchanges is None else exchanges)
-        tally.evidence.append(
-            {
-                "check": check,
-                "message": self._mask(message),
-                "exchanges": [self._redact(exchange) for exchange in captured],
-                "curl": [self._curl(exchange) for exchange in captured],
-            }
+        captured = tuple(self._window if exchanges is None else exchanges)
+        self._failures.setdefault(requirement, deque(maxlen=EVIDENCE_PER_REQUIREMENT)).append(
+            Failure(check, message, captured)
         )
-        del tally.evidence[:-EVIDENCE_PER_REQUIREMENT]
+
+    def _evidence(self, failure: Failure) -> dict[str, Any]:
+        """A failure as results.json shows it: its exchanges redacted, with curl lines."""
+        return {
+            "check": failure.check,
+            "message": self._mask(failure.message),
+            "exchanges": [self._redact(exchange) for exchange in failure.exchanges],
+            "curl": [self._curl(exchange) for exchange in failure.exchanges],
+        }
 
     def newest_failures(self) -> dict[str, dict[str, Any]]:
         """Requirement → its newest failure evidence, of what the current item recorded so far."""
-        return {
-            requirement: tally.evidence[-1] for requirement, tally in self._tallies.items() if tally.evidence
-        }
+        return {requirement: self._evidence(failures[-1]) for requirement, failures in self._failures.items()}
 
     def not_covered(self, requirement: str, reason: str) -> None:
         """Nothing could be checked for `requirement`, and here is why (shown in the report)."""
@@ -126,10 +139,15 @@ class CaseRecorder:
         for tally in self._tallies.values():
             tally.seconds += seconds / len(self._tallies)
         drained = {
-            requirement: {**tally.to_dict(), "reason": tally.reason}
+            requirement: {
+                **tally.to_dict(),
+                "evidence": [self._evidence(f) for f in self._failures.get(requirement, ())],
+                "reason": tally.reason,
+            }
             for requirement, tally in self._tallies.items()
         }
         self._tallies.clear()
+        self._failures.clear()
         return drained
 
 
