@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import hypothesis
@@ -22,7 +21,7 @@ from conformance.engine import ConformanceRun
 from conformance.errors import ConformanceError, ExitCode
 from conformance.reporting.failures import failure_blocks
 from conformance.reporting.terminal import summary_lines
-from conformance.runner import SUITE_DIR
+from conformance.runner import names_suite
 from conformance.transport.redaction import redact_report, redact_text
 
 RESULTS_KEY = "slskd-conformance"
@@ -42,8 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _runs_suite(config: pytest.Config) -> bool:
-    suite = str(SUITE_DIR)
-    return any(str(Path(arg.split("::")[0]).resolve()).startswith(suite) for arg in config.args)
+    return names_suite(config.args, pyargs=config.option.pyargs)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from conformance.errors import ExitCode
 
 # Not imported from the plugin: `conformance run` must not load Hypothesis before pytest starts.
 SUITE_DIR = Path(__file__).with_name("suite")
+SUITE_PACKAGE = "conformance.suite"
 
 # pytest's own codes → ours (0 conformant, 1 non-conformant, 2 usage, 3 target unusable).
 # The plugin ends bad configurations with 2 and unusable targets with 3 itself (pytest.exit).
@@ -19,6 +21,19 @@ PYTEST_CODES = {
     pytest.ExitCode.USAGE_ERROR: ExitCode.USAGE,
     pytest.ExitCode.NO_TESTS_COLLECTED: ExitCode.USAGE,
 }
+
+
+def names_suite(args: Sequence[str], *, pyargs: bool) -> bool:
+    """Whether a pytest command line selects the conformance suite: a path inside it, or its
+    module name with --pyargs. Only such a run is a conformance run; any other pytest run
+    (this repository's own tests, a user's project) must not start one."""
+    for arg in args:
+        target = arg.split("::")[0]
+        if pyargs and (target == SUITE_PACKAGE or target.startswith(f"{SUITE_PACKAGE}.")):
+            return True
+        if Path(target).resolve().is_relative_to(SUITE_DIR):
+            return True
+    return False
 
 
 def pytest_args(argv: list[str]) -> list[str]:

@@ -22,6 +22,7 @@ UPSTREAM_VARIABLE = "SLSKD_UPSTREAM_OPENAPI"
 
 
 def require(path: Path, what: str) -> Path:
+    """`path`, or a skip naming what is missing and where it was looked for (a failure on CI)."""
     if path.exists():
         return path
     reason = f"{what} not found at {path}"
@@ -34,7 +35,7 @@ def require(path: Path, what: str) -> Path:
 def slskd_docs() -> Path:
     """The full docs set the committed specs are generated from."""
     path = os.environ.get(DOCS_VARIABLE) or SHARED / "seeds" / "slskd-python-client-docs"
-    return require(Path(path), f"the {DOCS_ORIGIN.describe()} (set {DOCS_VARIABLE})")
+    return require(Path(path), f"full upstream docs ({DOCS_ORIGIN.short} docs/; set {DOCS_VARIABLE})")
 
 
 @pytest.fixture(scope="session")
@@ -42,4 +43,6 @@ def upstream_openapi() -> Path:
     """The OpenAPI file those docs were generated from."""
     default = SHARED / "specs-upstream" / f"crmne-slskd-python-client.openapi.{DOCS_ORIGIN.commit[:7]}.yaml"
     path = os.environ.get(UPSTREAM_VARIABLE) or default
-    return require(Path(path), f"openapi.yaml of {DOCS_ORIGIN.short} (set {UPSTREAM_VARIABLE})")
+    return require(
+        Path(path), f"upstream OpenAPI file ({DOCS_ORIGIN.short} openapi.yaml; set {UPSTREAM_VARIABLE})"
+    )
