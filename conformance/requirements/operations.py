@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.requirements.catalogue import Level, Requirement
+from conformance.resources import MERGED_SPEC
 
 CONVERSATIONS = "Conversations"
 
@@ -47,4 +48,4 @@ def operation_requirements(spec: dict[str, Any]) -> dict[str, Requirement]:
 
 def merged_spec_path(conversations_spec: Path) -> Path:
     """The merged spec lives beside the Conversations spec."""
-    return conversations_spec.with_name("slskd-api.openapi.json")
+    return conversations_spec.with_name(MERGED_SPEC.name)
