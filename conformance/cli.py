@@ -20,6 +20,7 @@ commands:
   spec      regenerate the OpenAPI spec from the Markdown docs
   report    render index.html (and junit.xml) from a results.json
   compare   compare two results.json files; exit 1 on regressions
+  requirements  list every requirement, its level and the checks that verify it
   mutants   run the suite against every mutant of the reference server; print the mutation score
   bench     benchmark the default run against plain Schemathesis and a raw requests loop
 """
@@ -33,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "spec": "conformance.specgen.command:main",
     "report": "conformance.reporting.command:main",
     "compare": "conformance.reporting.command:compare_command",
+    "requirements": "conformance.checks.command:main",
     "mutants": "conformance.mutation.command:main",
     "bench": "bench.command:main",  # the benchmark lives beside the package, in the repository
 }

@@ -21,7 +21,7 @@ class Check:
     name: str  # module-qualified, e.g. "responses.no_nulls"
     kind: str  # "response", "probe", "stateful", "schemathesis", "auth", "generic-read"
     requirements: tuple[str, ...]
-    doc: str  # the first line of its docstring: what it asks
+    doc: str  # the first sentence of its docstring: what it asks
 
 
 _CHECKS: dict[str, Check] = {}
@@ -40,7 +40,8 @@ def check(*requirements: str, kind: str) -> Callable[[T], T]:
 
     def decorate(target: T) -> T:
         module = getattr(target, "__module__", "").rsplit(".", 1)[-1]
-        doc = (getattr(target, "__doc__", None) or "").strip().split("\n", 1)[0]
+        paragraph = " ".join((getattr(target, "__doc__", None) or "").strip().split("\n\n")[0].split())
+        doc = paragraph.split(". ")[0]
         register(f"{module}.{getattr(target, '__qualname__', target)}", kind, requirements, doc)
         return target
 

@@ -7,6 +7,7 @@ import pytest
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.probes import Probe, unknown_user
 from conformance.requirements.ids import Req
+from conformance.requirements.registry import check
 
 NO_CREDENTIALS = {"X-API-Key": None, "Authorization": None}
 WRONG_KEY = {"X-API-Key": "slskd-conformance-wrong-key", "Authorization": None}
@@ -29,6 +30,7 @@ def probe(conformance: SuiteContext) -> Probe:
     return Probe(conformance)
 
 
+@check(Req.AUTH_MISSING_401, Req.AUTH_WRONG_KEY_401, kind="auth")
 @pytest.mark.parametrize(("method", "route"), ROUTES, ids=[f"{m} {'/'.join(map(str, r))}" for m, r in ROUTES])
 def test_requests_without_valid_credentials_answer_401(probe: Probe, method: str, route: tuple) -> None:
     user = unknown_user() if method == "GET" else probe.writable_user()
@@ -40,6 +42,7 @@ def test_requests_without_valid_credentials_answer_401(probe: Probe, method: str
     probe.done()
 
 
+@check(Req.AUTH_READONLY_KEY_WRITES, kind="auth")
 def test_a_read_only_key_cannot_write(probe: Probe) -> None:
     key = probe.ctx.readonly_api_key
     if not key:

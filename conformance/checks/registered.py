@@ -1,0 +1,29 @@
+"""Every check of the suite, registered: importing the modules that define checks fills the registry.
+
+`conformance requirements`, the registry test and the reports ask `load_checks()` rather
+than importing check modules one by one, so a new module of checks is added here once.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from conformance.requirements.registry import Check, all_checks
+
+# The modules that define checks: per-response checks, Schemathesis' mapping, the state
+# machine's reads and steps, and the probes (data scenarios and code) and auth probes.
+CHECK_MODULES = (
+    "conformance.checks.responses",
+    "conformance.checks.generic",
+    "conformance.checks.comparison",
+    "conformance.checks.stateful",
+    "conformance.suite.test_probes",
+    "conformance.suite.test_auth",
+)
+
+
+def load_checks() -> tuple[Check, ...]:
+    """Every registered check (importing their modules first)."""
+    for module in CHECK_MODULES:
+        importlib.import_module(module)
+    return all_checks()

@@ -1,0 +1,151 @@
+"""Probes that are data (`scenarios.yaml`): a request sequence and the answers it expects.
+
+Most probes ask "does this request, after those, answer that status?"; written as data they
+read as the protocol they pin down, and one small runner sends them through a `Probe`, so
+they are judged (and their responses checked) exactly like the probes that stay code.
+Each scenario registers itself as a check of the requirements it names.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conformance.checks.context import request_line
+from conformance.checks.probes import JSON, Probe, unknown_user
+from conformance.requirements.registry import register
+
+SCENARIOS_PATH = Path(__file__).with_name("scenarios.yaml")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Which statuses an expectation accepts: "404", "4xx|5xx", or "!5xx" (anything but)."""
+
+    text: str
+
+    def accept(self, status: int) -> bool:
+        negated = self.text.startswith("!")
+        alternatives = self.text.lstrip("!").split("|")
+        matched = any(_matches(alternative, status) for alternative in alternatives)
+        return matched != negated
+
+    def describe(self) -> str:
+        spoken = self.text.lstrip("!").replace("|", " or ")
+        return f"anything but {spoken}" if self.text.startswith("!") else spoken
+
+
+def _matches(alternative: str, status: int) -> bool:
+    if alternative.endswith("xx"):
+        return str(status)[0] == alternative[0]
+    return status == int(alternative)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request of a scenario and what each requirement expects of its answer."""
+
+    method: str
+    path: tuple[str, ...]  # segments below /api/v0, with {user}-style placeholders
+    params: dict[str, str] | None = None
+    json: Any = None
+    sends_json: bool = False  # `json` is sent (null included)
+    body: str | None = None
+    content_type: str | None = None
+    expect: dict[str, Answers] = field(default_factory=dict)
+
+    def send(self, probe: Probe, names: dict[str, str]) -> None:
+        segments = [segment.format(**names) for segment in self.path]
+        kwargs: dict[str, Any] = {"params": self.params}
+        headers = (
+            {"Content-Type": self.content_type or JSON} if self.content_type or self.sends_json else None
+        )
+        if self.sends_json:
+            kwargs["data"] = json.dumps(self.json)
+        elif self.body is not None:
+            kwargs["data"] = self.body
+        response = probe.call(self.method, *segments, headers=headers, **kwargs)
+        for requirement, answers in self.expect.items():
+            probe.check(
+                requirement,
+                answers.accept(response.status_code)
+                or probe.ctx.judge.accepts(requirement, response.status_code),
+                f"{request_line(response)} answered {response.status_code}, expected {answers.describe()}",
+            )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    user: str | None  # unknown | fresh | writable | blacklisted | None (no username)
+    steps: tuple[Step, ...]
+    stem: str = "probe"
+    stores_nothing: str | None = None  # the requirement that the steps change nothing
+
+    @property
+    def requirements(self) -> tuple[str, ...]:
+        named = [r for step in self.steps for r in step.expect]
+        return tuple(dict.fromkeys([*named, *([self.stores_nothing] if self.stores_nothing else [])]))
+
+    def username(self, probe: Probe) -> str:
+        if self.user == "unknown":
+            return unknown_user()
+        if self.user == "fresh":
+            return probe.fresh_user(self.stem)
+        if self.user == "writable":
+            return probe.writable_user()
+        if self.user == "blacklisted":
+            if not probe.ctx.blacklisted:
+                pytest.skip("no blacklisted username known (--blacklisted-peer)")
+            return probe.ctx.blacklisted[0]
+        return ""
+
+    def run(self, probe: Probe) -> None:
+        """Send the steps in order, judging each expectation; fail the item on defects."""
+        user = self.username(probe)
+        names = {"user": user, "user_lower": user.lower(), "user_upper": user.upper()}
+        if self.stores_nothing:
+            with probe.stores_nothing(user, self.stores_nothing):
+                for step in self.steps:
+                    step.send(probe, names)
+        else:
+            for step in self.steps:
+                step.send(probe, names)
+        probe.done()
+
+
+def _step(raw: dict[str, Any]) -> Step:
+    method, _, path = raw["call"].partition(" ")
+    return Step(
+        method=method,
+        path=tuple(path.split("/")),
+        params=raw.get("params"),
+        json=raw.get("json"),
+        sends_json="json" in raw,
+        body=raw.get("body"),
+        content_type=raw.get("content_type"),
+        expect={requirement: Answers(str(text)) for requirement, text in raw.get("expect", {}).items()},
+    )
+
+
+@cache
+def load_scenarios(path: Path = SCENARIOS_PATH) -> tuple[Scenario, ...]:
+    """The scenarios, each registered as a check of the requirements it names."""
+    scenarios = []
+    for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["scenarios"]:
+        scenario = Scenario(
+            name=raw["name"],
+            user=raw.get("user"),
+            steps=tuple(_step(step) for step in raw["steps"]),
+            stem=raw.get("stem", "probe"),
+            stores_nothing=raw.get("stores_nothing"),
+        )
+        register(f"scenarios.{scenario.name}", "probe", scenario.requirements, f"scenario {scenario.name}")
+        scenarios.append(scenario)
+    return tuple(scenarios)

@@ -1,0 +1,90 @@
+"""Every requirement of the catalogue is verified by a registered check, and every check
+names only real requirements; requirements that only probes verify are declared, probe named."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks.registered import load_checks
+from conformance.checks.scenarios import load_scenarios
+from conformance.requirements.catalogue import load_catalogue
+from conformance.requirements.ids import Req
+from conformance.requirements.registry import Check, checks_for, register
+
+# Requirements no fuzzing or state-machine check reaches: one probe pins each down.
+PROBES_ONLY = {
+    Req.API_415_NON_JSON: "scenarios.non-json-bodies-answer-415",
+    Req.CONV_SEND_EMPTY_400: "scenarios.empty-and-invalid-messages-answer-400-and-store-nothing",
+    Req.DOCGAP_SEND_BLACKLISTED_200: "scenarios.sending-to-a-blacklisted-user",
+    Req.CONV_MSGS_WINDOW: "test_probes.test_only_the_latest_100_messages_are_returned_oldest_first",
+    Req.MSG_FIELDS: "test_probes.test_messages_carry_every_field",
+    Req.MSG_WAS_REPLAYED: "test_probes.test_messages_carry_every_field",
+    Req.CONV_SEND_BODY_TEXT: "test_probes.test_message_bodies_round_trip_unchanged",
+}
+
+
+@pytest.fixture(scope="module")
+def checks() -> tuple[Check, ...]:
+    return load_checks()
+
+
+def test_every_registered_check_lists_its_requirements(checks: tuple[Check, ...]) -> None:
+    catalogue = load_catalogue()
+    listing = "\n".join(f"{c.name} ({c.kind}): {', '.join(c.requirements)}" for c in checks)
+    print(listing)  # the registry, requirement by check (pytest -s shows it)
+    assert len(checks) >= 40
+    for check in checks:
+        assert check.requirements, f"{check.name} verifies nothing"
+        unknown = set(check.requirements) - set(catalogue)
+        assert not unknown, f"{check.name} names requirements the catalogue lacks: {sorted(unknown)}"
+
+
+def test_every_catalogue_requirement_has_a_check(checks: tuple[Check, ...]) -> None:
+    unchecked = [requirement for requirement in load_catalogue() if not checks_for(requirement)]
+    assert not unchecked, f"no registered check verifies {unchecked}"
+
+
+def test_requirements_only_probes_verify_are_declared_with_their_probe(checks: tuple[Check, ...]) -> None:
+    probes_only = {
+        requirement: tuple(c.name for c in checks_for(requirement))
+        for requirement in load_catalogue()
+        if {c.kind for c in checks_for(requirement)} == {"probe"}
+    }
+    assert set(probes_only) == set(PROBES_ONLY), "declare (or undeclare) the probe-only requirements"
+    for requirement, probe in PROBES_ONLY.items():
+        assert probe in probes_only[requirement], f"{requirement} is verified by {probes_only[requirement]}"
+
+
+def test_every_id_constant_is_a_catalogue_requirement() -> None:
+    assert {str(r) for r in Req} == set(load_catalogue())
+
+
+def test_a_check_is_registered_once() -> None:
+    load_checks()
+    with pytest.raises(ValueError, match="registered twice"):
+        register("responses.no_nulls", "response", (Req.API_NO_NULLS,))
+
+
+def test_every_scenario_names_a_requirement_per_expectation() -> None:
+    for scenario in load_scenarios():
+        assert scenario.requirements, f"scenario {scenario.name} expects nothing"
+        assert all(step.expect or step.method == "POST" for step in scenario.steps), (
+            f"scenario {scenario.name}: a step without expectations only sets the scene (a send)"
+        )
+
+
+def test_conformance_requirements_lists_requirement_level_and_checks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from conformance.checks.command import main
+
+    assert main([]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == len(load_catalogue())
+    assert "NO CHECK" not in "\n".join(rows)
+    assert rows[0].split()[:3] == ["API-NO-SERVER-ERROR", "MUST", "generic.check_case,"]
+    assert main(["API-NO-NULLS"]) == 0
+    assert "responses.no_nulls: No property of a JSON body is written as null." in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["NO-SUCH-REQUIREMENT"])
+    assert exit_info.value.code == 2
