@@ -9,6 +9,7 @@ variables so they stay out of shell history and process lists.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -28,6 +29,8 @@ from conformance.transport.policy import API_PREFIX, Profile
 
 LIVE_RATE = Rate(5, 1.0)
 LIVE_MAX_REQUESTS = 5000
+MAX_TIMEOUT = 3600.0  # seconds per request: longer is a typo, and overflows socket timeouts
+MAX_RESPONSE_BYTES = 1 << 30  # a body is held in memory whole: more than 1 GiB is never wanted
 BEHAVIOURS = ("documented", "slskd", "intended")
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([.+-][0-9A-Za-z.+-]*)?$")
 
@@ -216,9 +219,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         raise ConfigError("choose one of --insecure and --ca-bundle")
     if ca_bundle and not Path(ca_bundle).exists():
         raise ConfigError(f"--ca-bundle: no such file or directory: {ca_bundle}")
-    spec = Path(option("--spec")) if option("--spec") else CONVERSATIONS_SPEC
-    if not spec.is_file():
-        raise ConfigError(f"spec file not found: {spec} (give --spec PATH)")
+    spec = _spec(Path(option("--spec")) if option("--spec") else CONVERSATIONS_SPEC)
     return RunConfig(
         target_url=target_url,
         profile=profile,
@@ -234,9 +235,16 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         max_requests=_number(
             option, "--max-requests", int, minimum=1, default=_live(target_url, LIVE_MAX_REQUESTS)
         ),
-        timeout=_number(option, "--timeout", float, minimum=0, default=10.0, inclusive=False),
+        timeout=_number(
+            option, "--timeout", float, minimum=0, maximum=MAX_TIMEOUT, default=10.0, inclusive=False
+        ),
         max_response_bytes=_number(
-            option, "--max-response-bytes", int, minimum=1024, default=DEFAULT_MAX_RESPONSE_BYTES
+            option,
+            "--max-response-bytes",
+            int,
+            minimum=1024,
+            maximum=MAX_RESPONSE_BYTES,
+            default=DEFAULT_MAX_RESPONSE_BYTES,
         ),
         insecure=insecure,
         ca_bundle=Path(ca_bundle) if ca_bundle else None,
@@ -245,7 +253,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         seed=_number(option, "--seed", int, minimum=0, default=0),
         shrink=not option("--no-shrink"),
         strict_docs=bool(option("--strict-docs")),
-        reports_dir=Path(option("--reports-dir") or "reports"),
+        reports_dir=_reports_dir(Path(option("--reports-dir") or "reports")),
         server_behaviour=_behaviour(option("--server-behaviour"), target_url),
         reference_faults=tuple(option("--reference-fault") or ()),
         server_version=_server_version(option("--server-version")),
@@ -256,7 +264,10 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
 
 def normalise_target_url(text: str) -> str:
     """`HTTP://Host:5030/api/v0/` → `http://host:5030`; a url_base path such as /slskd is kept."""
-    parts = urlsplit(text.strip())
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError as error:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+        raise ConfigError(f"--target-url is not a valid URL ({error}; got {text!r})") from None
     if parts.username is not None or parts.password is not None:
         raise ConfigError(
             "--target-url must not carry credentials (user:password@); "
@@ -336,7 +347,7 @@ def _rate(value: str | None, target_url: str | None) -> Rate | None:
         return None
     rate = parse_rate(value)
     if rate is None:
-        raise ConfigError(f"--rate must look like 5/s or 300/m (got {value!r})")
+        raise ConfigError(f"--rate must look like 5/s or 300/m, and be at least 1/h (got {value!r})")
     return rate
 
 
@@ -348,18 +359,46 @@ def _number(
     minimum: float,
     default: Any,
     inclusive: bool = True,
+    maximum: float | None = None,
 ) -> Any:
     value = option(name)
     if value is None:
         return default
     bound = f"at least {minimum:g}" if inclusive else f"greater than {minimum:g}"
+    if maximum is not None:
+        bound += f" and at most {maximum:g}"
     try:
         number = kind(value)
     except ValueError:
         raise ConfigError(f"{name} must be a number {bound} (got {value!r})") from None
-    if not math.isfinite(number) or number < minimum or (number == minimum and not inclusive):
+    too_big = maximum is not None and number > maximum
+    if not math.isfinite(number) or number < minimum or (number == minimum and not inclusive) or too_big:
         raise ConfigError(f"{name} must be a number {bound} (got {value!r})")
     return number
+
+
+def _spec(path: Path) -> Path:
+    """The spec file, checked to be an OpenAPI JSON document (not, say, the README)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"spec file not found: {path} (give --spec PATH)") from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not JSON"
+        raise ConfigError(f"--spec {path}: cannot read an OpenAPI JSON document ({reason})") from None
+    if not (isinstance(document, dict) and "openapi" in document and isinstance(document.get("paths"), dict)):
+        raise ConfigError(f"--spec {path}: not an OpenAPI document (no openapi and paths fields)")
+    return path
+
+
+def _reports_dir(path: Path) -> Path:
+    """The reports folder, checked before the run: a run must not end without its reports."""
+    existing = next(folder for folder in (path, *path.absolute().parents) if folder.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"--reports-dir {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"--reports-dir {path}: {existing} is not writable")
+    return path
 
 
 def _live(target_url: str | None, value: Any) -> Any:

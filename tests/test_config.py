@@ -34,7 +34,7 @@ def parse(pytester: pytest.Pytester) -> Parse:
         """
     )
     spec = pytester.path / "spec.json"
-    spec.write_text("{}", encoding="utf-8")
+    spec.write_text('{"openapi": "3.0.3", "paths": {}}', encoding="utf-8")
 
     def parse_args(*args: str, env: dict[str, str] | None = None) -> RunConfig:
         if "--spec" not in args:
@@ -175,7 +175,9 @@ def test_the_embedded_server_takes_a_behaviour_and_faults(parse: Parse) -> None:
 def test_a_rate_is_a_count_per_second_minute_or_hour(parse: Parse) -> None:
     assert parse(*LIVE, "--rate", "300/m").rate == Rate(300, 60.0)
     assert parse("--rate", "0.5/s").rate == Rate(0.5, 1.0)
-    assert refusal(parse, "--rate", "fast") == "--rate must look like 5/s or 300/m (got 'fast')"
+    assert refusal(parse, "--rate", "fast") == (
+        "--rate must look like 5/s or 300/m, and be at least 1/h (got 'fast')"
+    )
     assert refusal(parse, "--rate", "0/s").startswith("--rate must look like")
 
 
@@ -196,10 +198,49 @@ def test_rate_none_unpaces_a_live_target(parse: Parse) -> None:
         ("--max-examples", "0"),
         ("--seed", "-1"),
         ("--seed", "1.5"),
+        ("--timeout", "1e308"),  # finite, but overflows a socket timeout
+        ("--max-response-bytes", "100"),
+        ("--max-response-bytes", "1e3"),
+        ("--max-response-bytes", str(1 << 40)),
     ],
 )
 def test_numbers_out_of_range_are_refused(parse: Parse, option: str, value: str) -> None:
     assert refusal(parse, option, value).startswith(f"{option} must be a number")
+
+
+def test_a_rate_slower_than_one_an_hour_is_a_typo(parse: Parse) -> None:
+    assert refusal(parse, "--rate", "0.0000001/h").startswith("--rate must look like 5/s or 300/m")
+    assert parse(*LIVE, "--rate", "1/h").rate == Rate(1, 3600.0)
+
+
+def test_a_malformed_url_is_refused_in_one_line(parse: Parse) -> None:
+    assert refusal(parse, "--target-url", "http://[::1").startswith("--target-url is not a valid URL")
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("# README\n", "cannot read an OpenAPI JSON document (not JSON)"),
+        ('{"paths": {}}', "not an OpenAPI document"),
+        ("[1, 2]", "not an OpenAPI document"),
+    ],
+)
+def test_a_spec_that_is_not_openapi_json_is_refused(
+    parse: Parse, pytester: pytest.Pytester, content: str, said: str
+) -> None:
+    spec = pytester.path / "README.md"  # beside the conftest, so that pytest keeps its rootdir
+    spec.write_text(content, encoding="utf-8")
+    assert said in refusal(parse, "--spec", str(spec))
+
+
+def test_a_reports_dir_inside_a_regular_file_is_refused_before_the_run(parse: Parse, tmp_path: Path) -> None:
+    regular = tmp_path / "file"
+    regular.write_text("x", encoding="utf-8")
+    assert refusal(parse, "--reports-dir", str(regular / "reports")) == (
+        f"--reports-dir {regular / 'reports'}: {regular} is a file, not a folder"
+    )
+    fresh = tmp_path / "new" / "reports"
+    assert parse("--reports-dir", str(fresh)).reports_dir == fresh
 
 
 def test_numbers_in_range_are_taken(parse: Parse) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+SLOWEST = 3600.0  # seconds between two requests at most (1/h): slower is a typo, not a pace
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*([smh])\s*$")
 
 
@@ -34,11 +35,12 @@ class Rate:
 
 
 def parse_rate(text: str) -> Rate | None:
-    """`5/s`, `300/m` or `1000/h` → Rate; None when the text is not a rate."""
+    """`5/s`, `300/m` or `1000/h` → Rate; None when the text is not a rate, or one slower than 1/h."""
     match = _RATE.match(text)
     if not match or float(match[1]) <= 0:
         return None
-    return Rate(float(match[1]), UNITS[match[2]])
+    rate = Rate(float(match[1]), UNITS[match[2]])
+    return rate if rate.interval <= SLOWEST else None
 
 
 class Pacer:
