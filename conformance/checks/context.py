@@ -71,10 +71,6 @@ class SuiteContext:
     def begin_case(self) -> None:
         self.recorder.begin_case()
 
-    def record(self, requirement: str, ok: bool, message: str = "", **evidence: Any) -> None:
-        """Record one verdict (see `CaseRecorder.record` for the evidence keywords)."""
-        self.recorder.record(requirement, ok, message, **evidence)
-
     def applies(self, requirement: str) -> bool:
         return self.judge.applies(requirement)
 

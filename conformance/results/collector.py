@@ -1,8 +1,9 @@
 """Verdicts per requirement, gathered while the suite runs and rolled up at the end.
 
-Checks call `CaseRecorder.record(...)`; the recorder keeps a compact tally for the current
-pytest item, which travels on the item's report (so it works the same in one process and
-under pytest-xdist), and `RunResults` folds the tallies into per-requirement verdicts.
+The run's `Judge` calls `CaseRecorder.record(...)` for every verdict a check reaches; the
+recorder keeps a compact tally for the current pytest item, which travels on the item's
+report (so it works the same in one process and under pytest-xdist), and `RunResults` folds
+the tallies into per-requirement verdicts.
 Evidence is redacted as it leaves the recorder (only the few newest failures per requirement
 are kept, so only those pay for redaction and curl lines): nothing holding a secret ever
 leaves it.
