@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +36,11 @@ def generate(docs: Path, overlay: Path | None, *, merged: bool) -> dict[str, Any
         raise ConfigError(f"cannot build the spec: {error}") from None
 
 
-def docs_folder(given: Path | None, environ: Mapping[str, str] | None = None) -> Path:
+def docs_folder(given: Path | None) -> Path:
     """--docs, else $SLSKD_DOCS: the checker ships the specs, not the docs they come from."""
     if given is not None:
         return given
-    named = (os.environ if environ is None else environ).get(DOCS_VARIABLE)
+    named = os.environ.get(DOCS_VARIABLE)
     if named:
         return Path(named)
     raise ConfigError(
