@@ -16,6 +16,8 @@ class ExitCode(IntEnum):
     NON_CONFORMANT = 1
     USAGE = 2
     TARGET_UNUSABLE = 3
+    INCOMPLETE = 4  # cut short: budget reached, interrupted, a request blocked or unbounded
+    INTERNAL = 5  # the checker itself failed (pytest's INTERNALERROR): a bug to report
 
 
 class ConformanceError(Exception):
@@ -36,11 +38,19 @@ class TargetError(ConformanceError):
     exit_code = ExitCode.TARGET_UNUSABLE
 
 
-class WriteBlocked(ConformanceError):
+class RunCutShort(ConformanceError):
+    """The run stopped before every check could judge: its verdict is "incomplete", not a pass.
+
+    A check that meets one is not a failure of the target; the test is reported skipped with
+    this one line, and the run says the reason once.
+    """
+
+    exit_code = ExitCode.INCOMPLETE
+
+
+class WriteBlocked(RunCutShort):
     """The write guard refused a request the profile does not allow.
 
     Raised by the transport, below Schemathesis and Hypothesis, so no generated case and
     no hand-written check can send a write the user did not allow.
     """
-
-    exit_code = ExitCode.USAGE

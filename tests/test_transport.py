@@ -14,7 +14,7 @@ import pytest
 import requests
 import schemathesis
 
-from conformance.errors import ConfigError, WriteBlocked
+from conformance.errors import RunCutShort, WriteBlocked
 from conformance.results.exchange import Exchange
 from conformance.transport.pacing import Pacer, Rate
 from conformance.transport.policy import Profile, WritePolicy, api_prefix_of
@@ -182,9 +182,22 @@ def test_the_budget_stops_the_run_with_a_clear_message(server: LocalServer) -> N
         with pytest.raises(BudgetExhausted) as exhausted:
             guarded.get(f"{server.url}{API}/conversations")
     assert str(exhausted.value) == "request budget of 2 exhausted; raise --max-requests"
-    assert isinstance(exhausted.value, ConfigError)
+    assert isinstance(exhausted.value, RunCutShort)  # the run is incomplete, not misconfigured
     assert len(server.received) == 2
     assert guarded.requests_sent == 2
+
+
+def test_cleanup_has_requests_of_its_own_when_the_budget_is_spent(server: LocalServer) -> None:
+    with session(Profile.FULL, max_requests=3, cleanup_reserve=1) as guarded:
+        for _ in range(2):
+            guarded.get(f"{server.url}{API}/conversations")
+        with pytest.raises(BudgetExhausted, match=r"budget of 3 exhausted \(1 more kept for cleanup\)"):
+            guarded.get(f"{server.url}{API}/conversations")
+        with guarded.cleaning_up():
+            guarded.delete(f"{server.url}{API}/conversations/alice")
+            with pytest.raises(BudgetExhausted, match="the 1 requests kept for cleanup are spent"):
+                guarded.delete(f"{server.url}{API}/conversations/bob")
+    assert [request.method for request in server.received] == ["GET", "GET", "DELETE"]
 
 
 def test_every_request_is_reported_as_an_exchange(server: LocalServer) -> None:

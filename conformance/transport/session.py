@@ -17,14 +17,14 @@ from __future__ import annotations
 import contextlib
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from urllib3.exceptions import InsecureRequestWarning
 
-from conformance.errors import ConfigError
+from conformance.errors import RunCutShort
 from conformance.results.exchange import Exchange
 from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES, read_body
 from conformance.transport.pacing import Pacer, Rate
@@ -33,7 +33,7 @@ from conformance.transport.policy import SAFE_METHODS, WritePolicy
 ExchangeSink = Callable[[Exchange], None]
 
 
-class BudgetExhausted(ConfigError):
+class BudgetExhausted(RunCutShort):
     """The run reached --max-requests; a safety stop the user can raise deliberately."""
 
 
@@ -48,6 +48,8 @@ class GuardedSession(requests.Session):
     - `verify`: True, False (--insecure) or a CA bundle path; a caller cannot weaken it.
     - `rate`: requests are spaced to this rate; None sends as fast as the target answers.
     - `max_requests`: the request budget; the next request after it raises `BudgetExhausted`.
+      `cleanup_reserve` of them are kept for `cleaning_up()`, so that a run that spent its
+      budget can still close what it opened.
 
     Credentials are ordinary session headers (`session.headers.update(resolve_auth(...))`),
     so a check can still send a request without them, or with wrong ones, on purpose.
@@ -62,6 +64,7 @@ class GuardedSession(requests.Session):
         verify: bool | str = True,
         rate: Rate | None = None,
         max_requests: int | None = None,
+        cleanup_reserve: int = 0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         super().__init__()
@@ -69,6 +72,8 @@ class GuardedSession(requests.Session):
         self.verify = verify
         self.timeout = timeout
         self.max_requests = max_requests
+        self.cleanup_reserve = cleanup_reserve
+        self._cleaning_up = False
         self.max_response_bytes = max_response_bytes
         self.requests_sent = 0
         self.unfollowed_redirects: list[str] = []  # one line per redirect answered but not followed
@@ -108,11 +113,9 @@ class GuardedSession(requests.Session):
     def _hop(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """One request on the wire: guarded, budgeted, paced, bounded and reported."""
         self.policy.check(request.method or "GET", request.url or "")
-        if self.max_requests is not None and self.requests_sent >= self.max_requests:
-            raise BudgetExhausted(f"request budget of {self.max_requests} exhausted; raise --max-requests")
+        self._spend_budget()
         if self._pacer:
             self._pacer.wait()
-        self.requests_sent += 1
         started, deadline = time.perf_counter(), time.monotonic() + self.timeout
         try:
             with self._quiet_if_insecure():
@@ -127,6 +130,30 @@ class GuardedSession(requests.Session):
             raise
         self._report(request, response=response, elapsed=time.perf_counter() - started)
         return response
+
+    def _spend_budget(self) -> None:
+        if self.max_requests is None:
+            return
+        if self._cleaning_up:
+            if self.requests_sent >= self.max_requests:
+                raise BudgetExhausted(
+                    f"the {self.cleanup_reserve} requests kept for cleanup are spent; raise --max-requests"
+                )
+        elif self.requests_sent >= self.max_requests - self.cleanup_reserve:
+            kept = f" ({self.cleanup_reserve} more kept for cleanup)" if self.cleanup_reserve else ""
+            raise BudgetExhausted(
+                f"request budget of {self.max_requests} exhausted{kept}; raise --max-requests"
+            )
+        self.requests_sent += 1
+
+    @contextlib.contextmanager
+    def cleaning_up(self) -> Iterator[None]:
+        """Send with the requests kept for cleanup (the rest of the budget, plus the reserve)."""
+        self._cleaning_up = True
+        try:
+            yield
+        finally:
+            self._cleaning_up = False
 
     def _quiet_if_insecure(self) -> contextlib.AbstractContextManager[Any]:
         """--insecure was asked for once; do not repeat urllib3's warning on every request."""
