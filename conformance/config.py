@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.checks.shrinking import DEFAULT_SHRINK_BUDGET
 from conformance.errors import ConfigError
 from conformance.resources import CONVERSATIONS_SPEC
 from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES
@@ -34,7 +35,8 @@ MAX_RESPONSE_BYTES = 1 << 30  # a body is held in memory whole: more than 1 GiB 
 BEHAVIOURS = ("documented", "slskd", "intended")
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([.+-][0-9A-Za-z.+-]*)?$")
 
-# option name → environment variable it falls back to
+REPEATABLE = ("--peer", "--echo-peer", "--blacklisted-peer", "--reference-fault")
+# credential option → environment variable it falls back to
 ENVIRONMENT = {
     "--api-key": "SLSKD_API_KEY",
     "--token": "SLSKD_TOKEN",
@@ -66,6 +68,7 @@ class RunConfig:
     max_examples: int = 25
     seed: int = 0
     shrink: bool = True  # --no-shrink: find failures faster, without minimising their sequences
+    shrink_budget: float = DEFAULT_SHRINK_BUDGET  # seconds the run may spend minimising failures
     strict_docs: bool = False
     reports_dir: Path = Path("reports")
     server_behaviour: str | None = "documented"  # embedded server only; None for a live target
@@ -131,7 +134,9 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("slskd-conformance", "slskd conformance: target, safety and run options")
 
     def add(name: str, help: str, **kwargs: Any) -> None:
-        group.addoption(name, dest=_dest(name), help=help, **kwargs)
+        if kwargs.get("action") != "store_true":  # else pytest shows the dest, which reads like a variable
+            kwargs.setdefault("metavar", name.rsplit("-", 1)[-1].upper())
+        group.addoption(name, dest=_dest(name), help=f"{help} [env {environment_variable(name)}]", **kwargs)
 
     add("--target-url", "base URL of a live slskd, e.g. http://localhost:5030 (default: the embedded server)")
     add("--api-key", "slskd API key, sent as X-API-Key (prefer the SLSKD_API_KEY environment variable)")
@@ -171,6 +176,12 @@ def add_options(parser: pytest.Parser) -> None:
         "report failures as found, without shrinking them to a minimal request sequence (faster)",
         action="store_true",
     )
+    add(
+        "--shrink-budget",
+        "seconds to spend shrinking failures to minimal request sequences, after every defect is found "
+        f"(default: {DEFAULT_SHRINK_BUDGET:g})",
+        metavar="SECONDS",
+    )
     add("--strict-docs", "count documentation gaps (INFO) as failures", action="store_true")
     add("--reports-dir", "where reports are written (default: reports)")
     add("--server-behaviour", "embedded server only: documented | slskd | intended (default: documented)")
@@ -186,11 +197,43 @@ def _dest(option: str) -> str:
     return "slskd_" + option.lstrip("-").replace("-", "_")
 
 
+def environment_variable(option: str) -> str:
+    """The variable an option falls back to: slskd's own names for the target and credentials
+    (a shell that runs slskd may hold them already), CONFORMANCE_… for the rest (a bare SLSKD_…
+    could be one of slskd's own settings)."""
+    if option in ENVIRONMENT:
+        return ENVIRONMENT[option]
+    if option == "--target-url":
+        return "SLSKD_TARGET_URL"
+    return "CONFORMANCE_" + option.lstrip("-").replace("-", "_").upper()
+
+
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _from_environment(option: str, text: str, default: Any) -> Any:
+    """An environment value in the shape the command line gives: a flag, a list, or text."""
+    variable = environment_variable(option)
+    if isinstance(default, bool):
+        if text.strip().lower() not in TRUE + FALSE:
+            raise ConfigError(f"{variable} must be true or false (got {text!r})")
+        return text.strip().lower() in TRUE
+    if option in REPEATABLE:
+        return text.replace(",", " ").split()
+    return text
+
+
 def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunConfig:
     """Build and validate a RunConfig from option values (`get("--name")`) and the environment."""
 
     def option(name: str) -> Any:
-        return get(_dest(name))
+        """The command line's value, else the option's environment variable (credentials are
+        read from the environment by `_choose_credentials`, which tells the two apart)."""
+        value = get(_dest(name))
+        variable = environment_variable(name)
+        if value in (None, False) and name not in ENVIRONMENT and environ.get(variable) is not None:
+            return _from_environment(name, environ[variable], value)
+        return value
 
     notes: list[str] = []
     target_url = normalise_target_url(option("--target-url")) if option("--target-url") else None
@@ -252,6 +295,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         max_examples=_number(option, "--max-examples", int, minimum=1, default=25),
         seed=_number(option, "--seed", int, minimum=0, default=0),
         shrink=not option("--no-shrink"),
+        shrink_budget=_number(option, "--shrink-budget", float, minimum=0, default=DEFAULT_SHRINK_BUDGET),
         strict_docs=bool(option("--strict-docs")),
         reports_dir=_reports_dir(Path(option("--reports-dir") or "reports")),
         server_behaviour=_behaviour(option("--server-behaviour"), target_url),

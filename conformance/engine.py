@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from conformance import __version__
 from conformance.checks.context import SuiteContext
+from conformance.checks.shrinking import ShrinkBudget
 from conformance.config import ENVIRONMENT, RunConfig
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.reporting.html import write_html
@@ -158,6 +159,7 @@ class ConformanceRun:
             readonly_api_key=config.readonly_api_key,
             overlay_statuses=overlay_statuses(self.spec),
             spec=self.spec,
+            shrink_budget=ShrinkBudget(config.shrink_budget if config.shrink else 0.0),
             strict_docs=config.strict_docs,
         )
         return self.context

@@ -101,6 +101,20 @@ def suite_settings() -> hypothesis.settings:
 
 
 @pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A generated-case test shrinks its failure within what is left of the run's budget
+    (the state machine manages its own two passes: find every defect, then shrink)."""
+    context = _run.context if _run is not None else None
+    if context is None or not getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        yield
+        return
+    failed: list[bool] = []
+    with context.shrink_budget.limit(item.name, charged=lambda: any(failed)):
+        outcome = yield
+        failed.append(outcome.excinfo is not None)
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Ship this item's verdicts on its report, so tallies survive pytest-xdist workers."""
     outcome = yield
@@ -165,7 +179,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     except ConformanceError as error:
         _exit(str(error), error.exit_code)
         return
-    session.config.stash[_SUMMARY] = summary_lines(document, directory)
+    shrinking = _run.context.shrink_budget.summary() if _run.context else None
+    session.config.stash[_SUMMARY] = summary_lines(document, directory) + (
+        [f"  {shrinking}"] if shrinking else []
+    )
     if exitstatus in (ExitCode.CONFORMANT, ExitCode.NON_CONFORMANT):
         failed = exitstatus == ExitCode.NON_CONFORMANT or document["summary"]["defects"]
         session.exitstatus = int(ExitCode.NON_CONFORMANT if failed else ExitCode.CONFORMANT)

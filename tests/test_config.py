@@ -328,3 +328,62 @@ def test_credentials_given_without_a_target_are_noted_as_unused(parse: Parse) ->
     config = parse("--api-key", "k")
     assert any("--api-key unused" in note for note in config.notes)
     assert not parse(env={"SLSKD_API_KEY": "k"}).notes  # an exported variable is not a mistake
+
+
+# --- the environment -----------------------------------------------------------------------
+
+
+def test_every_option_reads_the_variable_its_help_names(parse: Parse) -> None:
+    from conformance.config import environment_variable
+
+    config = parse(
+        env={
+            environment_variable("--target-url"): "http://127.0.0.1:1",
+            environment_variable("--max-examples"): "7",
+            environment_variable("--strict-docs"): "true",
+            environment_variable("--peer"): "alice, bob",
+            environment_variable("--profile"): "safe-writes",
+            environment_variable("--shrink-budget"): "2.5",
+        }
+    )
+    assert config.target_url == "http://127.0.0.1:1"
+    assert (config.max_examples, config.strict_docs, config.shrink_budget) == (7, True, 2.5)
+    assert (config.profile, config.peers) == (Profile.SAFE_WRITES, ("alice", "bob"))
+    assert environment_variable("--target-url") == "SLSKD_TARGET_URL"
+    assert environment_variable("--max-examples") == "CONFORMANCE_MAX_EXAMPLES"
+
+
+def test_the_command_line_beats_the_environment(parse: Parse) -> None:
+    config = parse("--max-examples", "3", env={"CONFORMANCE_MAX_EXAMPLES": "9", "CONFORMANCE_KEEP": "no"})
+    assert config.max_examples == 3 and config.keep is False
+
+
+def test_a_bad_value_in_the_environment_is_a_usage_error_naming_the_variable(parse: Parse) -> None:
+    assert "CONFORMANCE_STRICT_DOCS must be true or false" in refusal(
+        parse, env={"CONFORMANCE_STRICT_DOCS": "maybe"}
+    )
+    assert "--max-examples must be a number" in refusal(parse, env={"CONFORMANCE_MAX_EXAMPLES": "many"})
+
+
+class RecordingGroup:
+    """Stands in for pytest's option group: keeps what `add_options` declares."""
+
+    def __init__(self) -> None:
+        self.options: list[tuple[str, dict]] = []
+
+    def getgroup(self, *args: object) -> RecordingGroup:
+        return self
+
+    def addoption(self, name: str, **kwargs: object) -> None:
+        self.options.append((name, kwargs))
+
+
+def test_the_help_names_a_variable_for_every_option_and_no_dest_that_looks_like_one() -> None:
+    from conformance.config import add_options, environment_variable
+
+    group = RecordingGroup()
+    add_options(group)  # type: ignore[arg-type]
+    assert len(group.options) > 20
+    for name, kwargs in group.options:
+        assert str(kwargs["help"]).endswith(f"[env {environment_variable(name)}]")
+        assert kwargs.get("action") == "store_true" or not str(kwargs["metavar"]).startswith("SLSKD_")

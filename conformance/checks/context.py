@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import requests
 
+from conformance.checks.shrinking import ShrinkBudget
 from conformance.requirements.catalogue import Requirement
 from conformance.requirements.judge import Judge
 from conformance.results.collector import CaseRecorder
@@ -42,6 +43,7 @@ class SuiteContext:
     overlay_statuses: dict[str, dict[str, str]] = field(default_factory=dict)
     spec: dict[str, Any] = field(default_factory=dict)  # the spec under test, for body schemas
     strict_docs: bool = False  # documentation gaps count as defects
+    shrink_budget: ShrinkBudget = field(default_factory=ShrinkBudget)  # seconds to minimise failures
 
     @cached_property
     def judge(self) -> Judge:

@@ -13,6 +13,7 @@ example per defect, not only the first.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import secrets
 import time
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import hypothesis
+from hypothesis import Phase
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -366,14 +368,19 @@ def stateful_settings(base: hypothesis.settings) -> hypothesis.settings:
 
 
 def find_defects(ctx: SuiteContext, settings: hypothesis.settings) -> list[str]:
-    """Run the machine until it passes, each time tolerating the defects already found.
+    """Find every defect first, then shrink them within the run's shrink budget.
 
-    Returns the failing MUST/SHOULD requirements in the order found, each with its minimal
-    example recorded as its newest evidence. Anything else the machine raises propagates."""
+    Pass one runs the machine without shrinking until it passes, each time tolerating the
+    defects already found: every defect is known (and recorded, as found) within seconds.
+    Pass two shrinks them in the order found, each with all the others tolerated, until the
+    budget (`ctx.shrink_budget`) is spent; a shrunk defect's minimal example is its newest
+    evidence. Returns the failing MUST/SHOULD requirements in the order found. Anything else
+    the machine raises propagates."""
+    finding = hypothesis.settings(settings, phases=[p for p in settings.phases if p is not Phase.shrink])
     found: list[str] = []
     for _ in ctx.catalogue:  # a requirement is found at most once: this bounds the loop
         try:
-            run_state_machine_as_test(conversations_machine(ctx, found), settings=settings)
+            run_state_machine_as_test(conversations_machine(ctx, found), settings=finding)
         except (RequirementFailed, BaseExceptionGroup) as error:
             new = [r for r in dict.fromkeys(failed_requirements(error)) if r not in found]
             if not new:
@@ -381,4 +388,21 @@ def find_defects(ctx: SuiteContext, settings: hypothesis.settings) -> list[str]:
             found += new
         else:
             break
+    if Phase.shrink in settings.phases:
+        _shrink(ctx, settings, found)
     return found
+
+
+def _shrink(ctx: SuiteContext, settings: hypothesis.settings, found: list[str]) -> None:
+    """Pass two of `find_defects`: a minimal example per defect, while the budget lasts."""
+    budget = ctx.shrink_budget
+    quiet = hypothesis.settings(settings, verbosity=hypothesis.Verbosity.quiet)
+    for requirement in found:
+        if budget.left <= 0:
+            budget.unshrunk.append(requirement)
+            continue
+        others = [r for r in found if r != requirement]
+        # It fails again, as expected: the failure, now minimal, is recorded as its newest evidence.
+        with budget.limit(requirement), contextlib.suppress(RequirementFailed, BaseExceptionGroup):
+            run_state_machine_as_test(conversations_machine(ctx, others), settings=quiet)
+        (budget.shrunk if budget.left > 0 else budget.unshrunk).append(requirement)

@@ -1,0 +1,62 @@
+"""A failing run finds every defect first, then shrinks them within a time budget."""
+
+from __future__ import annotations
+
+import time
+
+import hypothesis
+import pytest
+from hypothesis.internal.conjecture import engine
+
+from conformance.checks.shrinking import ShrinkBudget
+from conformance.checks.stateful import find_defects
+from tests.test_stateful_machine import SETTINGS, embedded, failures
+
+FAULTS = frozenset({"count-off-by-one", "list-unsorted"})
+FOUND = ["CONV-COUNT-MATCHES", "CONV-LIST-ORDER"]
+SHRINKING = hypothesis.settings(SETTINGS, max_examples=25)
+
+
+@pytest.mark.slow
+def test_with_no_budget_every_defect_is_found_and_left_as_found() -> None:
+    with embedded(faults=FAULTS) as ctx:
+        ctx.shrink_budget = ShrinkBudget(0.0)
+        assert sorted(find_defects(ctx, SHRINKING)) == FOUND
+    assert sorted(ctx.shrink_budget.unshrunk) == FOUND and ctx.shrink_budget.shrunk == []
+    assert ctx.shrink_budget.spent == 0.0
+
+
+@pytest.mark.slow
+def test_with_a_budget_the_same_defects_are_found_and_shrunk_to_a_short_sequence() -> None:
+    with embedded(faults=FAULTS) as ctx:
+        ctx.shrink_budget = ShrinkBudget(120.0)
+        assert sorted(find_defects(ctx, SHRINKING)) == FOUND
+        evidence = failures(ctx)["CONV-COUNT-MATCHES"]["evidence"][-1]
+    assert "CONV-COUNT-MATCHES" in ctx.shrink_budget.shrunk
+    assert 1 <= len(evidence["exchanges"]) <= 6
+
+
+def test_the_budget_bounds_hypothesis_shrinking_and_restores_its_limit() -> None:
+    budget = ShrinkBudget(5.0, spent=4.0)
+    saved = engine.MAX_SHRINKING_SECONDS
+    with budget.limit("X"):
+        assert pytest.approx(1.0) == engine.MAX_SHRINKING_SECONDS
+        assert budget.active == "X"
+        time.sleep(0.01)
+    assert saved == engine.MAX_SHRINKING_SECONDS and budget.active is None
+    assert budget.spent > 4.0
+
+
+def test_a_block_that_shrank_nothing_is_not_charged() -> None:
+    budget = ShrinkBudget(5.0)
+    with budget.limit("X", charged=lambda: False):
+        time.sleep(0.01)
+    assert budget.spent == 0.0 and budget.summary() is None
+
+
+def test_the_terminal_says_what_was_shrunk_and_what_the_budget_left_as_found() -> None:
+    budget = ShrinkBudget(20.0, spent=20.0, shrunk=["A"], unshrunk=["B"])
+    assert budget.summary() == (
+        "shrinking: 20.0 s of the 20 s budget (--shrink-budget); minimal sequences for A; "
+        "as found (budget spent) for B"
+    )
