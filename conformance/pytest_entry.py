@@ -19,5 +19,5 @@ PLUGIN = "conformance.plugin"
 def pytest_load_initial_conftests(
     early_config: pytest.Config, parser: pytest.Parser, args: list[str]
 ) -> None:
-    if names_suite(args, pyargs="--pyargs" in args):
+    if names_suite(args, pyargs=early_config.known_args_namespace.pyargs):
         early_config.pluginmanager.import_plugin(PLUGIN)
