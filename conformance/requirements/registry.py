@@ -28,10 +28,12 @@ _CHECKS: dict[str, Check] = {}
 
 
 def register(name: str, kind: str, requirements: tuple[str, ...], doc: str = "") -> Check:
-    """Register a check that is not a function (a probe scenario given as data)."""
-    if name in _CHECKS:
-        raise ValueError(f"check {name!r} registered twice")
-    _CHECKS[name] = registered = Check(name, kind, tuple(dict.fromkeys(map(str, requirements))), doc)
+    """Register a check that is not a function (a probe scenario given as data). Registering
+    the same check again (a module imported twice) changes nothing; another one by that name
+    is an error."""
+    registered = Check(name, kind, tuple(dict.fromkeys(map(str, requirements))), doc)
+    if _CHECKS.setdefault(name, registered) != registered:
+        raise ValueError(f"two different checks are named {name!r}")
     return registered
 
 
@@ -54,5 +56,5 @@ def all_checks() -> tuple[Check, ...]:
 
 
 def checks_for(requirement: str) -> tuple[Check, ...]:
-    """The checks that verify `requirement`."""
-    return tuple(c for c in _CHECKS.values() if requirement in c.requirements)
+    """The checks that verify `requirement`, by name (whatever order their modules loaded in)."""
+    return tuple(sorted((c for c in _CHECKS.values() if requirement in c.requirements), key=lambda c: c.name))
