@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from conformance.reference.server import ReferenceOptions, ReferenceServer
-from conformance.reporting.leaks import assert_no_secret
 from conformance.reporting.schema import validate_results
+from tests.leaks import assert_no_secret
 
 pytestmark = pytest.mark.slow
 

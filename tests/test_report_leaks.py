@@ -10,8 +10,8 @@ import pytest
 
 from conformance.reporting.html import write_html
 from conformance.reporting.junit import write_junit
-from conformance.reporting.leaks import assert_no_secret, find_secret
 from tests.fixtures.results import SECRET, load, requirement
+from tests.leaks import assert_no_secret, find_secret
 
 
 def write_reports(results: dict, folder: Path) -> Path:

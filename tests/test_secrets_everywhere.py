@@ -17,8 +17,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance.reporting.leaks import assert_no_secret, find_secret
 from conformance.transport.redaction import redact_report, redact_text, secret_forms
+from tests.leaks import assert_no_secret, find_secret
 from tests.servers.fake_slskd import ISSUED_TOKEN
 from tests.servers.hostile import echoing
 from tests.servers.local import LocalServer

@@ -7,7 +7,7 @@ too) and by value (every known secret in every spelling of `secret_forms`, anywh
 URLs, headers, bodies, messages and pytest's own reports). Redaction happens before
 truncation, so a cut can never leave half a key behind.
 
-`secret_forms` is also what the leak checker (`conformance.reporting.leaks`) searches
+`secret_forms` is also what the tests' leak checker (`tests/leaks.py`) searches
 for: what is redacted and what counts as a leak cannot drift apart.
 """
 
