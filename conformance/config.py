@@ -23,6 +23,7 @@ import pytest
 
 from conformance.checks.shrinking import DEFAULT_SHRINK_BUDGET
 from conformance.errors import ConfigError
+from conformance.reference.faults import FAULTS, validate_faults
 from conformance.resources import CONVERSATIONS_SPEC
 from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.transport.pacing import Rate, parse_rate
@@ -299,7 +300,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         strict_docs=bool(option("--strict-docs")),
         reports_dir=_reports_dir(Path(option("--reports-dir") or "reports")),
         server_behaviour=_behaviour(option("--server-behaviour"), target_url),
-        reference_faults=tuple(option("--reference-fault") or ()),
+        reference_faults=_faults(option("--reference-fault")),
         server_version=_server_version(option("--server-version")),
         spec=spec,
         notes=tuple(notes),
@@ -456,6 +457,18 @@ def _behaviour(value: str | None, target_url: str | None) -> str | None:
     if value is not None and value not in BEHAVIOURS:
         raise ConfigError(f"--server-behaviour must be one of {', '.join(BEHAVIOURS)} (got {value!r})")
     return value or "documented"
+
+
+def _faults(names: list[str] | None) -> tuple[str, ...]:
+    """The seeded faults to switch on, known ones only (`conformance serve --help` lists them)."""
+    try:
+        validate_faults(names or ())
+    except ValueError:
+        unknown = sorted(set(names or ()) - FAULTS.keys())
+        raise ConfigError(
+            f"--reference-fault: unknown fault {', '.join(unknown)} (`conformance serve --help` lists them)"
+        ) from None
+    return tuple(names or ())
 
 
 def _server_version(value: str | None) -> str | None:

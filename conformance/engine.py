@@ -241,7 +241,8 @@ class ConformanceRun:
             "kind": self.target.kind,
             "version": info.version,
             "version_source": info.version_source,
-            "notes": [*self.config.notes, *info.notes, *self._redirect_notes(), *self.late_notes],
+            # info.notes lead with the configuration's own (preflight puts them there)
+            "notes": [*info.notes, *self._redirect_notes(), *self.late_notes],
             "requests": self.recorder.requests,
             "cases": self.recorder.cases,
             "skipped": dict(self.results.skipped),

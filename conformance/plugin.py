@@ -45,14 +45,18 @@ def _runs_suite(config: pytest.Config) -> bool:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """Read and check the run's options before pytest starts: a bad option or file is our
+    one line and exit 2, with nothing of pytest's around it (no session, no banner)."""
     global _run
-    if not _runs_suite(config):
-        return
+    if not _runs_suite(config) or config.option.help or config.option.version:
+        return None
     try:
         _run = ConformanceRun(RunConfig.from_pytest(config))
     except ConformanceError as error:
-        _exit(str(error), error.exit_code)
+        sys.stderr.write(f"slskd-conformance: {error}\n")
+        return int(error.exit_code)
+    return None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -65,11 +69,35 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _exit(str(error), error.exit_code)
 
 
+class _Stop(pytest.exit.Exception):  # type: ignore[name-defined,misc]
+    """Ends the session for an error we have already said, in one line."""
+
+
 def _exit(message: str, code: ExitCode) -> None:
     if _run is not None:
         message = redact_text(message, _run.secrets)
     sys.stderr.write(f"slskd-conformance: {message}\n")
-    pytest.exit(message, returncode=int(code))
+    raise _Stop(message, returncode=int(code))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """pytest would repeat our line as a `!!! _pytest.outcomes.Exit: …` banner: said once is enough."""
+    if (
+        isinstance(excinfo.value, _Stop)
+        and _terminal is not None
+        and hasattr(_terminal, "_keyboardinterrupt_memo")
+    ):
+        _terminal._keyboardinterrupt_memo = None
+
+
+_terminal: Any = None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    global _terminal
+    _terminal = config.pluginmanager.get_plugin("terminalreporter")
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +139,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     failed: list[bool] = []
     with context.shrink_budget.limit(item.name, charged=lambda: any(failed)):
         outcome = yield
-        failed.append(outcome.excinfo is not None)
+        failed.append(
+            outcome.excinfo is not None and not issubclass(outcome.excinfo[0], pytest.skip.Exception)
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)
