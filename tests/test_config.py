@@ -161,9 +161,12 @@ def test_embedded_server_options_are_refused_with_a_live_target(
 
 
 def test_the_embedded_server_takes_a_behaviour_and_faults(parse: Parse) -> None:
-    config = parse("--server-behaviour", "slskd", "--reference-fault", "a", "--reference-fault", "b")
+    config = parse(
+        "--server-behaviour", "slskd", "--reference-fault", "window-101", "--reference-fault", "list-unsorted"
+    )
     assert config.server_behaviour == "slskd"
-    assert config.reference_faults == ("a", "b")
+    assert config.reference_faults == ("window-101", "list-unsorted")
+    assert refusal(parse, "--reference-fault", "nope").startswith("--reference-fault: unknown fault nope")
     assert refusal(parse, "--server-behaviour", "x").startswith(
         "--server-behaviour must be one of documented, slskd"
     )
