@@ -18,6 +18,10 @@ from conformance.requirements.catalogue import Requirement
 from conformance.requirements.judge import Judge
 from conformance.results.collector import CaseRecorder
 
+# Seconds between reads while waiting for a peer's reply: a live network (or `conformance network`)
+# delivers it after the send's 201, the embedded server before it.
+REPLY_POLLS = (0.0, 0.2, 0.5, 1.0)
+
 _UNSET: Any = object()
 
 

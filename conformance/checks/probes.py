@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.checks.context import SuiteContext, request_line
+from conformance.checks.context import REPLY_POLLS, SuiteContext, request_line
 from conformance.checks.responses import check_response, json_body
 
 _names = itertools.count(1)
@@ -55,6 +56,22 @@ class Probe:
         return self.call(
             "POST", "conversations", username, data=json.dumps(message), headers={"Content-Type": JSON}
         )
+
+    def send_awaiting_reply(self, peer: str, message: str) -> requests.Response:
+        """Send to an echo peer and wait (briefly) until its answer is stored: over a real
+        network it arrives after the 201, and a close or a count taken before it would be judged
+        against a conversation the reply then changes (it reactivates a closed one)."""
+        before = self._incoming_ids(peer)
+        response = self.send(peer, message)
+        if response.status_code < 300:
+            for pause in REPLY_POLLS:
+                time.sleep(pause)
+                if self._incoming_ids(peer) - before:
+                    break
+        return response
+
+    def _incoming_ids(self, peer: str) -> set[Any]:
+        return {m.get("id") for m in self.messages(peer) if m.get("direction") == "In"}
 
     def conversation(self, username: str, **params: Any) -> dict[str, Any] | None:
         response = self.call("GET", "conversations", username, params=params or None)

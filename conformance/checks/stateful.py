@@ -43,7 +43,7 @@ from conformance.checks.comparison import (
     Effect,
     param,
 )
-from conformance.checks.context import SuiteContext
+from conformance.checks.context import REPLY_POLLS, SuiteContext
 from conformance.checks.failures import RequirementFailed
 from conformance.checks.model import CREATED, NOT_FOUND, OUTGOING_ID, ConversationsModel, Direction
 from conformance.checks.reading import message_of
@@ -54,7 +54,6 @@ from conformance.requirements.registry import check
 
 STEPS_PER_EXAMPLE = 15  # long enough for send → receive → close → reopen → read, short to shrink
 MIN_EXAMPLES = 10  # ~40 requests each: about 0.2 s on the embedded server
-REPLY_POLLS = (0.0, 0.2, 0.5, 1.0)  # seconds between reads while waiting for a live peer's reply
 TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=12)
 # (includeInactive, unAcknowledgedOnly) of the list read after each write; None: not sent.
 LIST_FILTERS = ((None, None), (None, True), (True, None), (True, True))

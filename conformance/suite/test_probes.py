@@ -166,7 +166,7 @@ def test_incoming_messages_are_unacknowledged_until_acknowledged(probe: Probe) -
     peer = probe.echo_peer()
     probe.call("PUT", "conversations", peer)  # start from a clean slate: nothing unacknowledged
     for _ in range(2):
-        probe.expect_status(Req.CONV_SEND_201, probe.send(peer, _unique_text()), 201)
+        probe.expect_status(Req.CONV_SEND_201, probe.send_awaiting_reply(peer, _unique_text()), 201)
     replies = [m for m in probe.messages(peer) if m.get("direction") == "In"][-2:]
     probe.check(
         Req.CONV_RECV_UNACK,
@@ -255,8 +255,8 @@ def test_acknowledge_all_touches_only_that_user(probe: Probe) -> None:
     peer = probe.echo_peer()
     other = probe.fresh_user("bystander")
     probe.send(other)
-    probe.send(peer, _unique_text())
-    probe.send(peer, _unique_text())
+    probe.send_awaiting_reply(peer, _unique_text())
+    probe.send_awaiting_reply(peer, _unique_text())
     probe.expect_status(Req.CONV_ACK_ALL_200, probe.call("PUT", "conversations", peer), 200)
     unacked = [m for m in probe.messages(peer) if m.get("isAcknowledged") is not True]
     probe.check(Req.CONV_ACK_ALL_EFFECT, not unacked, f"still unacknowledged after PUT: {unacked[:3]!r}")
@@ -281,7 +281,7 @@ def test_acknowledge_all_touches_only_that_user(probe: Probe) -> None:
 )
 def test_closing_acknowledges_and_keeps_the_conversation_readable(probe: Probe) -> None:
     peer = probe.echo_peer()
-    probe.send(peer, _unique_text())
+    probe.send_awaiting_reply(peer, _unique_text())
     stored = len(probe.messages(peer))
     probe.expect_status(Req.CONV_CLOSE_204, probe.call("DELETE", "conversations", peer), 204)
     conversation = probe.conversation(peer)
@@ -311,7 +311,7 @@ def test_closing_acknowledges_and_keeps_the_conversation_readable(probe: Probe) 
     probe.check(
         Req.CONV_LIST_INCLUDE_INACTIVE, peer in every, "includeInactive=true misses a closed conversation"
     )
-    probe.send(peer, _unique_text())
+    probe.send_awaiting_reply(peer, _unique_text())
     probe.check(
         Req.CONV_SEND_ACTIVATES,
         (probe.conversation(peer) or {}).get("isActive") is True,
