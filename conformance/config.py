@@ -77,6 +77,7 @@ class RunConfig:
     server_version: str | None = None
     spec: Path = CONVERSATIONS_SPEC
     notes: tuple[str, ...] = ()  # said once in the report, e.g. options that have no effect
+    network_control: str | None = None  # `conformance network`'s control API: writes proven safe
 
     @property
     def disposable_target(self) -> bool:
@@ -153,6 +154,11 @@ def add_options(parser: pytest.Parser) -> None:
         "--i-understand-this-messages-real-users",
         "allow --profile full against a live target: it sends messages to generated usernames",
         action="store_true",
+    )
+    add(
+        "--network-control",
+        "control API URL of the `conformance network` the target is logged in to; proven before any "
+        "write, it allows --profile full on a live target",
     )
     add("--peer", "a username the run may write to (safe-writes allowlist); repeatable", action="append")
     add("--echo-peer", "an allowlisted peer that replies to messages; repeatable", action="append")
@@ -242,7 +248,12 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         name: option(name) or environ.get(variable) or None for name, variable in ENVIRONMENT.items()
     }
     credentials = _choose_credentials(option, credentials, live=target_url is not None, notes=notes)
-    profile = _profile(option("--profile"), target_url, option("--i-understand-this-messages-real-users"))
+    network_control = _network_control(option("--network-control"), target_url)
+    profile = _profile(
+        option("--profile"),
+        target_url,
+        understood=option("--i-understand-this-messages-real-users") or network_control is not None,
+    )
     peers, echo_peers, blacklisted = (
         tuple(option(name) or ()) for name in ("--peer", "--echo-peer", "--blacklisted-peer")
     )
@@ -304,6 +315,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         server_version=_server_version(option("--server-version")),
         spec=spec,
         notes=tuple(notes),
+        network_control=network_control,
     )
 
 
@@ -366,7 +378,18 @@ def _choose_credentials(
     return {name: value if name in kept else None for name, value in credentials.items()}
 
 
-def _profile(value: str | None, target_url: str | None, understood: bool) -> Profile:
+def _network_control(value: str | None, target_url: str | None) -> str | None:
+    if value is None:
+        return None
+    if target_url is None:
+        raise ConfigError("--network-control needs --target-url: the embedded server writes to no network")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"--network-control must be a URL like http://127.0.0.1:2272 (got {value!r})")
+    return value.strip().rstrip("/")
+
+
+def _profile(value: str | None, target_url: str | None, *, understood: bool) -> Profile:
     if value is None:
         return Profile.READ_ONLY if target_url else Profile.FULL
     try:
@@ -377,7 +400,8 @@ def _profile(value: str | None, target_url: str | None, understood: bool) -> Pro
     if profile is Profile.FULL and target_url and not understood:
         raise ConfigError(
             "--profile full against a live target sends messages to real Soulseek users; "
-            "add --i-understand-this-messages-real-users, or use --profile safe-writes with --peer USER"
+            "add --network-control URL (a simulated network), --i-understand-this-messages-real-users, "
+            "or use --profile safe-writes with --peer USER"
         )
     return profile
 

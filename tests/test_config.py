@@ -390,3 +390,20 @@ def test_the_help_names_a_variable_for_every_option_and_no_dest_that_looks_like_
     for name, kwargs in group.options:
         assert str(kwargs["help"]).endswith(f"[env {environment_variable(name)}]")
         assert kwargs.get("action") == "store_true" or not str(kwargs["metavar"]).startswith("SLSKD_")
+
+
+def test_a_network_control_url_allows_the_full_profile_on_a_live_target(parse: Parse) -> None:
+    config = parse(*LIVE, "--profile", "full", "--network-control", "http://127.0.0.1:2272/")
+    assert (config.profile, config.network_control) == (Profile.FULL, "http://127.0.0.1:2272")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--network-control", "http://127.0.0.1:2272"), "--network-control needs --target-url"),
+        ((*LIVE, "--network-control", "127.0.0.1:2272"), "must be a URL like http://127.0.0.1:2272"),
+        ((*LIVE, "--profile", "full"), "add --network-control URL (a simulated network)"),
+    ],
+)
+def test_network_control_mistakes_are_one_line(parse: Parse, args: tuple[str, ...], says: str) -> None:
+    assert says in refusal(parse, *args)

@@ -17,6 +17,7 @@ import requests
 from conformance.config import RunConfig
 from conformance.errors import TargetError
 from conformance.transport.diagnosis import json_body, redirect_error, target_error
+from conformance.transport.network_proof import prove_logged_in
 from conformance.transport.policy import API_PREFIX
 from conformance.transport.session import GuardedSession
 
@@ -72,6 +73,10 @@ def preflight(session: GuardedSession, root: str, config: RunConfig) -> TargetIn
             "the server version is unknown: every requirement is checked; give --server-version"
         )
     info.logged_in = _logged_in(server)
+    if config.network_control:  # before any write: the run ends here unless the proof holds
+        body = json_body(server) if server.ok else None
+        username = body.get("username") if isinstance(body, dict) and info.logged_in else None
+        info.notes.append(prove_logged_in(config.network_control, username, timeout=config.timeout))
     if info.logged_in is False:
         info.notes.append(
             "sends will answer 500 by design: the instance is not logged in to the Soulseek network"
