@@ -85,10 +85,6 @@ def test_the_action_takes_the_documented_inputs_and_gives_verdict_and_report_pat
     assert [command for command, _ in conformance_commands(ACTION)] == ["run", "report"]
 
 
-# Options the action passes that land with another feature (issue 10: the simulated network).
-LANDING_LATER = {"--network-control"}
-
-
 @pytest.mark.parametrize(
     ("command", "options"),
     conformance_commands(ACTION) + conformance_commands(WORKFLOW),
@@ -99,9 +95,7 @@ def test_every_command_and_option_the_action_passes_exists(command: str, options
     assert options, "the commands use options worth checking"
     text = help_text(command)
     missing = [option for option in options if option not in text]
-    assert not set(missing) - LANDING_LATER, f"conformance {command} has no {missing}"
-    if missing:
-        pytest.skip(f"conformance {command} does not have {missing} yet")
+    assert not missing, f"conformance {command} has no {missing}"
 
 
 def test_the_compose_file_takes_the_key_from_the_environment() -> None:
@@ -147,3 +141,6 @@ def test_the_workflow_logs_slskd_in_to_the_simulated_network_it_starts() -> None
     assert f"-f {NETWORK_COMPOSE.relative_to(ROOT)}" in text
     assert f"http://127.0.0.1:{control}/sessions" in text
     assert f'"{override["environment"]["SLSKD_SLSK_USERNAME"]}"' in text, "the workflow waits for that login"
+    (action,) = [step for step in steps(WORKFLOW) if step.get("uses") == "./"]
+    assert action["with"]["network-control"] == f"http://127.0.0.1:{control}"
+    assert action["with"]["profile"] == "full", "proven safe, the gate runs every check"
