@@ -21,6 +21,7 @@ from conformance.engine import ConformanceRun
 from conformance.errors import ConformanceError, ExitCode
 from conformance.reporting.failures import failure_blocks
 from conformance.reporting.terminal import summary_lines
+from conformance.requirements.selection import marker_name, requirements_of
 from conformance.runner import names_suite
 from conformance.transport.redaction import redact_report, redact_text
 
@@ -59,9 +60,30 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every requirement a test checks is one of its keywords (`-k CONV-ACK-ONE-404`) and
+    one of its markers (`-m CONV_ACK_ONE_404`)."""
+    if _run is None:
+        return
+    for requirement in _run.catalogue:
+        config.addinivalue_line("markers", f"{marker_name(requirement)}: checks requirement {requirement}")
+    for item in items:
+        test = getattr(item, "originalname", item.name)
+        label = item.name[len(test) + 1 : -1] if item.name.startswith(f"{test}[") else None
+        scenario = getattr(getattr(item, "callspec", None), "params", {}).get("scenario")
+        module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
+        for requirement in requirements_of(
+            test, module, label, getattr(scenario, "name", None), _run.catalogue
+        ):
+            item.extra_keyword_matches.add(requirement)
+            item.add_marker(marker_name(requirement))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Reach the target once, before any test: a bad target is one line, not N errors."""
-    if _run is None or not session.items:
+    """Reach the target once, before any test: a bad target is one line, not N errors. Nothing
+    selected, or only listing (--co): no target, hence no report and `latest` left alone."""
+    if _run is None or not session.items or session.config.option.collectonly:
         return
     try:
         _run.start()
