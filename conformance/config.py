@@ -24,6 +24,7 @@ import pytest
 from conformance.checks.shrinking import DEFAULT_SHRINK_BUDGET
 from conformance.errors import ConfigError
 from conformance.reference.faults import FAULTS, validate_faults
+from conformance.reporting.retention import DEFAULT_KEEP_REPORTS
 from conformance.resources import CONVERSATIONS_SPEC
 from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.transport.pacing import Rate, parse_rate
@@ -72,6 +73,7 @@ class RunConfig:
     shrink_budget: float = DEFAULT_SHRINK_BUDGET  # seconds the run may spend minimising failures
     strict_docs: bool = False
     reports_dir: Path = Path("reports")
+    keep_reports: int = DEFAULT_KEEP_REPORTS  # run folders kept in reports_dir (0: all)
     server_behaviour: str | None = "documented"  # embedded server only; None for a live target
     reference_faults: tuple[str, ...] = ()
     server_version: str | None = None
@@ -191,6 +193,11 @@ def add_options(parser: pytest.Parser) -> None:
     )
     add("--strict-docs", "count documentation gaps (INFO) as failures", action="store_true")
     add("--reports-dir", "where reports are written (default: reports)")
+    add(
+        "--keep-reports",
+        f"keep the newest N run folders in the reports folder, 0 for all (default: {DEFAULT_KEEP_REPORTS})",
+        metavar="N",
+    )
     add("--server-behaviour", "embedded server only: documented | slskd | intended (default: documented)")
     add("--reference-fault", "embedded server only: switch on a seeded fault; repeatable", action="append")
     add("--server-version", "the target's slskd version X.Y.Z, instead of asking it")
@@ -310,6 +317,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         shrink_budget=_number(option, "--shrink-budget", float, minimum=0, default=DEFAULT_SHRINK_BUDGET),
         strict_docs=bool(option("--strict-docs")),
         reports_dir=_reports_dir(Path(option("--reports-dir") or "reports")),
+        keep_reports=_number(option, "--keep-reports", int, minimum=0, default=DEFAULT_KEEP_REPORTS),
         server_behaviour=_behaviour(option("--server-behaviour"), target_url),
         reference_faults=_faults(option("--reference-fault")),
         server_version=_server_version(option("--server-version")),

@@ -26,6 +26,7 @@ from conformance.config import ENVIRONMENT, RunConfig
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.reporting.html import write_html
 from conformance.reporting.junit import write_junit
+from conformance.reporting.retention import prune_reports
 from conformance.reporting.schema import validate_results
 from conformance.requirements.catalogue import Requirement, load_catalogue
 from conformance.requirements.operations import merged_spec_path, operation_requirements
@@ -326,6 +327,7 @@ class ConformanceRun:
         if latest.exists():
             shutil.rmtree(latest)
         shutil.copytree(directory, latest)
+        prune_reports(self.config.reports_dir, self.config.keep_reports)
         return document, directory
 
 
