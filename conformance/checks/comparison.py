@@ -61,6 +61,9 @@ ACK_ONE = Effect(Req.CONV_ACK_ONE_EFFECT, Req.CONV_ACK_KEEPS_ACTIVE)
 ACK_ALL = Effect(Req.CONV_ACK_ALL_EFFECT, Req.CONV_ACK_KEEPS_ACTIVE)
 CLOSE = Effect(Req.CONV_CLOSE_ACKS_ALL, Req.CONV_CLOSE_INACTIVE, kept=Req.CONV_CLOSE_KEEPS_MESSAGES)
 ADOPTED = Effect(Req.CONV_GET_OK, Req.CONV_GET_OK)  # nothing written yet: the server should not change
+# Close, then send, read back once: the acknowledgements and kept messages are the close's
+# promise, the active flag and the outgoing message the send's.
+REOPEN = Effect(CLOSE.messages, SEND.active, kept=CLOSE.kept, outgoing=SEND.outgoing)
 
 
 def filter_requirements(include_inactive: bool, unacknowledged_only: bool) -> tuple[str, ...]:
