@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import hypothesis
 import pytest
 import schemathesis
 
 from conformance.checks.context import SuiteContext
+from conformance.checks.dedup import CaseFilter
 from conformance.checks.generic import CHECKS, failures_of
 from conformance.plugin import current_run, suite_settings
 from conformance.requirements.operations import read_operations, requirement_id
@@ -26,6 +28,7 @@ from conformance.requirements.reads import why_unsafe
 from conformance.transport.policy import Profile
 
 EXAMPLES = 5  # generic reads: a few cases each keep the whole-API sweep to about a second
+SETTLE_AFTER = 3  # an operation answering this many cases alike has answered the rest too
 _run = current_run()
 _live_and_careful = _run.config.target_url is not None and _run.config.profile is not Profile.FULL
 
@@ -47,6 +50,7 @@ _labels = {
     if _sendable(path, label, operation)
 }
 _unimplemented: dict[str, str] = {}
+_cases = CaseFilter(settle_after=SETTLE_AFTER)
 
 if _run.merged_spec is None or not _labels:
     pytest.skip("no merged spec (specs/slskd-api.openapi.json)", allow_module_level=True)
@@ -63,12 +67,14 @@ schema = schemathesis.openapi.from_dict(
 
 
 @schema.parametrize()
-@suite_settings()
+@hypothesis.settings(suite_settings(), max_examples=min(EXAMPLES, _run.config.max_examples))
 def test_read_operation(case: Any, conformance: SuiteContext) -> None:
     label = case.operation.label
     requirement = requirement_id(case.operation.definition.raw["operationId"])
     if label in _unimplemented:
         pytest.skip(_unimplemented[label])
+    if not _cases.worth_sending(case):
+        return
     conformance.begin_case()
     response = case.call(base_url=conformance.base_url, session=conformance.session)
     if response.status_code == 404 and "404" not in case.operation.definition.raw["responses"]:
@@ -78,4 +84,5 @@ def test_read_operation(case: Any, conformance: SuiteContext) -> None:
     failures = failures_of(case, response, CHECKS)
     message = "; ".join(f"{f.code} {f.title}: {f.message}" for f in failures)
     conformance.judge.verdict(requirement, not failures, message, check="schemathesis")
+    _cases.record(case, response, passed=not failures)
     assert not failures, f"{label}: {message}"

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 
 from conformance.checks.context import SuiteContext
+from conformance.checks.dedup import CaseFilter
 from conformance.checks.generic import build_schema, check_case
 from conformance.plugin import current_run, suite_settings
 
 _run = current_run()
 schema = build_schema(_run.config.spec, _run.config.profile, tuple(_run.config.writable_usernames) or None)
+_cases = CaseFilter()  # a request that passed once is not sent again
 
 
 @schema.parametrize()
@@ -23,6 +25,13 @@ schema = build_schema(_run.config.spec, _run.config.profile, tuple(_run.config.w
 def test_operation(case: Any, conformance: SuiteContext) -> None:
     if case.method != "GET" and not conformance.can_write:
         pytest.skip(current_run().why_no_writes)
+    if not _cases.worth_sending(case):
+        return
     conformance.begin_case()
     response = case.call(base_url=conformance.base_url, session=conformance.session)
-    check_case(conformance, case, response)
+    passed = False
+    try:
+        check_case(conformance, case, response)
+        passed = True
+    finally:
+        _cases.record(case, response, passed)
