@@ -37,6 +37,8 @@ MAX_RESPONSE_BYTES = 1 << 30  # a body is held in memory whole: more than 1 GiB 
 BEHAVIOURS = ("documented", "slskd", "intended")
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([.+-][0-9A-Za-z.+-]*)?$")
 
+# A consent to message real users is given on the command line, each time; never inherited.
+NOT_FROM_ENVIRONMENT = frozenset({"--i-understand-this-messages-real-users"})
 REPEATABLE = ("--peer", "--echo-peer", "--blacklisted-peer", "--reference-fault")
 # credential option → environment variable it falls back to
 ENVIRONMENT = {
@@ -140,7 +142,9 @@ def add_options(parser: pytest.Parser) -> None:
     def add(name: str, help: str, **kwargs: Any) -> None:
         if kwargs.get("action") != "store_true":  # else pytest shows the dest, which reads like a variable
             kwargs.setdefault("metavar", name.rsplit("-", 1)[-1].upper())
-        group.addoption(name, dest=_dest(name), help=f"{help} [env {environment_variable(name)}]", **kwargs)
+        if name not in NOT_FROM_ENVIRONMENT:
+            help = f"{help} [env {environment_variable(name)}]"
+        group.addoption(name, dest=_dest(name), help=help, **kwargs)
 
     add("--target-url", "base URL of a live slskd, e.g. http://localhost:5030 (default: the embedded server)")
     add("--api-key", "slskd API key, sent as X-API-Key (prefer the SLSKD_API_KEY environment variable)")
@@ -245,7 +249,8 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         read from the environment by `_choose_credentials`, which tells the two apart)."""
         value = get(_dest(name))
         variable = environment_variable(name)
-        if value in (None, False) and name not in ENVIRONMENT and environ.get(variable) is not None:
+        from_environment = name not in ENVIRONMENT and name not in NOT_FROM_ENVIRONMENT
+        if value in (None, False) and from_environment and environ.get(variable) is not None:
             return _from_environment(name, environ[variable], value)
         return value
 

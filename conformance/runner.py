@@ -46,5 +46,11 @@ def pytest_args(argv: list[str]) -> list[str]:
 
 
 def run_suite(argv: list[str]) -> int:
+    if any(arg in ("-h", "--help") for arg in argv):
+        from conformance.run_help import short_help
+
+        print(short_help())
+        return ExitCode.CONFORMANT
+    argv = ["--help" if arg == "--help-pytest" else arg for arg in argv]
     code = pytest.main(pytest_args(argv))
     return int(PYTEST_CODES.get(code, code))  # type: ignore[call-overload]

@@ -356,6 +356,11 @@ def test_every_option_reads_the_variable_its_help_names(parse: Parse) -> None:
     assert environment_variable("--max-examples") == "CONFORMANCE_MAX_EXAMPLES"
 
 
+def test_consent_to_message_real_users_is_never_read_from_the_environment(parse: Parse) -> None:
+    env = {"CONFORMANCE_I_UNDERSTAND_THIS_MESSAGES_REAL_USERS": "true"}
+    assert "sends messages to real Soulseek users" in refusal(parse, *LIVE, "--profile", "full", env=env)
+
+
 def test_the_command_line_beats_the_environment(parse: Parse) -> None:
     config = parse("--max-examples", "3", env={"CONFORMANCE_MAX_EXAMPLES": "9", "CONFORMANCE_KEEP": "no"})
     assert config.max_examples == 3 and config.keep is False
@@ -388,6 +393,9 @@ def test_the_help_names_a_variable_for_every_option_and_no_dest_that_looks_like_
     add_options(group)  # type: ignore[arg-type]
     assert len(group.options) > 20
     for name, kwargs in group.options:
+        if name == "--i-understand-this-messages-real-users":
+            assert "[env" not in str(kwargs["help"]), "consent is never read from the environment"
+            continue
         assert str(kwargs["help"]).endswith(f"[env {environment_variable(name)}]")
         assert kwargs.get("action") == "store_true" or not str(kwargs["metavar"]).startswith("SLSKD_")
 

@@ -1,0 +1,35 @@
+"""`conformance run --help` leads with our options; pytest's full help is one flag away."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conformance.run_help import HELP_PYTEST, _Collector
+
+
+def run_help(flag: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance.cli", "run", flag], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_help_is_ours_short_and_lists_every_option_with_its_variable() -> None:
+    text = run_help("--help")
+    assert text.startswith("usage: conformance run [options] [pytest options]")
+    assert len(text.splitlines()) < 120
+    from conformance.config import add_options
+
+    declared = _Collector()
+    add_options(declared)  # type: ignore[arg-type]
+    for name, _ in declared.options:
+        assert f"  {name}" in text
+    assert "[env SLSKD_TARGET_URL]" in text and HELP_PYTEST in text
+    assert "SLSKD_TARGET_URL]" in text and "--target-url=SLSKD_TARGET_URL" not in text
+
+
+def test_pytest_s_full_help_is_one_flag_away() -> None:
+    text = run_help(HELP_PYTEST)
+    assert "-k EXPRESSION" in text and "--target-url=URL" in text
