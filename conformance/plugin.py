@@ -20,7 +20,9 @@ from conformance.config import RunConfig, add_options
 from conformance.engine import ConformanceRun
 from conformance.errors import ConformanceError, ExitCode
 from conformance.reporting.failures import failure_blocks
+from conformance.reporting.progress import ProgressLine, status_text
 from conformance.reporting.terminal import summary_lines
+from conformance.requirements.judge import failed_is_defect
 from conformance.requirements.selection import marker_name, requirements_of
 from conformance.runner import names_suite
 from conformance.transport.redaction import redact_report, redact_text
@@ -89,6 +91,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _run.start()
     except ConformanceError as error:
         _exit(str(error), error.exit_code)
+    if _progress is not None:
+        _run.recorder.listeners.append(_progress.tick)
 
 
 class _Stop(pytest.exit.Exception):  # type: ignore[name-defined,misc]
@@ -118,8 +122,40 @@ _terminal: Any = None
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    global _terminal
+    global _terminal, _progress
     _terminal = config.pluginmanager.get_plugin("terminalreporter")
+    stream = sys.__stderr__
+    quiet = (
+        config.option.verbose < 0 or hasattr(config, "workerinput") or config.getoption("numprocesses", None)
+    )
+    if _run is not None and _terminal is not None and stream is not None and stream.isatty() and not quiet:
+        _progress = ProgressLine(stream, _status, flush=config.get_terminal_writer().flush)
+
+
+_progress: ProgressLine | None = None
+_current_test = ""
+
+
+def _status() -> str:
+    assert _run is not None
+    budget = _run.context.shrink_budget if _run.context else None
+    failing = {r for r, tally in _run.results.tallies.items() if tally.failures} | set(
+        _run.recorder.newest_failures()
+    )
+    defects = sum(failed_is_defect(_run.catalogue[r].level, _run.config.strict_docs) for r in failing)
+    shrinking = budget.active if budget else None
+    return status_text(
+        _current_test, shrinking, budget.left if budget else 0.0, _run.recorder.requests, defects
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logstart(nodeid: str) -> None:
+    """pytest is about to write: take the status line away first."""
+    global _current_test
+    _current_test = nodeid.rsplit("::", 1)[-1]
+    if _progress is not None:
+        _progress.clear()
 
 
 @pytest.fixture(scope="session")
@@ -200,7 +236,10 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
         redact_report(outcome.get_result(), _run.secrets)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest writes its dot: the status line goes first
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if _progress is not None:
+        _progress.clear()
     if _run is None:
         return
     for key, value in report.user_properties:
@@ -217,6 +256,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _progress is not None:
+        _progress.clear()
     if _run is None:
         return
     _run.cleanup()

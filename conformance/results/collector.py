@@ -82,12 +82,15 @@ class CaseRecorder:
         self._window: deque[Exchange] = deque(maxlen=EXCHANGES_PER_EVIDENCE)
         self._tallies: dict[str, Tally] = {}
         self._failures: dict[str, deque[Failure]] = {}
+        self.listeners: list[Callable[[], None]] = []  # told of every request (the progress line)
         self.requests = 0
         self.cases = 0
 
     def on_exchange(self, exchange: Exchange) -> None:
         self.requests += 1
         self._window.append(exchange)
+        for listener in self.listeners:
+            listener()
 
     def begin_case(self) -> None:
         """Start a new evidence window: a failure shows only the requests of its own case."""
