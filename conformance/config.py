@@ -287,6 +287,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
     if ca_bundle and not Path(ca_bundle).exists():
         raise ConfigError(f"--ca-bundle: no such file or directory: {ca_bundle}")
     spec = _spec(Path(option("--spec")) if option("--spec") else CONVERSATIONS_SPEC)
+    budget = _number(option, "--shrink-budget", float, minimum=0, default=DEFAULT_SHRINK_BUDGET)
     return RunConfig(
         target_url=target_url,
         profile=profile,
@@ -318,8 +319,8 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         keep=bool(option("--keep")),
         max_examples=_number(option, "--max-examples", int, minimum=1, default=25),
         seed=_number(option, "--seed", int, minimum=0, default=0),
-        shrink=not option("--no-shrink"),
-        shrink_budget=_number(option, "--shrink-budget", float, minimum=0, default=DEFAULT_SHRINK_BUDGET),
+        shrink=not option("--no-shrink") and budget > 0,
+        shrink_budget=budget,
         strict_docs=bool(option("--strict-docs")),
         reports_dir=_reports_dir(Path(option("--reports-dir") or "reports")),
         keep_reports=_number(option, "--keep-reports", int, minimum=0, default=DEFAULT_KEEP_REPORTS),

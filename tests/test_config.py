@@ -415,3 +415,9 @@ def test_a_network_control_url_allows_the_full_profile_on_a_live_target(parse: P
 )
 def test_network_control_mistakes_are_one_line(parse: Parse, args: tuple[str, ...], says: str) -> None:
     assert says in refusal(parse, *args)
+
+
+def test_a_shrink_budget_of_zero_turns_shrinking_off(parse: Parse) -> None:
+    assert parse().shrink and parse().shrink_budget == 20.0
+    assert not parse("--shrink-budget", "0").shrink
+    assert not parse("--no-shrink").shrink

@@ -60,3 +60,9 @@ def test_the_terminal_says_what_was_shrunk_and_what_the_budget_left_as_found() -
         "shrinking: 20.0 s of the 20 s budget (--shrink-budget); minimal sequences for A; "
         "as found (budget spent) for B"
     )
+
+
+def test_a_budget_of_zero_is_shrinking_off_and_says_so() -> None:
+    assert ShrinkBudget(0.0, spent=0.4).summary() == (
+        "shrinking: off (--no-shrink or --shrink-budget 0): failures are shown as found"
+    )

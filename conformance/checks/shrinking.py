@@ -56,6 +56,8 @@ class ShrinkBudget:
         """One line for the terminal; None when nothing needed shrinking."""
         if not (self.spent or self.shrunk or self.unshrunk):
             return None
+        if not self.seconds:
+            return "shrinking: off (--no-shrink or --shrink-budget 0): failures are shown as found"
         line = f"shrinking: {self.spent:.1f} s of the {self.seconds:g} s budget (--shrink-budget)"
         if self.shrunk:
             line += f"; minimal sequences for {', '.join(self.shrunk)}"
