@@ -20,6 +20,10 @@ PROBES_ONLY = {
     Req.MSG_FIELDS: "test_probes.test_messages_carry_every_field",
     Req.MSG_WAS_REPLAYED: "test_probes.test_messages_carry_every_field",
     Req.CONV_SEND_BODY_TEXT: "test_probes.test_message_bodies_round_trip_unchanged",
+    Req.NET_SEND_DELIVERED: "test_network.test_a_send_is_one_private_message_on_the_network",
+    Req.NET_RECV_TIMESTAMP: "test_network.test_incoming_keeps_the_server_second_its_ack_sends_its_id",
+    Req.NET_ACK_ONE_SENDS_ID: "test_network.test_incoming_keeps_the_server_second_its_ack_sends_its_id",
+    Req.NET_ACK_ALL_SENDS_IDS: "test_network.test_acknowledge_all_and_close_send_every_unacknowledged_id",
 }
 
 

@@ -19,6 +19,7 @@ CHECK_MODULES = (
     "conformance.checks.stateful",
     "conformance.suite.test_probes",
     "conformance.suite.test_auth",
+    "conformance.suite.test_network",
 )
 
 

@@ -14,11 +14,8 @@ guarded session (which counts, paces and records the target's traffic only).
 
 from __future__ import annotations
 
-from typing import Any
-
-import requests
-
 from conformance.errors import TargetError
+from conformance.network.control_client import ControlClient, ControlError
 
 
 def prove_logged_in(control_url: str, username: str | None, *, timeout: float) -> str:
@@ -28,7 +25,10 @@ def prove_logged_in(control_url: str, username: str | None, *, timeout: float) -
             "cannot prove the target is on the simulated network: GET /api/v0/server reports no "
             "logged-in Soulseek user; no writes were sent"
         )
-    sessions = _sessions(control_url.rstrip("/"), timeout)
+    try:
+        sessions = ControlClient(control_url, timeout).sessions()
+    except ControlError as error:
+        raise TargetError(str(error)) from None
     found = next((s for s in sessions if isinstance(s, dict) and s.get("username") == username), None)
     if found is None:
         raise TargetError(
@@ -39,20 +39,3 @@ def prove_logged_in(control_url: str, username: str | None, *, timeout: float) -
         f"writes are safe: {username!r} is logged in to the simulated network at {control_url} "
         f"(connection from {found.get('address')}:{found.get('port')})"
     )
-
-
-def _sessions(control_url: str, timeout: float) -> list[Any]:
-    url = f"{control_url}/sessions"
-    try:
-        response = requests.get(url, timeout=timeout)
-    except requests.RequestException as error:
-        raise TargetError(f"cannot reach the network control API at {url}: {type(error).__name__}") from None
-    try:
-        body = response.json() if response.ok else None
-    except ValueError:
-        body = None
-    if not isinstance(body, list):
-        raise TargetError(
-            f"{url} answered {response.status_code} without a session list: is it `conformance network`?"
-        )
-    return body

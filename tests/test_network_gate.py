@@ -1,0 +1,101 @@
+"""The gate as CI runs it, here: `conformance network` + a reference slskd logged in to it +
+`conformance run --network-control … --profile full`. The chain checker → REST API → Soulseek
+protocol → simulated peers reports what the network alone can see, and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from conformance.network.control import ControlServer
+from conformance.network.server import NetworkServer
+from conformance.network.state import PeerKind
+from conformance.reference import ReferenceOptions, ReferenceServer
+from tests.test_end_to_end import KEY, Run, conformance_run
+
+NETWORK_REQUIREMENTS = {
+    "NET-SEND-DELIVERED",
+    "NET-RECV-TIMESTAMP",
+    "NET-ACK-ONE-SENDS-ID",
+    "NET-ACK-ALL-SENDS-IDS",
+}
+SLSKD_DEVIATIONS = {
+    "CONV-ACK-ONE-404",
+    "CONV-ACK-ALL-404",
+    "CONV-CLOSE-404",
+    "CONV-ACK-ONE-SHARED-ID",
+    "API-NO-SERVER-ERROR",
+}
+
+
+@contextmanager
+def gate(
+    tmp_path: Path, *pytest_args: str, behaviour: str = "slskd", fault: str | None = None
+) -> Iterator[Run]:
+    """Start the network and a reference logged in to it; run the suite with its control URL."""
+    peers = {"echo-peer": PeerKind.ECHO, "quiet-peer": PeerKind.SILENT}
+    with NetworkServer(peers) as network, ControlServer(network) as control:
+        options = ReferenceOptions(
+            behaviour=behaviour,
+            api_key=KEY,
+            echo_peers=("echo-peer",),
+            faults=frozenset([fault] if fault else []),
+            soulseek=("127.0.0.1", network.port),
+            soulseek_username="slskd-under-test",
+        )
+        with ReferenceServer(options) as slskd:
+            yield conformance_run(
+                tmp_path,
+                "--target-url", slskd.url,
+                "--network-control", control.url,
+                "--profile", "full",
+                "--echo-peer", "echo-peer",
+                "--rate", "none",
+                *pytest_args,
+                env={"SLSKD_API_KEY": KEY},
+            )  # fmt: skip
+
+
+def statuses(run: Run, ids: set[str]) -> dict[str, str]:
+    return {r["id"]: r["status"] for r in run.results["requirements"] if r["id"] in ids}
+
+
+def test_the_network_probes_pass_on_a_reference_logged_in_to_the_network(tmp_path: Path) -> None:
+    with gate(tmp_path, "-k", "test_network") as run:
+        assert run.code == 0, run.stdout[-2000:]
+    assert statuses(run, NETWORK_REQUIREMENTS) == dict.fromkeys(NETWORK_REQUIREMENTS, "pass")
+    assert "writes are safe: 'slskd-under-test' is logged in to the simulated network" in run.stdout
+
+
+def test_the_network_probes_catch_incoming_messages_stored_as_read(tmp_path: Path) -> None:
+    """Stored already acknowledged, incoming messages are never acknowledged on the network."""
+    with gate(tmp_path, "-k", "test_network", fault="recv-acknowledged") as run:
+        assert run.code == 1
+    assert statuses(run, {"NET-ACK-ALL-SENDS-IDS"}) == {"NET-ACK-ALL-SENDS-IDS": "fail"}
+
+
+def test_without_network_control_the_network_requirements_say_what_is_missing(tmp_path: Path) -> None:
+    run = conformance_run(tmp_path, "-k", "test_network")
+    reasons = {r["id"]: r["reason"] for r in run.results["requirements"] if r["id"] in NETWORK_REQUIREMENTS}
+    assert set(reasons) == NETWORK_REQUIREMENTS
+    assert all(reason and "needs --network-control" in reason for reason in reasons.values())
+
+
+@pytest.mark.slow
+def test_the_gate_reports_exactly_slskds_known_deviations_and_covers_conversations(tmp_path: Path) -> None:
+    with gate(tmp_path) as run:
+        assert run.code == 1
+    assert run.failing == SLSKD_DEVIATIONS
+    conversations = [r for r in run.results["requirements"] if r["tag"] == "Conversations"]
+    covered = [r for r in conversations if r["status"] in ("pass", "fail")]
+    assert len(covered) / len(conversations) >= 0.9, [r["id"] for r in conversations if r not in covered]
+    assert statuses(run, NETWORK_REQUIREMENTS) == dict.fromkeys(NETWORK_REQUIREMENTS, "pass")
+
+
+@pytest.mark.slow
+def test_the_gate_on_the_documented_behaviour_reports_no_defect(tmp_path: Path) -> None:
+    with gate(tmp_path, behaviour="documented") as run:
+        assert run.code == 0, run.failing
