@@ -29,6 +29,7 @@ SLSKD_DEVIATIONS = {
     "CONV-ACK-ONE-SHARED-ID",
     "API-NO-SERVER-ERROR",
 }
+SLSKD_GAPS = {"DOCGAP-LENIENT-BINDING", "DOCGAP-OVERLAY-STATUS", "DOCGAP-OUT-ID-ZERO", "DOCGAP-READING"}
 
 
 @contextmanager
@@ -88,7 +89,9 @@ def test_without_network_control_the_network_requirements_say_what_is_missing(tm
 def test_the_gate_reports_exactly_slskds_known_deviations_and_covers_conversations(tmp_path: Path) -> None:
     with gate(tmp_path) as run:
         assert run.code == 1
-    assert run.failing == SLSKD_DEVIATIONS
+    defects = {r["id"] for r in run.results["requirements"] if r["status"] == "fail" and r["level"] != "INFO"}
+    assert defects == SLSKD_DEVIATIONS
+    assert run.failing - defects <= SLSKD_GAPS
     conversations = [r for r in run.results["requirements"] if r["tag"] == "Conversations"]
     covered = [r for r in conversations if r["status"] in ("pass", "fail")]
     assert len(covered) / len(conversations) >= 0.9, [r["id"] for r in conversations if r not in covered]
