@@ -244,6 +244,9 @@ def test_the_control_api_lists_sessions_accounts_peers_sends_and_kicks(network: 
         status, bob_view = control(api.url, "GET", "/accounts/bob")
         assert status == 200 and bob_view["unacknowledged"] == sent["ids"]
         assert control(api.url, "GET", "/peers")[1][0]["username"] == "away"
+        carol = logged_in(network, "carol")
+        assert control(api.url, "POST", "/sessions/carol/disconnect") == (204, None)
+        assert carol.closed_by_server()  # no KickedFromServer: the connection just ends
         assert control(api.url, "DELETE", "/sessions/bob") == (204, None)
         bob.expect(Code.KICKED_FROM_SERVER)
         assert control(api.url, "GET", "/sessions") == (200, [])
@@ -254,6 +257,7 @@ def test_the_control_api_lists_sessions_accounts_peers_sends_and_kicks(network: 
     [
         ("GET", "/accounts/nobody", None, 404),
         ("DELETE", "/sessions/nobody", None, 404),
+        ("POST", "/sessions/nobody/disconnect", None, 404),
         ("POST", "/peers/nobody/messages", {"to": "bob"}, 404),
         ("POST", "/peers/echo/messages", {"message": "no recipient"}, 400),
         ("POST", "/peers/echo/messages", {"to": "bob", "count": 0}, 400),

@@ -131,3 +131,17 @@ def test_serve_refused_by_the_network_ends_with_one_line_and_exit_3(
 
 def _iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_dropped_connection_logs_in_again_and_the_replay_updates_the_stored_message(
+    network: NetworkServer, slskd: ReferenceServer
+) -> None:
+    (message_id,) = network.call(network.network.peer_sends, "quiet", USERNAME, "still unread", 1)
+    eventually(lambda: messages_of(slskd, "quiet"), "the first delivery")
+    (first,) = network.call(network.network.sessions)
+    assert network.call(network.network.disconnect, USERNAME)
+    ports = lambda: [s["port"] for s in network.call(network.network.sessions)]  # noqa: E731
+    eventually(lambda: ports() not in ([], [first["port"]]), "the new login")
+    eventually(lambda: messages_of(slskd, "quiet")[0]["wasReplayed"], "the replay")
+    (stored,) = messages_of(slskd, "quiet")  # the same message, updated: no copy
+    assert (stored["id"], stored["wasReplayed"], stored["isAcknowledged"]) == (message_id, True, False)

@@ -24,6 +24,7 @@ PROBES_ONLY = {
     Req.NET_RECV_TIMESTAMP: "test_network.test_incoming_keeps_the_server_second_its_ack_sends_its_id",
     Req.NET_ACK_ONE_SENDS_ID: "test_network.test_incoming_keeps_the_server_second_its_ack_sends_its_id",
     Req.NET_ACK_ALL_SENDS_IDS: "test_network.test_acknowledge_all_and_close_send_every_unacknowledged_id",
+    Req.NET_RECV_REPLAYED: "test_network.test_an_unacknowledged_message_is_replayed_at_the_next_login",
 }
 
 

@@ -7,7 +7,10 @@
 - `GET /peers`: the simulated peers and the messages each received (held, for an offline peer);
 - `POST /peers/{peer}/messages` `{"to": U, "message": T, "count": N}`: the peer sends N messages
   to U now → 201 `{"ids": [...]}`;
-- `DELETE /sessions/{username}`: kick that session (204; 404 when it is not logged in).
+- `DELETE /sessions/{username}`: kick that session (204; 404 when it is not logged in);
+- `POST /sessions/{username}/disconnect`: close its connection without a kick, as a network
+  failure would (a client that reconnects logs in again and gets its unacknowledged messages
+  replayed).
 
 Loopback only, always: it can inject messages and end sessions. The handler never touches the
 network's state itself; it asks the server's loop thread (`NetworkServer.call`).
@@ -56,6 +59,10 @@ class ControlApi:
                 return HTTPStatus.OK, account
             case "DELETE", ["sessions", username]:
                 if not self.server.call(network.kick, username):
+                    raise ControlError(HTTPStatus.NOT_FOUND, f"{username!r} is not logged in")
+                return HTTPStatus.NO_CONTENT, None
+            case "POST", ["sessions", username, "disconnect"]:
+                if not self.server.call(network.disconnect, username):
                     raise ControlError(HTTPStatus.NOT_FOUND, f"{username!r} is not logged in")
                 return HTTPStatus.NO_CONTENT, None
             case "POST", ["peers", peer, "messages"]:

@@ -33,19 +33,29 @@ class ControlClient:
         found = self._json("GET", f"/accounts/{quote(username, safe='')}", dict, missing_ok=True)
         return found or {"sent": [], "delivered": [], "acknowledged": [], "unacknowledged": []}
 
+    def disconnect(self, username: str) -> None:
+        """Drop the user's connection (no kick): a client that reconnects logs in again."""
+        response = self._request("POST", f"/sessions/{quote(username, safe='')}/disconnect")
+        if response.status_code != 204:
+            raise ControlError(f"{response.url} answered {response.status_code}: {username!r} not logged in")
+
     def peer_sends(self, peer: str, to: str, message: str, count: int = 1) -> list[int]:
         body = {"to": to, "message": message, "count": count}
         return self._json("POST", f"/peers/{quote(peer, safe='')}/messages", dict, body=body)["ids"]
 
-    def _json(
-        self, method: str, path: str, kind: type, *, body: Any = None, missing_ok: bool = False
-    ) -> Any:
+    def _request(self, method: str, path: str, body: Any = None) -> requests.Response:
         url = f"{self.url}{path}"
         try:
-            response = requests.request(method, url, json=body, timeout=self.timeout)
+            return requests.request(method, url, json=body, timeout=self.timeout)
         except requests.RequestException as error:
             reason = type(error).__name__
             raise ControlError(f"cannot reach the network control API at {url}: {reason}") from None
+
+    def _json(
+        self, method: str, path: str, kind: type, *, body: Any = None, missing_ok: bool = False
+    ) -> Any:
+        response = self._request(method, path, body)
+        url = response.url
         if missing_ok and response.status_code == 404:
             return None
         try:

@@ -139,6 +139,15 @@ class Network:
         self._kick(account)
         return True
 
+    def disconnect(self, username: str) -> bool:
+        """Close the session's connection without a word, as a network failure would."""
+        account = self.accounts.get(username)
+        if account is None or account.session is None:
+            return False
+        session, account.session = account.session, None
+        session.close()
+        return True
+
     def _kick(self, account: Account) -> None:
         session, account.session = account.session, None
         if session is not None:

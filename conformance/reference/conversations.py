@@ -200,7 +200,8 @@ class ConversationsApi:
             message = StoredMessage(
                 stamp, incoming.id, incoming.username, IN, incoming.message, acknowledged, incoming.replayed
             )
-            self.store.add_message(message)
+            if incoming.timestamp_s is None or not self.store.replay(message):
+                self.store.add_message(message)
 
     def acknowledge(self, request: Request) -> Reply:
         username = self.username(request)

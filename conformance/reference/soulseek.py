@@ -5,9 +5,9 @@ whole chain checker → REST API → Soulseek protocol → peers runs as it does
 logged in to `conformance network`. It speaks through the same codec as the network
 (`conformance.network.codec`/`messages`), logs in as Soulseek.NET does (Login and
 SetListenPort in one write, then wait only for the Login answer), and then reads in a
-background thread: private messages go to the receiver (slskd's `HandleMessageAsync`),
-KickedFromServer or a closed socket leave it disconnected (no reconnection: a test that
-kicks it wants to see the effect).
+background thread: private messages go to the receiver (slskd's `HandleMessageAsync`); a
+dropped connection is logged in again (the server then replays what was not acknowledged),
+KickedFromServer leaves it disconnected, as another login of the same name took over.
 
 Threads, not asyncio: the reference's HTTP server is threaded and calls `send` from its
 request threads; a blocking socket with a write lock is the simplest thing that is correct.
@@ -19,6 +19,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 
 from conformance.network import messages
 from conformance.network.codec import Code, ProtocolError, read_frame
@@ -27,6 +28,7 @@ from conformance.reference.network import Incoming, Receiver, SoulseekError, Sou
 log = logging.getLogger("conformance.reference.soulseek")
 TIMEOUT_S = 10.0  # to connect, and for the Login answer (Soulseek.NET's message timeout is 5 s)
 LOGIN_FRAMES = 100  # frames skipped before the Login answer before giving up on the server
+RECONNECT_TRIES, RECONNECT_PAUSE_S = 20, 0.25  # after a dropped connection (never after a kick)
 
 
 class SoulseekConnection(SoulseekNetwork):
@@ -37,9 +39,16 @@ class SoulseekConnection(SoulseekNetwork):
         self._socket: socket.socket | None = None
         self._write = threading.Lock()
         self._reader: threading.Thread | None = None
+        self._closing = False
 
     def start(self, receive: Receiver) -> None:
         """Connect and log in; SoulseekError when the server is unreachable or refuses the login."""
+        self._log_in()
+        self._reader = threading.Thread(target=self._serve, args=(receive,), name="soulseek-client")
+        self._reader.daemon = True
+        self._reader.start()
+
+    def _log_in(self) -> None:
         where = f"{self.address[0]}:{self.address[1]}"
         try:
             sock = socket.create_connection(self.address, TIMEOUT_S)
@@ -55,11 +64,12 @@ class SoulseekConnection(SoulseekNetwork):
             sock.close()
             raise SoulseekError(f"the Soulseek server at {where} refused the login: {result.message}")
         sock.settimeout(None)
-        self._socket, self.logged_in = sock, True
+        with self._write:
+            old, self._socket = self._socket, sock
+        if old is not None:
+            old.close()
+        self.logged_in = True
         self._send(messages.set_online_status(messages.ONLINE))
-        self._reader = threading.Thread(target=self._read, args=(receive,), name="soulseek-client")
-        self._reader.daemon = True
-        self._reader.start()
 
     def _await_login(self, sock: socket.socket) -> messages.LoginResult:
         for _ in range(LOGIN_FRAMES):
@@ -68,7 +78,15 @@ class SoulseekConnection(SoulseekNetwork):
                 return messages.read_login_response(frame.reader())
         raise ProtocolError(f"no Login answer among the first {LOGIN_FRAMES} frames")
 
-    def _read(self, receive: Receiver) -> None:
+    def _serve(self, receive: Receiver) -> None:
+        """Read until kicked or closed; a dropped connection is logged in again, as slskd does
+        (the server then replays every message not acknowledged yet)."""
+        while self._read(receive) and not self._closing and self._reconnect():
+            pass
+        self.logged_in = False
+
+    def _read(self, receive: Receiver) -> bool:
+        """Deliver incoming messages; True when the connection dropped, False when kicked."""
         assert self._socket is not None
         try:
             while True:
@@ -78,14 +96,27 @@ class SoulseekConnection(SoulseekNetwork):
                     receive(Incoming(m.username, m.id, m.message, m.timestamp, not m.is_new))
                 elif frame.code == Code.KICKED_FROM_SERVER:
                     log.warning("kicked from the Soulseek server: another login took %r", self.username)
-                    break
+                    return False
         except (OSError, ProtocolError) as error:
-            if self.logged_in:
-                log.warning("lost the Soulseek server connection: %s", error)
-        finally:
             self.logged_in = False
+            if not self._closing:
+                log.warning("lost the Soulseek server connection: %s", error)
+            return True
+
+    def _reconnect(self) -> bool:
+        for _ in range(RECONNECT_TRIES):
+            time.sleep(RECONNECT_PAUSE_S)
+            if self._closing:
+                return False
+            try:
+                self._log_in()
+                return True
+            except SoulseekError as error:
+                log.warning("reconnecting: %s", error)
+        return False
 
     def close(self) -> None:
+        self._closing = True
         self.logged_in = False
         if self._socket is not None:
             with contextlib.suppress(OSError):  # already gone

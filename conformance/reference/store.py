@@ -184,6 +184,17 @@ class Store:
         )
         return row[0] if row else 0
 
+    def replay(self, message: StoredMessage) -> bool:
+        """slskd's receive of a message it already stored (same user, id and timestamp): unread
+        again, with the new replayed flag; False when there is no such row."""
+        with self._transaction() as db:
+            updated = db.execute(
+                "UPDATE messages SET is_acknowledged = 0, was_replayed = ? "
+                "WHERE username = ? AND id = ? AND timestamp = ?",
+                (int(message.replayed), message.username, message.id, message.timestamp),
+            )
+        return updated.rowcount > 0
+
     def acknowledge(self, messages: Iterable[StoredMessage]) -> None:
         keys = [(m.username, m.id, m.timestamp) for m in messages]
         with self._transaction() as db:

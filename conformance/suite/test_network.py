@@ -26,6 +26,7 @@ from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 
 SETTLE_S = 3.0  # how long a message or an acknowledgement may take to cross the network
+RELOGIN_S = 30.0  # how long the target may take to log in again after its connection dropped
 POLL_S = 0.05
 T = TypeVar("T")
 NETWORK_REQUIREMENTS = (
@@ -33,6 +34,7 @@ NETWORK_REQUIREMENTS = (
     Req.NET_RECV_TIMESTAMP,
     Req.NET_ACK_ONE_SENDS_ID,
     Req.NET_ACK_ALL_SENDS_IDS,
+    Req.NET_RECV_REPLAYED,
 )
 ACKNOWLEDGING_ALL = (("PUT", Req.CONV_ACK_ALL_200, 200), ("DELETE", Req.CONV_CLOSE_204, 204))
 
@@ -52,13 +54,18 @@ class Network:
     def acknowledged(self) -> list[int]:
         return list(self.account()["acknowledged"])
 
+    def session_port(self) -> int | None:
+        """The remote port of the target's connection to the network (None: not logged in)."""
+        found = [s for s in self.control.sessions() if s.get("username") == self.username]
+        return found[0].get("port") if found else None
+
     def delivered(self, message_id: int) -> dict[str, Any] | None:
         return next((m for m in self.account()["delivered"] if m["id"] == message_id), None)
 
 
-def settled(read: Callable[[], T], done: Callable[[T], bool]) -> T:
+def settled(read: Callable[[], T], done: Callable[[T], bool], seconds: float = SETTLE_S) -> T:
     """Read until `done` holds, then once more after a short pause (to catch a duplicate)."""
-    deadline = time.monotonic() + SETTLE_S
+    deadline = time.monotonic() + seconds
     value = read()
     while not done(value) and time.monotonic() < deadline:
         time.sleep(POLL_S)
@@ -170,6 +177,28 @@ def test_acknowledge_all_and_close_send_every_unacknowledged_id(probe: Probe, ne
             bool(unread) and not missing and not repeated,
             f"{method} /conversations/{network.peer} with unacknowledged ids {sorted(unread)} sent {acks}",
         )
+    probe.done()
+
+
+@check(Req.NET_RECV_REPLAYED, kind="probe")
+def test_an_unacknowledged_message_is_replayed_at_the_next_login(probe: Probe, network: Network) -> None:
+    """The network drops the target's connection (no kick); slskd logs in again and the server
+    replays what it has not acknowledged: slskd updates the message it stored, not a copy."""
+    (message,) = _incoming(probe, network, 1)
+    before = network.session_port()
+    network.control.disconnect(network.username)
+    after = settled(network.session_port, lambda port: port not in (None, before), RELOGIN_S)
+    if after in (None, before):
+        _skip(probe.ctx, f"the target did not log in again within {RELOGIN_S:g} s after a dropped connection")
+    rows = settled(
+        lambda: [m for m in probe.messages(network.peer) if m.get("id") == message["id"]],
+        lambda found: any(m.get("wasReplayed") is True for m in found),
+    )
+    probe.check(
+        Req.NET_RECV_REPLAYED,
+        len(rows) == 1 and rows[0].get("wasReplayed") is True and rows[0].get("isAcknowledged") is False,
+        f"after a new login the network replayed message {message['id']}; the target stores {rows}",
+    )
     probe.done()
 
 
