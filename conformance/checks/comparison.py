@@ -287,16 +287,23 @@ class ModelComparison:
 
     # --- reading back ---------------------------------------------------------------------
     @check(Req.CONV_GET_404, Req.CONV_GET_OK, Req.CONV_CLOSED_READABLE, kind="stateful")
-    def look(self, username: str, effect: Effect | None = None) -> None:
-        """Read one conversation (messages included, the default) and judge it."""
+    def look(self, username: str, include_messages: bool | None = None, effect: Effect | None = None) -> None:
+        """Read one conversation (messages included unless `include_messages` is False) and
+        judge it against the model, blaming `effect` (the step just taken) for a disagreement."""
         predicted = self.model.get(username)
+        params = {"includeMessages": param(include_messages)} if include_messages is not None else None
         if predicted is None:
-            self.request("GET", username, expected=404, requirement=Req.CONV_GET_404, about=[username])
+            self.request(
+                "GET", username, params=params, expected=404, requirement=Req.CONV_GET_404, about=[username]
+            )
             return
         requirement = Req.CONV_GET_OK if predicted.active else Req.CONV_CLOSED_READABLE
-        response = self.request("GET", username, requirement=requirement, about=[username])
+        response = self.request("GET", username, params=params, requirement=requirement, about=[username])
         if response.status_code == 200:
-            self.check_conversation(username, json_body(response), True, self.blame(username, effect))
+            shown = json_body(response)
+            self.check_conversation(
+                username, shown, include_messages is not False, self.blame(username, effect)
+            )
 
     @check(*LIST_REQUIREMENTS, kind="stateful")
     def check_list(

@@ -1,0 +1,152 @@
+"""The rules of the conversations state machine: slskd's protocol, one rule per action.
+
+Hypothesis chooses among them step by step; the usernames they draw belong to the target
+(its pool, its echo peers), so they are drawn through the machine `conversations_machine`
+binds to that target (`st.runner()`), and the rules stay one class written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, multiple, precondition, rule
+
+from conformance.checks.comparison import REOPEN
+from conformance.checks.context import SuiteContext
+from conformance.checks.model import OUTGOING_ID
+from conformance.checks.steps import ConversationsMachine
+from conformance.checks.usernames import Usernames, favouring
+
+TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=12)
+
+# Strategies that depend on the target are drawn through the machine bound to it.
+USERS = st.runner().flatmap(lambda machine: machine.users)
+ANYONE = st.runner().flatmap(lambda machine: machine.anyone)
+ECHO_PEERS = st.runner().flatmap(lambda machine: st.sampled_from(machine.names.echo_peers))
+IDS = st.integers(min_value=1, max_value=2**31 - 1)
+FLAGS = st.sampled_from((None, True, False))
+
+
+def has_senders(machine: ConversationsMachine) -> bool:
+    return bool(machine.names.senders)
+
+
+def has_echo_peers(machine: ConversationsMachine) -> bool:
+    return bool(machine.names.echo_peers)
+
+
+def has_heard(machine: ConversationsMachine) -> bool:
+    return bool(machine.heard)
+
+
+def has_unread(machine: ConversationsMachine) -> bool:
+    return bool(machine.unread())
+
+
+class Conversations(ConversationsMachine):
+    """What a client of slskd does with its conversations, one rule per action."""
+
+    written = Bundle("written")  # pool names written to in this example: they exist
+
+    @precondition(has_senders)
+    @rule(target=written, user=USERS, text=TEXTS)
+    def send_a_message(self, user: str, text: str) -> str:
+        self.send(self.username(user), text)
+        return user
+
+    @precondition(has_echo_peers)
+    @rule(target=written, peer=ECHO_PEERS, text=TEXTS)
+    def hear_back_from_a_peer(self, peer: str, text: str) -> Any:
+        if peer in self.silent_peers or not self.receive(self.username(peer), text):
+            return multiple()
+        return peer
+
+    @precondition(has_heard)
+    @rule(choice=st.integers(min_value=0, max_value=7))
+    def acknowledge_a_received_message(self, choice: int) -> None:
+        message = self.heard[-1 - choice % len(self.heard)]  # 0: the latest
+        if self.trusts(message.username):
+            self.acknowledge(message.username, message.id)
+
+    @rule(user=ANYONE, id=IDS)
+    def acknowledge_an_unknown_id(self, user: str, id: int) -> None:
+        username = self.username(user)
+        if self.trusts(username) and not self.model.sharing(username, id):
+            self.acknowledge(username, id)
+
+    @precondition(has_senders)
+    @rule(user=USERS, texts=st.lists(TEXTS, min_size=2, max_size=2))
+    def acknowledge_the_id_outgoing_messages_share(self, user: str, texts: list[str]) -> None:
+        if not self.trusts(username := self.username(user)):
+            return
+        for text in texts[self.model.sharing(username, OUTGOING_ID) :]:
+            self.post(username, text)
+        self.acknowledge(username, OUTGOING_ID)
+
+    @rule(user=ANYONE)
+    def acknowledge_all_messages(self, user: str) -> None:
+        if self.trusts(username := self.username(user)):
+            self.acknowledge_all(username)
+
+    @precondition(has_unread)
+    @rule()
+    def acknowledge_all_of_an_unread_conversation(self) -> None:
+        self.acknowledge_all(self.unread()[0])
+
+    @precondition(has_unread)
+    @rule()
+    def close_an_unread_conversation(self) -> None:
+        self.close(self.unread()[0])
+
+    @rule(user=ANYONE)
+    def close_the_conversation(self, user: str) -> None:
+        if self.trusts(username := self.username(user)):
+            self.close(username)
+
+    @precondition(has_senders)
+    @rule(user=USERS, text=TEXTS)
+    def reopen_by_sending(self, user: str, text: str) -> None:
+        if not self.trusts(username := self.username(user)):
+            return
+        conversation = self.model.get(username)
+        if conversation is None or not conversation.active:
+            self.send(username, text)
+            return
+        self.close(username, read_back=False)
+        self.send(username, text, REOPEN)
+
+    @rule(include_inactive=FLAGS, unacknowledged_only=FLAGS)
+    def list_conversations(self, include_inactive: bool | None, unacknowledged_only: bool | None) -> None:
+        self.check_list(include_inactive, unacknowledged_only)
+
+    # Messages by default: every step's read-back (`look`) asks that way already.
+    @rule(user=ANYONE, include_messages=st.booleans())
+    def get_the_conversation(self, user: str, include_messages: bool) -> None:
+        if self.trusts(username := self.username(user)):
+            self.look(username, include_messages)
+
+    @rule(user=ANYONE, unacknowledged_only=FLAGS)
+    def get_its_messages(self, user: str, unacknowledged_only: bool | None) -> None:
+        if self.trusts(username := self.username(user)):
+            self.read_messages(username, unacknowledged_only)
+
+
+def conversations_machine(ctx: SuiteContext, tolerated: Iterable[str] = ()) -> type[Conversations]:
+    """The rules bound to this target: its usernames, its echo peers, its profile.
+
+    `tolerated` requirements are recorded when they fail but do not stop the machine.
+    Echo peers keep their history across examples: they are reached only through `written`,
+    once this example heard from them, so no step depends on older examples."""
+    names = Usernames.for_target(ctx)
+    users = favouring(names.senders, names.senders[:2]) if names.senders else st.nothing()
+    target = {
+        "ctx": ctx,
+        "names": names,
+        "tolerated": frozenset(tolerated),
+        "silent_peers": set(),
+        "users": users,
+        "anyone": st.one_of(Conversations.written, users),
+    }
+    return type("Conversations", (Conversations,), target)
