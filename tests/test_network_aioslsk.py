@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,14 +21,9 @@ from aioslsk.settings import Settings
 
 from conformance.network.server import NetworkServer
 from conformance.network.state import PeerKind
+from tests.servers.local import closed_port
 
 WAIT_S = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -60,7 +54,7 @@ async def logged_in(
         credentials={"username": username, "password": f"{username}-password"},
         network={
             "server": {"hostname": "127.0.0.1", "port": network.port},
-            "listening": {"port": free_port(), "obfuscated_port": free_port()},
+            "listening": {"port": closed_port(), "obfuscated_port": closed_port()},
             "upnp": {"enabled": False},
         },
         shares={"scan_on_start": False, "download": str(downloads)},

@@ -17,14 +17,9 @@ import pytest
 from conformance.cli import main as cli
 from conformance.network.command import main
 from tests.network_client import RawClient
+from tests.servers.local import closed_port
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize(
@@ -55,7 +50,7 @@ def test_a_taken_port_ends_with_one_line_and_exit_2(capsys: pytest.CaptureFixtur
 
 
 def test_it_prints_one_line_serves_logs_liars_and_stops_on_ctrl_c() -> None:
-    port, control = free_port(), free_port()
+    port, control = closed_port(), closed_port()
     command = [sys.executable, "-m", "conformance.network.command", "--port", str(port)]
     command += ["--control-port", str(control), "--echo-peer", "echo", "--offline-peer", "away"]
     environment = {**os.environ, "PYTHONPATH": str(REPO)}

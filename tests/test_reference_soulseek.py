@@ -3,7 +3,6 @@ receives and acknowledgements travel over the Soulseek protocol, and the network
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from conformance.network.state import PeerKind
 from conformance.reference import ReferenceOptions, ReferenceServer
 from conformance.reference.command import main
 from tests.network_client import eventually
+from tests.servers.local import closed_port
 
 USERNAME = "slskd-under-test"
 
@@ -112,10 +112,7 @@ def test_a_kick_leaves_it_disconnected_and_sends_fail(network: NetworkServer, sl
 def test_serve_with_an_unreachable_network_ends_with_one_line_and_exit_3(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    assert main(["--port", "0", "--soulseek", f"127.0.0.1:{port}"]) == 3
+    assert main(["--port", "0", "--soulseek", f"127.0.0.1:{closed_port()}"]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot connect to the Soulseek server" in err
 
@@ -145,3 +142,12 @@ def test_a_dropped_connection_logs_in_again_and_the_replay_updates_the_stored_me
     eventually(lambda: messages_of(slskd, "quiet")[0]["wasReplayed"], "the replay")
     (stored,) = messages_of(slskd, "quiet")  # the same message, updated: no copy
     assert (stored["id"], stored["wasReplayed"], stored["isAcknowledged"]) == (message_id, True, False)
+
+
+@pytest.mark.parametrize("address", ["localhost", "host:port", ":2271", "host:70000"])
+def test_serve_with_a_bad_soulseek_address_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    assert main(["--port", "0", "--soulseek", address]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not HOST:PORT" in err
