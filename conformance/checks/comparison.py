@@ -98,7 +98,6 @@ class ModelComparison:
     model: ConversationsModel
     vouched: set[str]  # the conversations the model vouches for in this example
     effects: dict[str, Effect]  # per username, what the latest write to it promised
-    listed: dict[str, tuple[Any, Any]]  # (count, isActive) as last listed
 
     def expect(self, requirement: str, ok: bool, message: str = "", *, about: Iterable[str] = ()) -> bool:
         """Record a verdict; a defect raises. A tolerated defect (found and shrunk by an earlier
@@ -310,10 +309,8 @@ class ModelComparison:
         self,
         include_inactive: bool | None = None,
         unacknowledged_only: bool | None = None,
-        after: tuple[str, Effect] | None = None,
     ) -> None:
-        """The list, restricted to the conversations this example vouches for, is the model's.
-        After a write (`after`), a count that changed elsewhere is that write's doing."""
+        """The list, restricted to the conversations this example vouches for, is the model's."""
         params = {
             "includeInactive": param(include_inactive),
             "unAcknowledgedOnly": param(unacknowledged_only),
@@ -350,7 +347,7 @@ class ModelComparison:
             for requirement in filter_requirements(*filters):
                 self.expect(requirement, True)
         for username in sorted(shown.keys() & predicted.keys()):
-            self.check_list_item(username, shown[username], predicted[username], after)
+            self.check_list_item(username, shown[username], predicted[username])
 
     def membership_requirement(self, username: str, include_inactive: bool, unacknowledged_only: bool) -> str:
         """Which filter the server got wrong when `username`'s presence in a list differs.
@@ -372,25 +369,19 @@ class ModelComparison:
         return Req.CONV_LIST_UNACK_FILTER if listed else active_filter
 
     @check(Req.CONV_COUNT_MATCHES, kind="stateful")
-    def check_list_item(
-        self, username: str, item: dict[str, Any], predicted: Summary, after: tuple[str, Effect] | None
-    ) -> None:
-        """One listed conversation against the model. After a write to someone else, a count or
-        flag the server changed since it last listed this conversation is that write's doing."""
+    def check_list_item(self, username: str, item: dict[str, Any], predicted: Summary) -> None:
+        """One listed conversation against the model: its count, its flag, its active state
+        (blamed on the latest write to it)."""
         self.check_flag_agrees(username, item)
-        count, active = shown = item.get("unAcknowledgedMessageCount"), item.get("isActive")
-        before = self.listed.get(username)
-        self.listed[username] = shown
-        moved = after is not None and after[0] != username and before not in (None, shown)
-        side_effect = after[1] if after is not None and moved else None
+        count, active = item.get("unAcknowledgedMessageCount"), item.get("isActive")
         self.expect(
-            side_effect.messages if side_effect else Req.CONV_COUNT_MATCHES,
+            Req.CONV_COUNT_MATCHES,
             count == predicted.unacknowledged,
             f"{username!r}: listed with unAcknowledgedMessageCount {count}, model {predicted.unacknowledged}",
             about=[username],
         )
         self.expect(
-            side_effect.active if side_effect else self.blame(username).active,
+            self.blame(username).active,
             active == predicted.active,
             f"{username!r}: listed with isActive {active}, the model says {predicted.active}",
             about=[username],

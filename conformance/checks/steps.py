@@ -14,7 +14,6 @@ import secrets
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine
@@ -58,7 +57,6 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         self.suffix = f"{_NONCE}{next(_examples)}"
         self.vouched = {self.username(stem) for stem in self.names.stems}  # fresh: known absent
         self.effects: dict[str, Effect] = {}
-        self.listed: dict[str, tuple[Any, Any]] = {}  # (count, isActive) as last listed
         self.heard: list[Received] = []  # incoming messages that arrived in this example
         self.writes = 0
 
