@@ -165,6 +165,7 @@ def add_options(parser: pytest.Parser) -> None:
         "--network-control",
         "control API URL of the `conformance network` the target is logged in to; proven before any "
         "write, it allows --profile full on a live target",
+        metavar="URL",
     )
     add("--peer", "a username the run may write to (safe-writes allowlist); repeatable", action="append")
     add("--echo-peer", "an allowlisted peer that replies to messages; repeatable", action="append")
