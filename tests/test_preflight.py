@@ -32,7 +32,7 @@ PROBED = "/api/v0/session/enabled, /api/v0/application/version, /api/v0/server, 
 
 
 def reach(root: str, **options: Any) -> TargetInfo:
-    """What the engine does before the first test: credentials, then preflight, read-only."""
+    """What a run does before the first test: credentials, then preflight, read-only."""
     config = RunConfig(target_url=root, profile=Profile.READ_ONLY, **options)
     with GuardedSession(
         WritePolicy(config.profile, ()), timeout=config.timeout, verify=config.verify

@@ -8,7 +8,7 @@ A live target gets only the reads the catalogue decides are safe (`reads:` in
 catalogue.yaml: no dump, no update check, no secrets, nothing that reaches the Soulseek
 network), whatever the profile; the others are skipped with their reason. Reads with path
 parameters need ids that exist on the target, which generated ones do not: a live target
-gets them only under the full profile.
+gets them only under the full profile. The run's plan decides (`conformance.run.plan`).
 """
 
 from __future__ import annotations
@@ -22,41 +22,21 @@ import schemathesis
 from conformance.checks.context import SuiteContext
 from conformance.checks.dedup import CaseFilter
 from conformance.checks.generic import CHECKS, failures_of
-from conformance.plugin import current_run, suite_settings
-from conformance.requirements.operations import read_operations, requirement_id
-from conformance.requirements.reads import why_unsafe
-from conformance.transport.policy import Profile
+from conformance.plugin import suite_plan, suite_settings
+from conformance.requirements.operations import requirement_id
 
 EXAMPLES = 5  # generic reads: a few cases each keep the whole-API sweep to about a second
 SETTLE_AFTER = 3  # an operation answering this many cases alike has answered the rest too
-_run = current_run()
-_live_and_careful = _run.config.target_url is not None and _run.config.profile is not Profile.FULL
-
-
-def _sendable(path: str, label: str, operation: dict[str, Any]) -> bool:
-    """Whether this run sends `label`; a read it may not send is skipped with the reason."""
-    if _run.config.disposable_target:
-        return True
-    unsafe = why_unsafe(label)
-    if unsafe is not None:
-        _run.results.skip(requirement_id(operation["operationId"]), f"not sent to a live slskd: {unsafe}")
-        return False
-    return not (_live_and_careful and "{" in path)
-
-
-_labels = {
-    label
-    for path, label, operation in read_operations(_run.merged_spec or {"paths": {}})
-    if _sendable(path, label, operation)
-}
+_plan = suite_plan()
+_labels = _plan.reads
 _unimplemented: dict[str, str] = {}
 _cases = CaseFilter(settle_after=SETTLE_AFTER)
 
-if _run.merged_spec is None or not _labels:
+if _plan.merged_spec is None or not _labels:
     pytest.skip("no merged spec (specs/slskd-api.openapi.json)", allow_module_level=True)
 
 schema = schemathesis.openapi.from_dict(
-    _run.merged_spec,
+    _plan.merged_spec,
     config=schemathesis.Config.from_dict(
         {
             "phases": {"coverage": {"unexpected-methods": []}},
@@ -67,7 +47,7 @@ schema = schemathesis.openapi.from_dict(
 
 
 @schema.parametrize()
-@hypothesis.settings(suite_settings(), max_examples=min(EXAMPLES, _run.config.max_examples))
+@hypothesis.settings(suite_settings(), max_examples=min(EXAMPLES, _plan.config.max_examples))
 def test_read_operation(case: Any, conformance: SuiteContext) -> None:
     label = case.operation.label
     requirement = requirement_id(case.operation.definition.raw["operationId"])

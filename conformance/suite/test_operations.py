@@ -13,18 +13,18 @@ import pytest
 from conformance.checks.context import SuiteContext
 from conformance.checks.dedup import CaseFilter
 from conformance.checks.generic import build_schema, check_case
-from conformance.plugin import current_run, suite_settings
+from conformance.plugin import suite_plan, suite_settings
 
-_run = current_run()
-schema = build_schema(_run.config.spec, _run.config.profile, tuple(_run.config.writable_usernames) or None)
+_config = suite_plan().config
+schema = build_schema(_config.spec, _config.profile, tuple(_config.writable_usernames) or None)
 _cases = CaseFilter()  # a request that passed once is not sent again
 
 
 @schema.parametrize()
 @suite_settings()
-def test_operation(case: Any, conformance: SuiteContext) -> None:
+def test_operation(case: Any, conformance: SuiteContext, why_no_writes: str | None) -> None:
     if case.method != "GET" and not conformance.can_write:
-        pytest.skip(current_run().why_no_writes)
+        pytest.skip(why_no_writes)
     if not _cases.worth_sending(case):
         return
     conformance.begin_case()

@@ -1,0 +1,38 @@
+"""Step 4: the `SuiteContext` the checks receive: the session, the target and what it allows."""
+
+from __future__ import annotations
+
+from conformance.checks.context import SuiteContext
+from conformance.checks.shrinking import ShrinkBudget
+from conformance.config import RunConfig
+from conformance.results.collector import CaseRecorder
+from conformance.run.plan import Plan
+from conformance.run.skips import why_no_writes
+from conformance.run.target import EMBEDDED_BLACKLISTED, EMBEDDED_ECHO_PEER, Target
+from conformance.specgen.markers import overlay_statuses
+from conformance.transport.policy import Profile
+from conformance.transport.session import GuardedSession
+
+
+def suite_context(
+    plan: Plan, target: Target, session: GuardedSession, recorder: CaseRecorder
+) -> SuiteContext:
+    config: RunConfig = plan.config
+    embedded = target.server is not None
+    return SuiteContext(
+        session=session,
+        base_url=target.base_url,
+        recorder=recorder,
+        catalogue=plan.catalogue,
+        version=target.info.version,
+        can_write=why_no_writes(config.profile, target.info) is None,
+        writable_users=None if config.profile is Profile.FULL else tuple(config.writable_usernames),
+        echo_peers=(EMBEDDED_ECHO_PEER,) if embedded else tuple(config.echo_peers),
+        blacklisted=(EMBEDDED_BLACKLISTED,) if embedded else tuple(config.blacklisted_peers),
+        auth_enabled=bool(target.info.auth_enabled),
+        readonly_api_key=config.readonly_api_key,
+        overlay_statuses=overlay_statuses(plan.spec),
+        spec=plan.spec,
+        shrink_budget=ShrinkBudget(config.shrink_budget if config.shrink else 0.0),
+        strict_docs=config.strict_docs,
+    )

@@ -1,0 +1,110 @@
+"""`Run`: the steps of `conformance.run`, in order, holding what one step hands the next.
+
+The pytest plugin drives it: `Run(config)` before collection, `start()` once collection is
+done, `cleanup()` and `write_reports()` when the session finishes. Under pytest-xdist each
+worker starts its own `Run` and the controller `adopt`s their facts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from conformance.checks.context import SuiteContext
+from conformance.config import ENVIRONMENT, RunConfig
+from conformance.results.collector import CaseRecorder, RunResults
+from conformance.results.exchange import Exchange
+from conformance.run.context import suite_context
+from conformance.run.document import Clock, results_document
+from conformance.run.facts import Facts, fold, target_facts
+from conformance.run.ledger import ConversationLedger
+from conformance.run.plan import load_plan
+from conformance.run.reports import write_reports
+from conformance.run.skips import skips, why_no_writes
+from conformance.run.target import Target, close, reach
+from conformance.transport.curl import curl_command
+from conformance.transport.redaction import redact_exchange, redact_text
+from conformance.transport.session import GuardedSession
+
+
+class Run:
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.plan = load_plan(config)
+        self.clock = Clock()
+        self._embedded_key = secrets.token_urlsafe(24) if config.target_url is None else None
+        self.secrets = {s for s in (*config.secrets, self._embedded_key) if s}
+        # secret → the variable a pasted curl line reads it from (the embedded key plays SLSKD_API_KEY)
+        self.secret_variables = config.secret_variables | (
+            {self._embedded_key: ENVIRONMENT["--api-key"]} if self._embedded_key else {}
+        )
+        self.recorder = CaseRecorder(
+            redact=lambda exchange: redact_exchange(exchange, self.secrets),
+            curl=lambda exchange: curl_command(exchange, self.secret_variables),
+            mask=lambda text: redact_text(text, self.secrets),
+        )
+        self.results = RunResults(self.plan.catalogue)
+        self.ledger = ConversationLedger()
+        self.target: Target | None = None
+        self.session: GuardedSession | None = None
+        self.context: SuiteContext | None = None
+        self.late_notes: list[str] = []
+        self._adopted: Facts | None = None
+
+    def start(self) -> SuiteContext:
+        """Reach the target and build the checks' context; raises TargetError/ConfigError."""
+        reached = reach(self.config, self._embedded_key, self._on_exchange)
+        self.target, self.session = reached.target, reached.session
+        # A token from logging in is a secret nobody passed in: redact it too.
+        for value in reached.credentials.values():
+            self.secrets.add(value.removeprefix("Bearer "))
+            self.secret_variables.setdefault(value.removeprefix("Bearer "), ENVIRONMENT["--token"])
+        if self.target.kind == "live":
+            self.ledger.note_active(self.session, self.target.base_url, self.config.writable_usernames)
+        for requirement, reason in skips(self.plan, self.target.info):
+            self.results.skip(requirement, reason)
+        self.context = suite_context(self.plan, self.target, self.session, self.recorder)
+        return self.context
+
+    @property
+    def why_no_writes(self) -> str | None:
+        return why_no_writes(self.config.profile, self.target.info if self.target else None)
+
+    def _on_exchange(self, exchange: Exchange) -> None:
+        self.recorder.on_exchange(exchange)
+        self.ledger.on_exchange(exchange)
+
+    def cleanup(self) -> None:
+        """Close the conversations this run opened on a live target (unless --keep), then disconnect."""
+        if self.target is None or self.session is None:
+            return
+        if self.target.kind == "live" and not self.config.keep:
+            self.late_notes += self.ledger.close_opened(self.session, self.target.base_url)
+        close(self.target, self.session)
+
+    # --- facts: what this process learned, or (controller) what the workers learned ----------
+    def facts(self) -> Facts:
+        if self.target is None or self.session is None:
+            return self._adopted or {}
+        return target_facts(
+            self.target, self.session, self.config, self.late_notes, self.recorder, self.results
+        )
+
+    def adopt(self, worker: Facts) -> None:
+        """Fold a pytest-xdist worker's facts into this (controller) run."""
+        self._adopted = fold(self._adopted, worker)
+        for requirement, reason in worker["skipped"].items():
+            self.results.skip(requirement, reason)
+
+    @property
+    def has_facts(self) -> bool:
+        return self.target is not None or self._adopted is not None
+
+    # --- results -------------------------------------------------------------------------------
+    def results_document(self) -> dict[str, Any]:
+        return results_document(self.plan, self.facts(), self.results, self.clock, self.secrets)
+
+    def write_reports(self) -> tuple[dict[str, Any], Path]:
+        document = self.results_document()
+        return document, write_reports(document, self.config.reports_dir, self.config.keep_reports)

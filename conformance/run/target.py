@@ -1,0 +1,76 @@
+"""Step 2: the target, reached: the embedded server or a live slskd, authenticated and preflighted.
+
+Hands on a `Target` (where requests go and what preflight learned), the guarded session
+every request goes through, and the credentials the session sends (the caller redacts them:
+a token from logging in is a secret nobody passed in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.config import RunConfig
+from conformance.reference.server import ReferenceOptions, ReferenceServer
+from conformance.run.session import open_session
+from conformance.transport.auth import resolve_auth
+from conformance.transport.preflight import TargetInfo, preflight
+from conformance.transport.session import ExchangeSink, GuardedSession
+
+EMBEDDED_ECHO_PEER = "echo-peer"
+EMBEDDED_BLACKLISTED = "blacklisted-peer"
+
+
+@dataclass
+class Target:
+    """Where the run sends requests, and what it learned about it before starting."""
+
+    base_url: str  # ends with /api/v0
+    kind: str  # "embedded" | "live"
+    info: TargetInfo
+    server: ReferenceServer | None = None
+
+
+@dataclass
+class Reached:
+    target: Target
+    session: GuardedSession
+    credentials: dict[str, str]  # the headers the session authenticates with
+
+
+def reach(config: RunConfig, embedded_key: str | None, on_exchange: ExchangeSink) -> Reached:
+    """Start the embedded server (with `embedded_key`) or reach the live target.
+
+    Raises `TargetError`/`ConfigError` with one readable line; nothing is left running then.
+    """
+    server = _start_embedded(config, embedded_key) if config.target_url is None else None
+    root = server.url if server else str(config.target_url)
+    session = open_session(config, root, on_exchange, loopback=server is not None)
+    try:
+        credentials = {"X-API-Key": str(embedded_key)} if server else resolve_auth(session, root, config)
+        session.headers.update(credentials)
+        info = preflight(session, root, config)
+    except BaseException:
+        session.close()
+        if server:
+            server.stop()
+        raise
+    target = Target(f"{root}/api/v0", "embedded" if server else "live", info, server)
+    return Reached(target, session, credentials)
+
+
+def _start_embedded(config: RunConfig, api_key: str | None) -> ReferenceServer:
+    return ReferenceServer(
+        ReferenceOptions(
+            behaviour=config.server_behaviour,
+            api_key=api_key,
+            echo_peers=(EMBEDDED_ECHO_PEER,),
+            blacklist=(EMBEDDED_BLACKLISTED,),
+            faults=frozenset(config.reference_faults),
+        )
+    ).start()
+
+
+def close(target: Target, session: GuardedSession) -> None:
+    session.close()
+    if target.server:
+        target.server.stop()
