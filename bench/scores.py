@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.runs import schemathesis_argv, schemathesis_report
-from conformance.mutation.runner import load_corpus, run_mutant
+from conformance.mutation.mutants import load_corpus, run_mutant
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-
 from conformance.checks.shrinking import DEFAULT_SHRINK_BUDGET
 from conformance.errors import ConfigError
 from conformance.reference.faults import FAULTS, validate_faults
+from conformance.reference.options import BEHAVIOURS, DOCUMENTED
 from conformance.reporting.retention import DEFAULT_KEEP_REPORTS
 from conformance.resources import CONVERSATIONS_SPEC
+from conformance.transport.auth import Credentials
 from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.transport.pacing import Rate, parse_rate
 from conformance.transport.policy import API_PREFIX, Profile
@@ -34,7 +34,6 @@ LIVE_RATE = Rate(5, 1.0)
 LIVE_MAX_REQUESTS = 5000
 MAX_TIMEOUT = 3600.0  # seconds per request: longer is a typo, and overflows socket timeouts
 MAX_RESPONSE_BYTES = 1 << 30  # a body is held in memory whole: more than 1 GiB is never wanted
-BEHAVIOURS = ("documented", "slskd", "intended")
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([.+-][0-9A-Za-z.+-]*)?$")
 
 # A consent to message real users is given on the command line, each time; never inherited.
@@ -76,7 +75,7 @@ class RunConfig:
     strict_docs: bool = False
     reports_dir: Path = Path("reports")
     keep_reports: int = DEFAULT_KEEP_REPORTS  # run folders kept in reports_dir (0: all)
-    server_behaviour: str | None = "documented"  # embedded server only; None for a live target
+    server_behaviour: str | None = DOCUMENTED  # embedded server only; None for a live target
     reference_faults: tuple[str, ...] = ()
     server_version: str | None = None
     spec: Path = CONVERSATIONS_SPEC
@@ -101,6 +100,10 @@ class RunConfig:
         if self.username:
             return "password"
         return "none"
+
+    @property
+    def credentials(self) -> Credentials:
+        return Credentials(self.api_key, self.token, self.username, self.password)
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -131,90 +134,6 @@ class RunConfig:
             return False
         return str(self.ca_bundle) if self.ca_bundle else True
 
-    @classmethod
-    def from_pytest(cls, pytestconfig: pytest.Config, environ: Mapping[str, str] | None = None) -> RunConfig:
-        return from_options(pytestconfig.getoption, os.environ if environ is None else environ)
-
-
-def add_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup("slskd-conformance", "slskd conformance: target, safety and run options")
-
-    def add(name: str, help: str, **kwargs: Any) -> None:
-        if kwargs.get("action") != "store_true":  # else pytest shows the dest, which reads like a variable
-            kwargs.setdefault("metavar", name.rsplit("-", 1)[-1].upper())
-        if name not in NOT_FROM_ENVIRONMENT:
-            help = f"{help} [env {environment_variable(name)}]"
-        group.addoption(name, dest=_dest(name), help=help, **kwargs)
-
-    add("--target-url", "base URL of a live slskd, e.g. http://localhost:5030 (default: the embedded server)")
-    add("--api-key", "slskd API key, sent as X-API-Key (prefer the SLSKD_API_KEY environment variable)")
-    add("--token", "a JWT, sent as Authorization: Bearer (prefer SLSKD_TOKEN)")
-    add("--username", "log in with this user via POST /api/v0/session (or SLSKD_USERNAME)")
-    add("--password", "password for --username (prefer SLSKD_PASSWORD)")
-    add("--readonly-api-key", "a second, read-only API key for the auth checks (or SLSKD_READONLY_API_KEY)")
-    add(
-        "--profile",
-        "read-only | safe-writes | full (default: full for the embedded server, read-only for --target-url)",
-    )
-    add(
-        "--i-understand-this-messages-real-users",
-        "allow --profile full against a live target: it sends messages to generated usernames",
-        action="store_true",
-    )
-    add(
-        "--network-control",
-        "control API URL of the `conformance network` the target is logged in to; proven before any "
-        "write, it allows --profile full on a live target",
-        metavar="URL",
-    )
-    add("--peer", "a username the run may write to (safe-writes allowlist); repeatable", action="append")
-    add("--echo-peer", "an allowlisted peer that replies to messages; repeatable", action="append")
-    add("--blacklisted-peer", "an allowlisted peer the target has blacklisted; repeatable", action="append")
-    add(
-        "--rate",
-        "request pace like 5/s or 300/m, or 'none' (default: 5/s for a live target, unpaced embedded)",
-    )
-    add("--max-requests", f"stop after N requests (default: {LIVE_MAX_REQUESTS} live, unlimited embedded)")
-    add("--timeout", "seconds for each request, its whole answer included (default: 10)")
-    add(
-        "--max-response-bytes",
-        f"larger answers are a finding, not read further (default: {DEFAULT_MAX_RESPONSE_BYTES:,})",
-    )
-    add("--insecure", "do not verify the target's TLS certificate", action="store_true")
-    add("--ca-bundle", "PEM file (or directory) of certificates to trust for the target")
-    add("--keep", "do not close the conversations the run opened", action="store_true")
-    add("--max-examples", "generated examples per test (default: 25)")
-    add("--seed", "seed that makes the generated cases reproducible (default: 0)")
-    add(
-        "--no-shrink",
-        "report failures as found, without shrinking them to a minimal request sequence (faster)",
-        action="store_true",
-    )
-    add(
-        "--shrink-budget",
-        "seconds to spend shrinking failures to minimal request sequences, after every defect is found "
-        f"(default: {DEFAULT_SHRINK_BUDGET:g})",
-        metavar="SECONDS",
-    )
-    add("--strict-docs", "count documentation gaps (INFO) as failures", action="store_true")
-    add("--reports-dir", "where reports are written (default: reports)")
-    add(
-        "--keep-reports",
-        f"keep the newest N run folders in the reports folder, 0 for all (default: {DEFAULT_KEEP_REPORTS})",
-        metavar="N",
-    )
-    add("--server-behaviour", "embedded server only: documented | slskd | intended (default: documented)")
-    add("--reference-fault", "embedded server only: switch on a seeded fault; repeatable", action="append")
-    add("--server-version", "the target's slskd version X.Y.Z, instead of asking it")
-    add(
-        "--spec",
-        "OpenAPI file to test against (default: the committed specs/slskd-conversations.openapi.json)",
-    )
-
-
-def _dest(option: str) -> str:
-    return "slskd_" + option.lstrip("-").replace("-", "_")
-
 
 def environment_variable(option: str) -> str:
     """The variable an option falls back to: slskd's own names for the target and credentials
@@ -243,12 +162,14 @@ def _from_environment(option: str, text: str, default: Any) -> Any:
 
 
 def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunConfig:
-    """Build and validate a RunConfig from option values (`get("--name")`) and the environment."""
+    """Build and validate a RunConfig from option values (`get("--name")`) and the environment.
+
+    `get` may come from any command line parser (`conformance.options` reads pytest's)."""
 
     def option(name: str) -> Any:
         """The command line's value, else the option's environment variable (credentials are
         read from the environment by `_choose_credentials`, which tells the two apart)."""
-        value = get(_dest(name))
+        value = get(name)
         variable = environment_variable(name)
         from_environment = name not in ENVIRONMENT and name not in NOT_FROM_ENVIRONMENT
         if value in (None, False) and from_environment and environ.get(variable) is not None:
@@ -495,7 +416,7 @@ def _behaviour(value: str | None, target_url: str | None) -> str | None:
         return None
     if value is not None and value not in BEHAVIOURS:
         raise ConfigError(f"--server-behaviour must be one of {', '.join(BEHAVIOURS)} (got {value!r})")
-    return value or "documented"
+    return value or DOCUMENTED
 
 
 def _faults(names: list[str] | None) -> tuple[str, ...]:

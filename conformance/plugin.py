@@ -21,8 +21,8 @@ import pytest
 
 from conformance.checks.context import SuiteContext
 from conformance.checks.failures import RequirementFailed
-from conformance.config import RunConfig, add_options
 from conformance.errors import ConformanceError, ExitCode
+from conformance.options import add_options, run_config
 from conformance.reporting.failures import failure_blocks
 from conformance.reporting.progress import ProgressLine, status_text
 from conformance.reporting.terminal import summary_lines
@@ -63,7 +63,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     ):
         return None
     try:
-        run = Run(RunConfig.from_pytest(config))
+        run = Run(run_config(config))
     except ConformanceError as error:
         sys.stderr.write(f"slskd-conformance: {error}\n")
         return int(error.exit_code)

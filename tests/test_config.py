@@ -1,7 +1,7 @@
 """Run options: safe defaults for a live slskd, and one clear line (exit 2) for anything wrong.
 
 Options are parsed by a real pytest (pytester) with `add_options` registered, then read
-by `RunConfig.from_pytest`, exactly as the plugin does.
+by `run_config`, exactly as the plugin does.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 from conformance.config import RunConfig
 from conformance.errors import ConfigError, ExitCode
+from conformance.options import run_config
 from conformance.transport.pacing import Rate
 from conformance.transport.policy import Profile
 
@@ -27,7 +28,7 @@ def parse(pytester: pytest.Pytester) -> Parse:
     """parse(*args, env={...}) → RunConfig; a spec file is supplied unless the test gives --spec."""
     pytester.makeconftest(
         """
-        from conformance.config import add_options
+        from conformance.options import add_options
 
         def pytest_addoption(parser):
             add_options(parser)
@@ -39,7 +40,7 @@ def parse(pytester: pytest.Pytester) -> Parse:
     def parse_args(*args: str, env: dict[str, str] | None = None) -> RunConfig:
         if "--spec" not in args:
             args = (*args, "--spec", str(spec))
-        return RunConfig.from_pytest(pytester.parseconfig(*args), environ=env or {})
+        return run_config(pytester.parseconfig(*args), environ=env or {})
 
     return parse_args
 
@@ -387,7 +388,8 @@ class RecordingGroup:
 
 
 def test_the_help_names_a_variable_for_every_option_and_no_dest_that_looks_like_one() -> None:
-    from conformance.config import add_options, environment_variable
+    from conformance.config import environment_variable
+    from conformance.options import add_options
 
     group = RecordingGroup()
     add_options(group)  # type: ignore[arg-type]

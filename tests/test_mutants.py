@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.mutation.runner import load_corpus, run_mutant, run_suite_process
+from conformance.mutation.mutants import load_corpus, run_mutant, run_suite_process
 
 pytestmark = pytest.mark.slow
 

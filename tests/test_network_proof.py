@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from conformance.config import RunConfig
 from conformance.errors import ExitCode, TargetError
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer
@@ -37,9 +36,9 @@ def on_network(network: NetworkServer) -> ReferenceServer:
 
 
 def reach(root: str, control_url: str) -> TargetInfo:
-    config = RunConfig(target_url=root, profile=Profile.FULL, network_control=control_url)
     with GuardedSession(WritePolicy(Profile.READ_ONLY, ()), timeout=5) as session:
-        return preflight(session, root, config)  # a read-only session: preflight must need no write
+        # a read-only session: preflight must need no write
+        return preflight(session, root, network_control=control_url)
 
 
 def refusal(root: str, control_url: str) -> str:

@@ -37,8 +37,10 @@ def reach(root: str, **options: Any) -> TargetInfo:
     with GuardedSession(
         WritePolicy(config.profile, ()), timeout=config.timeout, verify=config.verify
     ) as session:
-        session.headers.update(resolve_auth(session, root, config))
-        return preflight(session, root, config)
+        session.headers.update(resolve_auth(session, root, config.credentials))
+        return preflight(
+            session, root, server_version=config.server_version, login_username=config.username
+        )
 
 
 def failure(root: str, **options: Any) -> str:
@@ -112,11 +114,6 @@ def test_a_given_server_version_wins_and_is_not_asked_for(serve: Any) -> None:
     info = reach(server.url, api_key=KEY, server_version="0.24.1")
     assert (info.version, info.version_source) == ("0.24.1", "--server-version")
     assert "/api/v0/application/version" not in [r.path for r in server.received]
-
-
-def test_the_configurations_notes_lead_the_targets(serve: Any) -> None:
-    info = reach(serve(FakeSlskd(api_key=None).handler).url, notes=("--peer unused",))
-    assert info.notes[0] == "--peer unused"
 
 
 def test_a_password_login_gets_a_bearer_token_even_read_only(serve: Any) -> None:

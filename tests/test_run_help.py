@@ -20,7 +20,7 @@ def test_the_help_is_ours_short_and_lists_every_option_with_its_variable() -> No
     text = run_help("--help")
     assert text.startswith("usage: conformance run [options] [pytest options]")
     assert len(text.splitlines()) < 120
-    from conformance.config import add_options
+    from conformance.options import add_options
 
     declared = _Collector()
     add_options(declared)  # type: ignore[arg-type]

@@ -17,7 +17,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance.transport.redaction import redact_report, redact_text, secret_forms
+from conformance.secret_forms import secret_forms
+from conformance.transport.redaction import redact_report, redact_text
 from tests.leaks import assert_no_secret, find_secret
 from tests.servers.fake_slskd import ISSUED_TOKEN
 from tests.servers.hostile import echoing

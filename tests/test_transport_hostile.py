@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from conformance.config import RunConfig
 from conformance.errors import TargetError, WriteBlocked
 from conformance.transport.auth import login
 from conformance.transport.bounded import ResponseTooLarge, ResponseTooSlow
@@ -104,7 +103,7 @@ def test_preflight_refuses_a_target_that_redirects_elsewhere(other_host: LocalSe
         guarded(target.url) as session,
         pytest.raises(TargetError, match=r"redirects to http://127\.0\.0\.2") as refused,
     ):
-        preflight(session, target.url, RunConfig(target_url=target.url, profile=Profile.READ_ONLY))
+        preflight(session, target.url)
     assert "\n" not in str(refused.value)
     assert other_host.received == []
 
@@ -213,7 +212,7 @@ def test_preflight_turns_an_unbounded_answer_into_one_line(handler: object, said
     ):
         started = time.monotonic()
         with pytest.raises(TargetError) as refused:
-            preflight(session, target.url, RunConfig(target_url=target.url, profile=Profile.READ_ONLY))
+            preflight(session, target.url)
     assert said in str(refused.value) and "\n" not in str(refused.value)
     assert time.monotonic() - started < 3
 

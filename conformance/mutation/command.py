@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from concurrent.futures import ThreadPoolExecutor
 
-from conformance.mutation.runner import Outcome, load_corpus, run_mutant
+from conformance.mutation.mutants import Outcome, load_corpus, run_mutant
 
 
 def main(argv: list[str] | None = None) -> int:

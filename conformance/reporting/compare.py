@@ -56,7 +56,7 @@ class Comparison:
         return bool(self.regressed)
 
 
-def _change(old: view.Requirement | None, new: view.Requirement | None) -> Change:
+def _change(old: view.RequirementRow | None, new: view.RequirementRow | None) -> Change:
     current = new or old
     assert current is not None
     failing = new if new and new["status"] == "fail" else old

@@ -19,7 +19,7 @@ NAME_LIMIT = 80
 SUITE_PREFIX = "slskd"
 
 
-def _evidence_text(requirement: view.Requirement) -> str:
+def _evidence_text(requirement: view.RequirementRow) -> str:
     """Everything needed to understand and replay a failure, as plain text; the newest failure
     (after shrinking, the minimal sequence) first, as the HTML report shows it."""
     lines = [requirement["statement"], f"source: {requirement['source']}"]
@@ -35,7 +35,7 @@ def _evidence_text(requirement: view.Requirement) -> str:
     return "\n".join(lines)
 
 
-def _testcase(suite: ET.Element, requirement: view.Requirement, strict_docs: bool) -> None:
+def _testcase(suite: ET.Element, requirement: view.RequirementRow, strict_docs: bool) -> None:
     case = ET.SubElement(
         suite,
         "testcase",

@@ -17,11 +17,11 @@ MESSAGE_LIMIT = 100
 IDS_PER_LINE = 6
 
 
-def _requirement_line(requirement: view.Requirement) -> str:
+def _requirement_line(requirement: view.RequirementRow) -> str:
     return f"    {requirement['id']}: {shorten(view.first_message(requirement), MESSAGE_LIMIT)}"
 
 
-def _id_lines(requirements: list[view.Requirement]) -> list[str]:
+def _id_lines(requirements: list[view.RequirementRow]) -> list[str]:
     ids = [r["id"] for r in requirements]
     return ["    " + ", ".join(ids[i : i + IDS_PER_LINE]) for i in range(0, len(ids), IDS_PER_LINE)]
 

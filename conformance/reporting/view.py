@@ -15,24 +15,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.requirements import judge
-from conformance.transport.redaction import CREDENTIAL_HEADERS, MASK
+from conformance.secret_forms import CREDENTIAL_HEADERS, MASK
 
 LEVELS = ("MUST", "SHOULD", "INFO")
 STATUSES = ("pass", "fail", "not-covered", "skipped")
 
-Requirement = dict[str, Any]
+RequirementRow = dict[str, Any]
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else many or word + 's'}"
 
 
-def is_defect(requirement: Requirement, strict_docs: bool) -> bool:
+def is_defect(requirement: RequirementRow, strict_docs: bool) -> bool:
     """Whether a requirement row of results.json is a defect (the level rule, `judge.is_defect`)."""
     return judge.is_defect(requirement["level"], requirement["status"], strict_docs)
 
 
-def is_doc_gap(requirement: Requirement) -> bool:
+def is_doc_gap(requirement: RequirementRow) -> bool:
     return judge.is_doc_gap(requirement["level"], requirement["status"])
 
 
@@ -41,22 +41,22 @@ def shown_status(level: str, status: str) -> str:
     return "gap" if judge.is_doc_gap(level, status) else status
 
 
-def defects(results: Mapping[str, Any]) -> list[Requirement]:
+def defects(results: Mapping[str, Any]) -> list[RequirementRow]:
     strict = results["run"]["strict_docs"]
     return [r for r in results["requirements"] if is_defect(r, strict)]
 
 
-def doc_gaps(results: Mapping[str, Any]) -> list[Requirement]:
+def doc_gaps(results: Mapping[str, Any]) -> list[RequirementRow]:
     return [r for r in results["requirements"] if is_doc_gap(r)]
 
 
-def with_status(results: Mapping[str, Any], status: str) -> list[Requirement]:
+def with_status(results: Mapping[str, Any], status: str) -> list[RequirementRow]:
     return [r for r in results["requirements"] if r["status"] == status]
 
 
-def by_tag(results: Mapping[str, Any]) -> dict[str, list[Requirement]]:
+def by_tag(results: Mapping[str, Any]) -> dict[str, list[RequirementRow]]:
     """Requirements grouped by API tag, tags and requirements in catalogue order."""
-    groups: dict[str, list[Requirement]] = {}
+    groups: dict[str, list[RequirementRow]] = {}
     for requirement in results["requirements"]:
         groups.setdefault(requirement["tag"], []).append(requirement)
     return groups
@@ -67,7 +67,7 @@ def operations(results: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(op for r in results["requirements"] for op in r["operations"]))
 
 
-def first_message(requirement: Requirement) -> str:
+def first_message(requirement: RequirementRow) -> str:
     """The newest failure's message: after shrinking it is the minimal one."""
     evidence = requirement["evidence"]
     return evidence[-1]["message"] if evidence else ""
@@ -127,7 +127,7 @@ def operation_rows(results: Mapping[str, Any]) -> list[OperationRow]:
     return list(rows.values())
 
 
-def failing_operations(requirement: Requirement) -> list[str]:
+def failing_operations(requirement: RequirementRow) -> list[str]:
     """The operations among the requirement's own where its failures happened: per piece of
     evidence, the newest request that was a call of one of them (all of them if none was)."""
     found: dict[str, None] = {}

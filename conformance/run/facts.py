@@ -31,8 +31,7 @@ def target_facts(
         "kind": target.kind,
         "version": info.version,
         "version_source": info.version_source,
-        # info.notes lead with the configuration's own (preflight puts them there)
-        "notes": [*info.notes, *_redirect_notes(session), *late_notes],
+        "notes": [*config.notes, *info.notes, *_redirect_notes(session), *late_notes],
         "requests": recorder.requests,
         "cases": recorder.cases,
         "skipped": dict(results.skipped),

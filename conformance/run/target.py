@@ -46,9 +46,18 @@ def reach(config: RunConfig, embedded_key: str | None, on_exchange: ExchangeSink
     root = server.url if server else str(config.target_url)
     session = open_session(config, root, on_exchange, loopback=server is not None)
     try:
-        credentials = {"X-API-Key": str(embedded_key)} if server else resolve_auth(session, root, config)
+        if server:
+            credentials = {"X-API-Key": str(embedded_key)}
+        else:
+            credentials = resolve_auth(session, root, config.credentials)
         session.headers.update(credentials)
-        info = preflight(session, root, config)
+        info = preflight(
+            session,
+            root,
+            server_version=config.server_version,
+            login_username=config.username,
+            network_control=config.network_control,
+        )
     except BaseException:
         session.close()
         if server:

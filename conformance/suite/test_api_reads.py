@@ -24,6 +24,7 @@ from conformance.checks.dedup import CaseFilter
 from conformance.checks.generic import CHECKS, failures_of
 from conformance.plugin import suite_plan, suite_settings
 from conformance.requirements.operations import requirement_id
+from conformance.resources import MERGED_SPEC
 
 EXAMPLES = 5  # generic reads: a few cases each keep the whole-API sweep to about a second
 SETTLE_AFTER = 3  # an operation answering this many cases alike has answered the rest too
@@ -33,7 +34,7 @@ _unimplemented: dict[str, str] = {}
 _cases = CaseFilter(settle_after=SETTLE_AFTER)
 
 if _plan.merged_spec is None or not _labels:
-    pytest.skip("no merged spec (specs/slskd-api.openapi.json)", allow_module_level=True)
+    pytest.skip(f"no merged spec ({MERGED_SPEC.name} beside --spec)", allow_module_level=True)
 
 schema = schemathesis.openapi.from_dict(
     _plan.merged_spec,

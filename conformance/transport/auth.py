@@ -7,9 +7,10 @@ request of a password run, so its failures are told precisely, as a `TargetError
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import requests
 
-from conformance.config import RunConfig
 from conformance.errors import TargetError
 from conformance.transport.diagnosis import json_body, redirect_error, target_error
 from conformance.transport.policy import API_PREFIX
@@ -23,18 +24,28 @@ LOGIN_REFUSALS = {
 }
 
 
-def resolve_auth(session: GuardedSession, root: str, config: RunConfig) -> dict[str, str]:
-    """The credential headers for `config`, logging in first for username/password.
+@dataclass(frozen=True)
+class Credentials:
+    """One way to authenticate, already chosen (the run's configuration decides which)."""
+
+    api_key: str | None = None
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+
+def resolve_auth(session: GuardedSession, root: str, credentials: Credentials) -> dict[str, str]:
+    """The credential headers for `credentials`, logging in first for username/password.
 
     Returns {} when the run has no credentials (a target with authentication disabled).
     A login token is a secret: add it to the run's redaction secrets.
     """
-    if config.api_key:
-        return {"X-API-Key": config.api_key}
-    if config.token:
-        return {"Authorization": f"Bearer {config.token}"}
-    if config.username and config.password:
-        return {"Authorization": f"Bearer {login(session, root, config.username, config.password)}"}
+    if credentials.api_key:
+        return {"X-API-Key": credentials.api_key}
+    if credentials.token:
+        return {"Authorization": f"Bearer {credentials.token}"}
+    if credentials.username and credentials.password:
+        return {"Authorization": f"Bearer {login(session, root, credentials.username, credentials.password)}"}
     return {}
 
 

@@ -14,7 +14,8 @@ import shlex
 from collections.abc import Mapping
 
 from conformance.results.exchange import Exchange
-from conformance.transport.redaction import CREDENTIAL_HEADERS, MASK, redact_exchange
+from conformance.secret_forms import CREDENTIAL_HEADERS, MASK
+from conformance.transport.redaction import redact_exchange
 
 # Headers curl computes itself, or that only describe the client: replaying them adds noise.
 NOISE_HEADERS = frozenset(

@@ -14,7 +14,6 @@ from typing import Any
 
 import requests
 
-from conformance.config import RunConfig
 from conformance.errors import TargetError
 from conformance.transport.diagnosis import json_body, redirect_error, target_error
 from conformance.transport.network_proof import prove_logged_in
@@ -37,16 +36,28 @@ class TargetInfo:
     notes: list[str] = field(default_factory=list)
 
 
-def preflight(session: GuardedSession, root: str, config: RunConfig) -> TargetInfo:
-    """Probe the slskd at `root` (its URL without /api/v0); raises TargetError if it cannot be tested."""
-    probe = _Probe(session, root)
+def preflight(
+    session: GuardedSession,
+    root: str,
+    *,
+    server_version: str | None = None,
+    login_username: str | None = None,
+    network_control: str | None = None,
+) -> TargetInfo:
+    """Probe the slskd at `root` (its URL without /api/v0); raises TargetError if it cannot be tested.
+
+    `server_version` (--server-version) replaces asking the target; `login_username` is the
+    user the session logged in as, named if its token is rejected; `network_control` is the
+    control API of the network the target must be proven logged in to (--network-control).
+    """
+    probe = _Preflight(session, root)
     enabled = probe.get(SESSION_ENABLED, anonymous=True)
-    version = None if config.server_version else probe.get(VERSION)
+    version = None if server_version else probe.get(VERSION)
     server = probe.get(SERVER)
     conversations = probe.get(CONVERSATIONS)
     probe.require_slskd()
     if probe.credentials_rejected():
-        raise TargetError(f"authentication failed: {_rejection(session, config)}")
+        raise TargetError(f"authentication failed: {_rejection(session, login_username)}")
     if conversations.status_code == 403:
         raise TargetError(
             f"GET {API_PREFIX}{CONVERSATIONS} answered 403: slskd does so when it runs as a relay agent; "
@@ -55,7 +66,7 @@ def preflight(session: GuardedSession, root: str, config: RunConfig) -> TargetIn
     if conversations.status_code == 404:
         raise TargetError(f"{root} has no Conversations API (404 on {API_PREFIX}{CONVERSATIONS})")
 
-    info = TargetInfo(notes=list(config.notes))
+    info = TargetInfo()
     info.auth_enabled = _auth_enabled(enabled)
     if info.auth_enabled is False:
         info.notes.append("auth checks skipped: the target has authentication disabled")
@@ -64,8 +75,8 @@ def preflight(session: GuardedSession, root: str, config: RunConfig) -> TargetIn
             f"could not tell whether authentication is enabled: GET {API_PREFIX}{SESSION_ENABLED} "
             f"answered {enabled.status_code}"
         )
-    if config.server_version:
-        info.version, info.version_source = config.server_version, "--server-version"
+    if server_version:
+        info.version, info.version_source = server_version, "--server-version"
     elif version is not None and version.ok and isinstance(json_body(version), str):
         info.version, info.version_source = str(json_body(version)), f"GET {API_PREFIX}{VERSION}"
     else:
@@ -73,10 +84,10 @@ def preflight(session: GuardedSession, root: str, config: RunConfig) -> TargetIn
             "the server version is unknown: every requirement is checked; give --server-version"
         )
     info.logged_in = _logged_in(server)
-    if config.network_control:  # before any write: the run ends here unless the proof holds
+    if network_control:  # before any write: the run ends here unless the proof holds
         body = json_body(server) if server.ok else None
         username = body.get("username") if isinstance(body, dict) and info.logged_in else None
-        info.notes.append(prove_logged_in(config.network_control, username, timeout=config.timeout))
+        info.notes.append(prove_logged_in(network_control, username, timeout=session.timeout))
     if info.logged_in is False:
         info.notes.append(
             "sends will answer 500 by design: the instance is not logged in to the Soulseek network"
@@ -84,7 +95,7 @@ def preflight(session: GuardedSession, root: str, config: RunConfig) -> TargetIn
     return info
 
 
-class _Probe:
+class _Preflight:
     """Sends the preflight GETs and remembers their answers for the verdicts that need all of them."""
 
     def __init__(self, session: GuardedSession, root: str) -> None:
@@ -120,12 +131,12 @@ class _Probe:
         return any(response.status_code == 401 for response in self._credentialed)
 
 
-def _rejection(session: GuardedSession, config: RunConfig) -> str:
+def _rejection(session: GuardedSession, username: str | None) -> str:
     """Why the target said 401, in the words of the credentials the run sent."""
     if "X-API-Key" in session.headers:
         return "the API key was rejected (401)"
-    if "Authorization" in session.headers and config.username:
-        return f"the token from logging in as {config.username!r} was rejected (401)"
+    if "Authorization" in session.headers and username:
+        return f"the token from logging in as {username!r} was rejected (401)"
     if "Authorization" in session.headers:
         return "the token was rejected (401); it may have expired"
     return (

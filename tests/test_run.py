@@ -1,0 +1,68 @@
+"""The run's hand-offs: what it skips and why, what it must clean up, what it reports it learned."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from conformance.config import RunConfig
+from conformance.requirements.catalogue import load_catalogue
+from conformance.results.collector import CaseRecorder, RunResults
+from conformance.results.exchange import Exchange
+from conformance.run.facts import fold, target_facts
+from conformance.run.ledger import ConversationLedger
+from conformance.run.plan import Plan
+from conformance.run.skips import skips
+from conformance.run.target import Target
+from conformance.transport.policy import Profile, WritePolicy
+from conformance.transport.preflight import TargetInfo
+from conformance.transport.session import GuardedSession
+
+LIVE = RunConfig(target_url="http://slskd.test:5030", profile=Profile.READ_ONLY)
+INFO = TargetInfo(version="0.26.0", auth_enabled=True, logged_in=True, notes=["the target's own note"])
+
+
+def plan(config: RunConfig = LIVE, **fields: object) -> Plan:
+    return replace(Plan(config, {}, None, load_catalogue()), **fields)  # type: ignore[arg-type]
+
+
+def test_a_read_only_run_skips_what_needs_writes_and_says_why() -> None:
+    reasons = dict(skips(plan(), INFO))
+    assert reasons["CONV-SEND-201"] == "needs writes; the read-only profile sends only GETs"
+    assert "CONV-LIST-OK" not in reasons
+
+
+def test_a_read_the_plan_does_not_send_is_skipped_with_the_plans_reason_first() -> None:
+    given = plan(unsent_reads={"CONV-SEND-201": "not sent to a live slskd: it writes"})
+    first = next(iter(skips(given, INFO)))
+    assert first == ("CONV-SEND-201", "not sent to a live slskd: it writes")
+
+
+def test_without_a_readonly_key_the_readonly_key_check_is_skipped() -> None:
+    assert dict(skips(plan(), INFO))["AUTH-READONLY-KEY-WRITES"] == "no --readonly-api-key given"
+
+
+def test_cleanup_closes_only_conversations_the_run_opened() -> None:
+    ledger = ConversationLedger()
+    for url, status in [
+        ("http://t/api/v0/conversations/alice", 201),
+        ("http://t/api/v0/conversations/bob%20b", 201),
+        ("http://t/api/v0/conversations/carol", 400),
+    ]:
+        ledger.on_exchange(Exchange("POST", url, status=status))
+    ledger.on_exchange(Exchange("GET", "http://t/api/v0/conversations/dave", status=200))
+    assert ledger.opened == {"alice", "bob b"}
+
+
+def test_the_configurations_notes_lead_the_targets_once_each() -> None:
+    config = replace(LIVE, notes=("--peer unused",))
+    target = Target("http://slskd.test:5030/api/v0", "live", INFO)
+    with GuardedSession(WritePolicy(Profile.READ_ONLY, ())) as session:
+        recorder = CaseRecorder(redact=lambda exchange: exchange.to_dict(), curl=lambda e: e.url)
+        facts = target_facts(target, session, config, ["late"], recorder, RunResults(load_catalogue()))
+    assert facts["notes"] == ["--peer unused", "the target's own note", "late"]
+
+
+def test_workers_facts_add_up_and_their_notes_are_said_once() -> None:
+    worker = {"url": "u", "kind": "live", "requests": 3, "cases": 2, "notes": ["n"], "skipped": {}}
+    folded = fold(fold(None, worker), {**worker, "requests": 4, "notes": ["n", "m"]})
+    assert (folded["requests"], folded["cases"], folded["notes"]) == (7, 4, ["n", "m"])
