@@ -9,32 +9,26 @@ variables so they stay out of shell history and process lists.
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from conformance import option_values as values
 from conformance.checks.shrinking import DEFAULT_SHRINK_BUDGET
 from conformance.errors import ConfigError
-from conformance.reference.faults import FAULTS, validate_faults
-from conformance.reference.options import BEHAVIOURS, DOCUMENTED
+from conformance.reference.options import DOCUMENTED
 from conformance.reporting.retention import DEFAULT_KEEP_REPORTS
 from conformance.resources import CONVERSATIONS_SPEC
 from conformance.transport.auth import Credentials
 from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES
-from conformance.transport.pacing import Rate, parse_rate
-from conformance.transport.policy import API_PREFIX, Profile
+from conformance.transport.pacing import Rate
+from conformance.transport.policy import Profile
 
 LIVE_RATE = Rate(5, 1.0)
 LIVE_MAX_REQUESTS = 5000
 MAX_TIMEOUT = 3600.0  # seconds per request: longer is a typo, and overflows socket timeouts
 MAX_RESPONSE_BYTES = 1 << 30  # a body is held in memory whole: more than 1 GiB is never wanted
-_VERSION = re.compile(r"^v?\d+\.\d+\.\d+([.+-][0-9A-Za-z.+-]*)?$")
 
 # A consent to message real users is given on the command line, each time; never inherited.
 NOT_FROM_ENVIRONMENT = frozenset({"--i-understand-this-messages-real-users"})
@@ -114,13 +108,13 @@ class RunConfig:
     @property
     def secret_variables(self) -> dict[str, str]:
         """Each secret → the environment variable a pasted curl line reads it from."""
-        values = {
+        given = {
             ENVIRONMENT["--api-key"]: self.api_key,
             ENVIRONMENT["--token"]: self.token,
             ENVIRONMENT["--password"]: self.password,
             ENVIRONMENT["--readonly-api-key"]: self.readonly_api_key,
         }
-        return {value: variable for variable, value in values.items() if value}
+        return {value: variable for variable, value in given.items() if value}
 
     @property
     def writable_usernames(self) -> tuple[str, ...]:
@@ -177,13 +171,13 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         return value
 
     notes: list[str] = []
-    target_url = normalise_target_url(option("--target-url")) if option("--target-url") else None
+    target_url = values.normalise_target_url(option("--target-url")) if option("--target-url") else None
     credentials = {
         name: option(name) or environ.get(variable) or None for name, variable in ENVIRONMENT.items()
     }
     credentials = _choose_credentials(option, credentials, live=target_url is not None, notes=notes)
-    network_control = _network_control(option("--network-control"), target_url)
-    profile = _profile(
+    network_control = values.network_control(option("--network-control"), target_url)
+    profile = values.profile(
         option("--profile"),
         target_url,
         understood=option("--i-understand-this-messages-real-users") or network_control is not None,
@@ -208,8 +202,8 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         raise ConfigError("choose one of --insecure and --ca-bundle")
     if ca_bundle and not Path(ca_bundle).exists():
         raise ConfigError(f"--ca-bundle: no such file or directory: {ca_bundle}")
-    spec = _spec(Path(option("--spec")) if option("--spec") else CONVERSATIONS_SPEC)
-    budget = _number(option, "--shrink-budget", float, minimum=0, default=DEFAULT_SHRINK_BUDGET)
+    spec = values.spec_file(Path(option("--spec")) if option("--spec") else CONVERSATIONS_SPEC)
+    budget = values.number(option, "--shrink-budget", float, minimum=0, default=DEFAULT_SHRINK_BUDGET)
     return RunConfig(
         target_url=target_url,
         profile=profile,
@@ -221,14 +215,14 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         peers=peers,
         echo_peers=echo_peers,
         blacklisted_peers=blacklisted,
-        rate=_rate(option("--rate"), target_url),
-        max_requests=_number(
-            option, "--max-requests", int, minimum=1, default=_live(target_url, LIVE_MAX_REQUESTS)
+        rate=values.rate(option("--rate"), default=values.live(target_url, LIVE_RATE)),
+        max_requests=values.number(
+            option, "--max-requests", int, minimum=1, default=values.live(target_url, LIVE_MAX_REQUESTS)
         ),
-        timeout=_number(
+        timeout=values.number(
             option, "--timeout", float, minimum=0, maximum=MAX_TIMEOUT, default=10.0, inclusive=False
         ),
-        max_response_bytes=_number(
+        max_response_bytes=values.number(
             option,
             "--max-response-bytes",
             int,
@@ -239,47 +233,20 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         insecure=insecure,
         ca_bundle=Path(ca_bundle) if ca_bundle else None,
         keep=bool(option("--keep")),
-        max_examples=_number(option, "--max-examples", int, minimum=1, default=25),
-        seed=_number(option, "--seed", int, minimum=0, default=0),
+        max_examples=values.number(option, "--max-examples", int, minimum=1, default=25),
+        seed=values.number(option, "--seed", int, minimum=0, default=0),
         shrink=not option("--no-shrink") and budget > 0,
         shrink_budget=budget,
         strict_docs=bool(option("--strict-docs")),
-        reports_dir=_reports_dir(Path(option("--reports-dir") or "reports")),
-        keep_reports=_number(option, "--keep-reports", int, minimum=0, default=DEFAULT_KEEP_REPORTS),
-        server_behaviour=_behaviour(option("--server-behaviour"), target_url),
-        reference_faults=_faults(option("--reference-fault")),
-        server_version=_server_version(option("--server-version")),
+        reports_dir=values.reports_dir(Path(option("--reports-dir") or "reports")),
+        keep_reports=values.number(option, "--keep-reports", int, minimum=0, default=DEFAULT_KEEP_REPORTS),
+        server_behaviour=values.behaviour(option("--server-behaviour"), target_url),
+        reference_faults=values.faults(option("--reference-fault")),
+        server_version=values.server_version(option("--server-version")),
         spec=spec,
         notes=tuple(notes),
         network_control=network_control,
     )
-
-
-def normalise_target_url(text: str) -> str:
-    """`HTTP://Host:5030/api/v0/` → `http://host:5030`; a url_base path such as /slskd is kept."""
-    try:
-        parts = urlsplit(text.strip())
-    except ValueError as error:  # e.g. an unclosed IPv6 bracket: "http://[::1"
-        raise ConfigError(f"--target-url is not a valid URL ({error}; got {text!r})") from None
-    if parts.username is not None or parts.password is not None:
-        raise ConfigError(
-            "--target-url must not carry credentials (user:password@); "
-            "use --username/--password or SLSKD_USERNAME/SLSKD_PASSWORD"
-        )
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"--target-url must be an http:// or https:// URL like http://localhost:5030 (got {text!r})"
-        )
-    try:
-        parts.port  # noqa: B018  (raises on a port that is not a number in range)
-    except ValueError:
-        raise ConfigError(f"--target-url has an invalid port (got {text!r})") from None
-    if parts.query or parts.fragment:
-        raise ConfigError("--target-url must not have a query or fragment (a key there would leak into logs)")
-    path = parts.path.rstrip("/")
-    if path.lower().endswith(API_PREFIX):
-        path = path[: -len(API_PREFIX)].rstrip("/")
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
 
 
 def _choose_credentials(
@@ -312,126 +279,3 @@ def _choose_credentials(
         notes.append(f"{', '.join(explicit)} unused: without --target-url the run tests the embedded server")
     kept = {chosen, "--readonly-api-key", "--password" if chosen == "--username" else None}
     return {name: value if name in kept else None for name, value in credentials.items()}
-
-
-def _network_control(value: str | None, target_url: str | None) -> str | None:
-    if value is None:
-        return None
-    if target_url is None:
-        raise ConfigError("--network-control needs --target-url: the embedded server writes to no network")
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ConfigError(f"--network-control must be a URL like http://127.0.0.1:2272 (got {value!r})")
-    return value.strip().rstrip("/")
-
-
-def _profile(value: str | None, target_url: str | None, *, understood: bool) -> Profile:
-    if value is None:
-        return Profile.READ_ONLY if target_url else Profile.FULL
-    try:
-        profile = Profile(value)
-    except ValueError:
-        choices = ", ".join(p.value for p in Profile)
-        raise ConfigError(f"--profile must be one of {choices} (got {value!r})") from None
-    if profile is Profile.FULL and target_url and not understood:
-        raise ConfigError(
-            "--profile full against a live target sends messages to real Soulseek users; "
-            "add --network-control URL (a simulated network), --i-understand-this-messages-real-users, "
-            "or use --profile safe-writes with --peer USER"
-        )
-    return profile
-
-
-UNPACED = ("none", "unlimited")  # --rate none: send as fast as the target answers
-
-
-def _rate(value: str | None, target_url: str | None) -> Rate | None:
-    if value is None:
-        return _live(target_url, LIVE_RATE)
-    if value.lower() in UNPACED:
-        return None
-    rate = parse_rate(value)
-    if rate is None:
-        raise ConfigError(f"--rate must look like 5/s or 300/m, and be at least 1/h (got {value!r})")
-    return rate
-
-
-def _number(
-    option: Callable[[str], Any],
-    name: str,
-    kind: type[int] | type[float],
-    *,
-    minimum: float,
-    default: Any,
-    inclusive: bool = True,
-    maximum: float | None = None,
-) -> Any:
-    value = option(name)
-    if value is None:
-        return default
-    bound = f"at least {minimum:g}" if inclusive else f"greater than {minimum:g}"
-    if maximum is not None:
-        bound += f" and at most {maximum:g}"
-    try:
-        number = kind(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number {bound} (got {value!r})") from None
-    too_big = maximum is not None and number > maximum
-    if not math.isfinite(number) or number < minimum or (number == minimum and not inclusive) or too_big:
-        raise ConfigError(f"{name} must be a number {bound} (got {value!r})")
-    return number
-
-
-def _spec(path: Path) -> Path:
-    """The spec file, checked to be an OpenAPI JSON document (not, say, the README)."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"spec file not found: {path} (give --spec PATH)") from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not JSON"
-        raise ConfigError(f"--spec {path}: cannot read an OpenAPI JSON document ({reason})") from None
-    if not (isinstance(document, dict) and "openapi" in document and isinstance(document.get("paths"), dict)):
-        raise ConfigError(f"--spec {path}: not an OpenAPI document (no openapi and paths fields)")
-    return path
-
-
-def _reports_dir(path: Path) -> Path:
-    """The reports folder, checked before the run: a run must not end without its reports."""
-    existing = next(folder for folder in (path, *path.absolute().parents) if folder.exists())
-    if not existing.is_dir():
-        raise ConfigError(f"--reports-dir {path}: {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(f"--reports-dir {path}: {existing} is not writable")
-    return path
-
-
-def _live(target_url: str | None, value: Any) -> Any:
-    """A default that applies to live targets only (the embedded server needs no protection)."""
-    return value if target_url else None
-
-
-def _behaviour(value: str | None, target_url: str | None) -> str | None:
-    if target_url:
-        return None
-    if value is not None and value not in BEHAVIOURS:
-        raise ConfigError(f"--server-behaviour must be one of {', '.join(BEHAVIOURS)} (got {value!r})")
-    return value or DOCUMENTED
-
-
-def _faults(names: list[str] | None) -> tuple[str, ...]:
-    """The seeded faults to switch on, known ones only (`conformance serve --help` lists them)."""
-    try:
-        validate_faults(names or ())
-    except ValueError:
-        unknown = sorted(set(names or ()) - FAULTS.keys())
-        raise ConfigError(
-            f"--reference-fault: unknown fault {', '.join(unknown)} (`conformance serve --help` lists them)"
-        ) from None
-    return tuple(names or ())
-
-
-def _server_version(value: str | None) -> str | None:
-    if value is not None and not _VERSION.match(value):
-        raise ConfigError(f"--server-version must look like 0.26.0 (got {value!r})")
-    return value
