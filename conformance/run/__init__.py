@@ -3,6 +3,7 @@
     plan.py       config → what is tested: the spec, the merged spec, the requirement catalogue
     target.py     → where: the embedded server or the live URL, reached through a guarded,
                     authenticated session and preflighted (`Target`, `GuardedSession`)
+    session.py      (the guarded session, built from the run's safety options)
     ledger.py     → what the run changes on a live target, so cleanup can undo exactly that
     skips.py      → which requirements cannot be checked on this target, and why
     context.py    → the `SuiteContext` the checks receive
