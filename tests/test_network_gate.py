@@ -14,6 +14,9 @@ from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer
 from conformance.network.state import PeerKind
 from conformance.reference import ReferenceOptions, ReferenceServer
+from conformance.reference.network import Incoming
+from conformance.reference.soulseek import SoulseekConnection
+from conformance.reference.store import Store, StoredMessage
 from tests.test_end_to_end import KEY, SLSKD_QUIRKS, Run, conformance_run
 
 NETWORK_REQUIREMENTS = {
@@ -71,6 +74,48 @@ def test_the_network_probes_catch_incoming_messages_stored_as_read(tmp_path: Pat
     with gate(tmp_path, "-k", "test_network", fault="recv-acknowledged") as run:
         assert run.code == 1
     assert statuses(run, {"NET-ACK-ALL-SENDS-IDS"}) == {"NET-ACK-ALL-SENDS-IDS": "fail"}
+
+
+SEND, ACKNOWLEDGE, REPLAY = SoulseekConnection.send, SoulseekConnection.acknowledge, Store.replay  # unpatched
+
+
+def _send_twice(connection: SoulseekConnection, username: str, message: str) -> None:
+    SEND(connection, username, message)
+    SEND(connection, username, message)
+
+
+def _acknowledge_next(connection: SoulseekConnection, message_id: int) -> None:
+    ACKNOWLEDGE(connection, message_id + 1)
+
+
+def _replay_unflagged(store: Store, message: StoredMessage) -> bool:
+    return REPLAY(store, message._replace(replayed=False))
+
+
+def _stamped_on_arrival(username: str, id: int, message: str, timestamp_s: int, replayed: bool) -> Incoming:
+    return Incoming(username, id, message, None, replayed)
+
+
+CLIENT = "conformance.reference.soulseek"
+# A server that breaks each network requirement, by patching the reference's Soulseek client
+# (or its store) where real slskd would go wrong: each probe must catch its own.
+BROKEN = {
+    "NET-SEND-DELIVERED": (f"{CLIENT}.SoulseekConnection.send", _send_twice),
+    "NET-ACK-ONE-SENDS-ID": (f"{CLIENT}.SoulseekConnection.acknowledge", _acknowledge_next),
+    "NET-RECV-TIMESTAMP": (f"{CLIENT}.Incoming", _stamped_on_arrival),
+    "NET-RECV-REPLAYED": ("conformance.reference.store.Store.replay", _replay_unflagged),
+}
+
+
+@pytest.mark.parametrize("requirement", sorted(BROKEN))
+def test_each_network_probe_catches_a_server_that_breaks_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, requirement: str
+) -> None:
+    target, replacement = BROKEN[requirement]
+    monkeypatch.setattr(target, replacement)
+    with gate(tmp_path, "-k", "test_network") as run:
+        assert run.code == 1
+    assert statuses(run, {requirement}) == {requirement: "fail"}
 
 
 def test_without_network_control_the_network_requirements_say_what_is_missing(tmp_path: Path) -> None:
