@@ -77,7 +77,7 @@ class Connection:
         if frame.code == Code.LOGIN:
             self._login(payload)
             return
-        if self.username is None or self.network.username_of(self) != self.username:
+        if self.username is None or not self.network.holds(self.username, self):
             return  # not logged in (or kicked meanwhile): the server ignores everything but Login
         self.network.record_command(self.username, frame.code)
         handler = HANDLERS.get(frame.code)

@@ -154,8 +154,10 @@ class Network:
             session.deliver(messages.kicked())
             session.close()
 
-    def username_of(self, session: Session) -> str | None:
-        return next((name for name, a in self.accounts.items() if a.session is session), None)
+    def holds(self, username: str, session: Session) -> bool:
+        """Whether `session` is still `username`'s session (a newer login or a kick ends it)."""
+        account = self.accounts.get(username)
+        return account is not None and account.session is session
 
     def record_command(self, username: str, code: int) -> None:
         commands = self.accounts[username].commands
