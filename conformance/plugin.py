@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Any
 
 import hypothesis
@@ -142,7 +143,13 @@ class RunHooks:
             or config.getoption("numprocesses", None)
         )
         if self.terminal is not None and stream is not None and stream.isatty() and not quiet:
-            self.progress = ProgressLine(stream, self._status, flush=config.get_terminal_writer().flush)
+            capture = config.pluginmanager.getplugin("capturemanager")
+            self.progress = ProgressLine(
+                stream,
+                self._status,
+                flush=config.get_terminal_writer().flush,
+                uncaptured=capture.global_and_fixture_disabled if capture is not None else nullcontext,
+            )
 
     def _status(self) -> str:
         run = self.run

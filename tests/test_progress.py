@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,36 @@ def test_a_log_that_is_not_a_terminal_gets_no_status_line(tmp_path: Path) -> Non
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "\b" not in done.stdout + done.stderr and " requests · " not in done.stdout + done.stderr
+
+
+def on_a_terminal(*args: str) -> str:
+    """What `conformance run` writes when its output is a terminal (a pseudo-terminal here)."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "run", *args],
+        stdout=terminal,
+        stderr=terminal,
+        env={**os.environ, "COLUMNS": "160"},
+    )
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed: the run is over
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=300)
+    os.close(controller)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_on_a_terminal_the_status_is_drawn_live_not_captured_into_the_failure(tmp_path: Path) -> None:
+    output = on_a_terminal(
+        "--server-behaviour", "slskd", "-k", "lifecycle", "--no-shrink", f"--reports-dir={tmp_path}"
+    )
+    assert "[test_conversation_lifecycle · finding · " in output
+    assert "Captured stderr" not in output

@@ -4,15 +4,17 @@ A failing run can spend a minute inside one test (the state machine); with only 
 dots on screen it looks hung. On a terminal, a short status is drawn after the dots and
 redrawn in place (at most every `INTERVAL` seconds): `[lifecycle · shrinking CONV-X, 12 s
 left · 812 requests · 3 defects]`. It is erased with backspaces before pytest writes, so
-the dots line stays as pytest drew it. It is written to the terminal's stderr, which pytest
-neither captures nor tracks. Under `-q`, in CI logs (not a terminal) and under xdist it is
-never drawn: no carriage-return spam in a log.
+the dots line stays as pytest drew it. It is written to the terminal's stderr, with pytest's
+capture suspended for the write, so pytest neither keeps it nor counts it in its line.
+Under `-q`, in CI logs (not a terminal) and under xdist it is never drawn: no
+carriage-return spam in a log.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
 INTERVAL = 0.5  # seconds between redraws
@@ -26,11 +28,13 @@ class ProgressLine:
         status: Callable[[], str],
         *,
         flush: Callable[[], None] = lambda: None,
+        uncaptured: Callable[[], AbstractContextManager[object]] = nullcontext,
         clock: Callable[[], float] = time.monotonic,
     ):
         self._stream = stream
         self._status = status
         self._flush = flush  # pytest's own output first, so the status lands after the dots
+        self._uncaptured = uncaptured  # pytest captures fd 2 during a test: step outside it
         self._clock = clock
         self._shown = 0  # characters now on screen
         self._last = -INTERVAL
@@ -55,9 +59,10 @@ class ProgressLine:
             self._last = -INTERVAL
 
     def _write(self, text: str) -> None:
-        self._flush()
-        self._stream.write(text)
-        self._stream.flush()
+        with self._uncaptured():
+            self._flush()
+            self._stream.write(text)
+            self._stream.flush()
 
 
 def status_text(test: str, shrinking: str | None, left: float, requests: int, defects: int) -> str:
