@@ -215,6 +215,17 @@ class RunHooks:
             self._exit(error)
         if self.progress is not None:
             self.run.recorder.listeners.append(self.progress.tick)
+        if self.run.context is not None and self.terminal is not None:
+            self.run.context.shrink_budget.announce = lambda text: self._say(session.config, text)
+
+    def _say(self, config: pytest.Config, text: str) -> None:
+        """One line on the terminal now, in the middle of a test (pytest's capture suspended)."""
+        capture = config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
+            self._clear_progress()
+            writer = config.get_terminal_writer()
+            writer.line("")
+            writer.line(f"slskd-conformance: {text}")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:

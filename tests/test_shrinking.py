@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import hypothesis
 import pytest
@@ -66,3 +70,37 @@ def test_a_budget_of_zero_is_shrinking_off_and_says_so() -> None:
     assert ShrinkBudget(0.0, spent=0.4).summary() == (
         "shrinking: off (--no-shrink or --shrink-budget 0): failures are shown as found"
     )
+
+
+def test_the_start_of_shrinking_is_announced_with_what_was_found_and_the_budget() -> None:
+    said: list[str] = []
+    budget = ShrinkBudget(20.0, spent=5.0, announce=said.append)
+    budget.start(["CONV-X", "CONV-Y"])
+    assert said == ["found CONV-X, CONV-Y; shrinking them to minimal sequences within 15 s (--shrink-budget)"]
+
+
+@pytest.mark.slow
+def test_a_failing_run_says_what_it_found_before_it_shrinks_and_what_the_budget_did(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance.cli",
+            "run",
+            "-k",
+            "lifecycle",
+            "--shrink-budget",
+            "5",
+            f"--reports-dir={tmp_path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "CONFORMANCE_SERVER_BEHAVIOUR": "slskd"},
+    )
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr
+    announced = out.index("slskd-conformance: found ")
+    assert "within 5 s (--shrink-budget)" in out[announced:].splitlines()[0]
+    assert announced < out.index("= FAILURES =") < out.index("shrinking: ")

@@ -29,6 +29,7 @@ class ShrinkBudget:
     spent: float = 0.0
     shrunk: list[str] = field(default_factory=list)  # requirements shrunk to a minimal example
     active: str | None = None  # what is being shrunk now (the progress line shows it)
+    announce: Callable[[str], None] = lambda text: None  # a line on the terminal, live
     unshrunk: list[str] = field(default_factory=list)  # left as found: the budget ran out
 
     @property
@@ -51,6 +52,13 @@ class ShrinkBudget:
             self.active = None
             if charged():
                 self.spent += time.perf_counter() - started
+
+    def start(self, found: list[str]) -> None:
+        """Say, as it happens, that the defects are known and shrinking begins."""
+        self.announce(
+            f"found {', '.join(found)}; shrinking them to minimal sequences within "
+            f"{self.left:.0f} s (--shrink-budget)"
+        )
 
     def summary(self) -> str | None:
         """One line for the terminal; None when nothing needed shrinking."""

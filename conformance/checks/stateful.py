@@ -76,6 +76,8 @@ def find_defects(ctx: SuiteContext, settings: hypothesis.settings) -> list[str]:
 def _shrink(ctx: SuiteContext, settings: hypothesis.settings, found: list[str]) -> None:
     """Pass two of `find_defects`: a minimal example per defect, while the budget lasts."""
     budget = ctx.shrink_budget
+    if found and budget.left > 0:
+        budget.start(found)
     quiet = hypothesis.settings(settings, verbosity=hypothesis.Verbosity.quiet)
     for requirement in found:
         if budget.left <= 0:
