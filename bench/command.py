@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
         scores = mutation_scores(args.max_examples, args.seed, args.jobs)
     print("\n".join(table(runs, scores)))
-    scaled = scale(SCALE, args.seed, args.repeat) if args.scale else None
+    scaled = scale(SCALE, args.seed, args.repeat, {args.max_examples: runs["a0"]}) if args.scale else None
     if scaled:
         print("\nscale of (a0) with --max-examples:")
         for examples, sample in scaled.items():
