@@ -28,25 +28,30 @@ WIDTH = 100
 COLUMN = 32
 
 
-class _Collector:
+class _Declarations:
     """Takes `add_options`' declarations in place of pytest's parser."""
 
     def __init__(self) -> None:
         self.options: list[tuple[str, dict[str, Any]]] = []
 
-    def getgroup(self, *args: Any) -> _Collector:
+    def getgroup(self, *args: Any) -> _Declarations:
         return self
 
     def addoption(self, name: str, **kwargs: Any) -> None:
         self.options.append((name, kwargs))
 
 
+def declared_options() -> list[tuple[str, dict[str, Any]]]:
+    """Every option of a run as `add_options` declares it: (name, addoption keywords)."""
+    declarations = _Declarations()
+    add_options(declarations)  # type: ignore[arg-type]
+    return declarations.options
+
+
 def short_help() -> str:
     """Our options, argparse-style, from the same declarations pytest parses."""
-    collector = _Collector()
-    add_options(collector)  # type: ignore[arg-type]
     lines = [HEADER, "options:"]
-    for name, kwargs in collector.options:
+    for name, kwargs in declared_options():
         usage = name if kwargs.get("action") == "store_true" else f"{name} {kwargs['metavar']}"
         text = textwrap.wrap(kwargs["help"], WIDTH - COLUMN)
         if len(usage) >= COLUMN - 2:

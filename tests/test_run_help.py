@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conformance.run_help import HELP_PYTEST, _Collector
+from conformance.run_help import HELP_PYTEST, declared_options
 
 
 def run_help(flag: str) -> str:
@@ -20,11 +20,7 @@ def test_the_help_is_ours_short_and_lists_every_option_with_its_variable() -> No
     text = run_help("--help")
     assert text.startswith("usage: conformance run [options] [pytest options]")
     assert len(text.splitlines()) < 120
-    from conformance.options import add_options
-
-    declared = _Collector()
-    add_options(declared)  # type: ignore[arg-type]
-    for name, _ in declared.options:
+    for name, _ in declared_options():
         assert f"  {name}" in text
     assert "[env SLSKD_TARGET_URL]" in text and HELP_PYTEST in text
     assert "SLSKD_TARGET_URL]" in text and "--target-url=SLSKD_TARGET_URL" not in text
