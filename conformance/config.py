@@ -27,6 +27,7 @@ from conformance.transport.policy import Profile
 
 LIVE_RATE = Rate(5, 1.0)
 LIVE_MAX_REQUESTS = 5000
+FULL_CLEANUP_RESERVE = 100  # full profile on a live target: generated users, so a fixed reserve
 MAX_TIMEOUT = 3600.0  # seconds per request: longer is a typo, and overflows socket timeouts
 MAX_RESPONSE_BYTES = 1 << 30  # a body is held in memory whole: more than 1 GiB is never wanted
 
@@ -75,6 +76,15 @@ class RunConfig:
     spec: Path = CONVERSATIONS_SPEC
     notes: tuple[str, ...] = ()  # said once in the report, e.g. options that have no effect
     network_control: str | None = None  # `conformance network`'s control API: writes proven safe
+
+    @property
+    def cleanup_reserve(self) -> int:
+        """Requests of --max-requests kept for cleanup: one DELETE per conversation it may close."""
+        if self.max_requests is None or self.target_url is None or self.keep:
+            return 0
+        if self.profile is Profile.SAFE_WRITES:
+            return len(self.writable_usernames)
+        return FULL_CLEANUP_RESERVE if self.profile is Profile.FULL else 0
 
     @property
     def disposable_target(self) -> bool:

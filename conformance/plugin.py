@@ -12,9 +12,12 @@ published as the immutable `Plan`: `suite_plan()`.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import nullcontext
+from types import FrameType
 from typing import Any
 
 import hypothesis
@@ -22,7 +25,7 @@ import pytest
 
 from conformance.checks.context import SuiteContext
 from conformance.checks.failures import RequirementFailed
-from conformance.errors import ConformanceError, ExitCode
+from conformance.errors import ConformanceError, ExitCode, RunCutShort
 from conformance.options import add_options, run_config
 from conformance.reporting.failures import failure_blocks
 from conformance.reporting.progress import ProgressLine, status_text
@@ -30,10 +33,12 @@ from conformance.reporting.terminal import summary_lines
 from conformance.requirements.judge import failed_is_defect
 from conformance.requirements.selection import marker_name, requirements_of
 from conformance.run import Plan, Run
-from conformance.runner import names_suite
+from conformance.runner import DECIDED, names_suite
+from conformance.transport.bounded import ResponseTooLarge, ResponseTooSlow
 from conformance.transport.redaction import redact_report, redact_text
 
 RESULTS_KEY = "slskd-conformance"
+INTERRUPTED = "interrupted (Ctrl-C)"  # said once: the summary drops repeated reasons
 RUN = pytest.StashKey[Run]()
 _SUMMARY = pytest.StashKey[list[str]]()
 _ELAPSED = pytest.StashKey[float]()  # setup + call + teardown of an item, so far
@@ -67,6 +72,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         run = Run(run_config(config))
     except ConformanceError as error:
         sys.stderr.write(f"slskd-conformance: {error}\n")
+        config.stash[DECIDED] = error.exit_code
         return int(error.exit_code)
     config.stash[RUN] = run
     config.pluginmanager.register(RunHooks(run), "slskd-conformance-run")
@@ -173,14 +179,26 @@ class RunHooks:
         self.current_test = nodeid.rsplit("::", 1)[-1]
         self._clear_progress()
 
-    def _exit(self, error: ConformanceError) -> None:
+    def _exit(self, config: pytest.Config, error: ConformanceError) -> None:
+        """End the run with one line and the error's exit code, decided here (`runner.DECIDED`)."""
         message = redact_text(str(error), self.run.secrets)
         sys.stderr.write(f"slskd-conformance: {message}\n")
+        config.stash[DECIDED] = error.exit_code
         raise _Stop(message, returncode=int(error.exit_code))
+
+    def _on_ctrl_c(self, signum: int, frame: FrameType | None) -> None:
+        """Remember Ctrl-C, then raise it as Python does; if it is swallowed where it lands (in a
+        GC callback Hypothesis installs), the session raises it again at the next request."""
+        self.run.interrupted = True
+        self.run.cut_short.append(INTERRUPTED)
+        signal.default_int_handler(signum, frame)
 
     @pytest.hookimpl(trylast=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         """pytest would repeat our line as a `!!! _pytest.outcomes.Exit: …` banner: said once is enough."""
+        if isinstance(excinfo.value, KeyboardInterrupt):
+            self.run.interrupted = True
+            self.run.cut_short.append(INTERRUPTED)
         if isinstance(excinfo.value, _Stop) and hasattr(self.terminal, "_keyboardinterrupt_memo"):
             self.terminal._keyboardinterrupt_memo = None
 
@@ -212,7 +230,9 @@ class RunHooks:
         try:
             self.run.start()
         except ConformanceError as error:
-            self._exit(error)
+            self._exit(session.config, error)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._on_ctrl_c)
         if self.progress is not None:
             self.run.recorder.listeners.append(self.progress.tick)
         if self.run.context is not None and self.terminal is not None:
@@ -248,12 +268,13 @@ class RunHooks:
         outcome = yield
         run = self.run
         report = outcome.get_result()
-        if (
-            call.when == "call"
-            and report.failed
-            and call.excinfo
-            and _is_requirement_failure(call.excinfo.value)
-        ):
+        error = call.excinfo.value if call.excinfo else None
+        stop = _cut_short_by(error) if error else None
+        if stop is not None:  # not a finding about the target: the test could not judge; no traceback
+            run.cut_short.append(stop)
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, f"incomplete: {stop}")
+        elif call.when == "call" and report.failed and error and _is_requirement_failure(error):
             blocks = failure_blocks(
                 run.plan.catalogue, run.recorder.newest_failures(), run.config.strict_docs
             )
@@ -296,15 +317,30 @@ class RunHooks:
         try:
             document, directory = run.write_reports()
         except ConformanceError as error:
-            self._exit(error)
+            self._exit(session.config, error)
             return
         shrinking = run.context.shrink_budget.summary() if run.context else None
         session.config.stash[_SUMMARY] = summary_lines(document, directory) + (
             [f"  {shrinking}"] if shrinking else []
         )
-        if exitstatus in (ExitCode.CONFORMANT, ExitCode.NON_CONFORMANT):
+        if document["summary"]["verdict"] == "incomplete":
+            decided = ExitCode.INCOMPLETE
+        elif exitstatus in (ExitCode.CONFORMANT, ExitCode.NON_CONFORMANT):
             failed = exitstatus == ExitCode.NON_CONFORMANT or document["summary"]["defects"]
-            session.exitstatus = int(ExitCode.NON_CONFORMANT if failed else ExitCode.CONFORMANT)
+            decided = ExitCode.NON_CONFORMANT if failed else ExitCode.CONFORMANT
+        else:
+            return  # pytest's own outcome (a usage error, a crash): runner.PYTEST_CODES tells it
+        session.config.stash[DECIDED] = decided
+        session.exitstatus = int(decided)
+
+
+def _cut_short_by(error: BaseException) -> str | None:
+    """Why a test stopped without judging (the run is then incomplete), or None for any other error."""
+    if isinstance(error, BaseExceptionGroup):
+        return next(filter(None, map(_cut_short_by, error.exceptions)), None)
+    if isinstance(error, (RunCutShort, ResponseTooLarge, ResponseTooSlow)):
+        return str(error)
+    return None
 
 
 def _is_requirement_failure(error: BaseException) -> bool:

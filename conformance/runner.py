@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 
 import pytest
@@ -13,14 +13,45 @@ from conformance.errors import ExitCode
 SUITE_DIR = Path(__file__).with_name("suite")
 SUITE_PACKAGE = "conformance.suite"
 
-# pytest's own codes → ours (0 conformant, 1 non-conformant, 2 usage, 3 target unusable).
-# The plugin ends bad configurations with 2 and unusable targets with 3 itself (pytest.exit).
+# The one map of exit codes. The plugin decides the code of every run it controls (0 to 4:
+# the verdict, a bad option, an unusable target, a run cut short) and leaves it in the
+# config's stash; pytest's own code says the rest, once told apart where it is ambiguous
+# (its 2 is a Ctrl-C, its 3 a crash of the checker: see `PytestOutcome`).
+DECIDED = pytest.StashKey[ExitCode]()
 PYTEST_CODES = {
     pytest.ExitCode.OK: ExitCode.CONFORMANT,
     pytest.ExitCode.TESTS_FAILED: ExitCode.NON_CONFORMANT,
+    pytest.ExitCode.INTERRUPTED: ExitCode.INCOMPLETE,
+    pytest.ExitCode.INTERNAL_ERROR: ExitCode.INTERNAL,
     pytest.ExitCode.USAGE_ERROR: ExitCode.USAGE,
     pytest.ExitCode.NO_TESTS_COLLECTED: ExitCode.USAGE,
 }
+
+
+class PytestOutcome:
+    """A pytest plugin that remembers what pytest's exit code cannot tell: who decided it."""
+
+    def __init__(self) -> None:
+        self.internal_error = False
+        self.decided: ExitCode | None = None
+
+    def pytest_internalerror(self) -> None:
+        self.internal_error = True
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_cmdline_main(self, config: pytest.Config) -> Generator[None, int | None, int | None]:
+        """Around the whole run: afterwards, the plugin's decision (if any) is in the stash."""
+        try:
+            return (yield)
+        finally:
+            self.decided = config.stash.get(DECIDED, None)
+
+    def exit_code(self, pytest_code: int) -> ExitCode:
+        if self.internal_error:  # a crash is a crash, whatever was decided before it
+            return ExitCode.INTERNAL
+        if self.decided is not None:
+            return self.decided
+        return PYTEST_CODES.get(pytest_code, ExitCode.INTERNAL)  # type: ignore[call-overload]
 
 
 def names_suite(args: Sequence[str], *, pyargs: bool) -> bool:
@@ -52,5 +83,5 @@ def run_suite(argv: list[str]) -> int:
         print(short_help())
         return ExitCode.CONFORMANT
     argv = ["--help" if arg == "--help-pytest" else arg for arg in argv]
-    code = pytest.main(pytest_args(argv))
-    return int(PYTEST_CODES.get(code, code))  # type: ignore[call-overload]
+    outcome = PytestOutcome()
+    return int(outcome.exit_code(pytest.main(pytest_args(argv), plugins=[outcome])))

@@ -84,7 +84,14 @@ def measure(scenario: Scenario, scratch: Path) -> str:
             "--max-examples=5", "-p", "no:randomly", "-n", "0", "-q", *args,
         ]  # fmt: skip
         started = time.monotonic()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            # A shell's background job ignores SIGINT, and a child would inherit that: restore it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         if scenario.interrupt_after is not None:
             time.sleep(scenario.interrupt_after)
             process.send_signal(signal.SIGINT)

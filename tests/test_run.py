@@ -58,11 +58,16 @@ def test_the_configurations_notes_lead_the_targets_once_each() -> None:
     target = Target("http://slskd.test:5030/api/v0", "live", INFO)
     with GuardedSession(WritePolicy(Profile.READ_ONLY, ())) as session:
         recorder = CaseRecorder(redact=lambda exchange: exchange.to_dict(), curl=lambda e: e.url)
-        facts = target_facts(target, session, config, ["late"], recorder, RunResults(load_catalogue()))
-    assert facts["notes"] == ["--peer unused", "the target's own note", "late"]
+        facts = target_facts(
+            target, session, config, ["budget"], ["still open"], recorder, RunResults(load_catalogue())
+        )
+    assert facts["notes"] == ["--peer unused", "the target's own note"]
+    assert (facts["cut_short"], facts["cleanup"]) == (["budget"], ["still open"])
 
 
 def test_workers_facts_add_up_and_their_notes_are_said_once() -> None:
     worker = {"url": "u", "kind": "live", "requests": 3, "cases": 2, "notes": ["n"], "skipped": {}}
-    folded = fold(fold(None, worker), {**worker, "requests": 4, "notes": ["n", "m"]})
+    worker |= {"cut_short": ["budget"], "cleanup": []}
+    folded = fold(fold(None, worker), {**worker, "requests": 4, "notes": ["n", "m"], "cleanup": ["c"]})
     assert (folded["requests"], folded["cases"], folded["notes"]) == (7, 4, ["n", "m"])
+    assert (folded["cut_short"], folded["cleanup"]) == (["budget"], ["c"])

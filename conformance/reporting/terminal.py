@@ -33,6 +33,8 @@ def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[
     defect_count = view.plural(summary["defects"], "defect")
     gap_count = view.plural(summary["doc_gaps"], "documentation gap")
     lines = [f"verdict: {summary['verdict'].upper()} ({defect_count}, {gap_count})"]
+    lines += [f"  cut short: {reason}" for reason in summary.get("incomplete") or ()]
+    lines += [f"  cleanup could not undo: {finding}" for finding in run.get("cleanup") or ()]
     defects = view.defects(results)
     for level in view.LEVELS:
         failing = [r for r in defects if r["level"] == level]

@@ -92,12 +92,14 @@ def target_line(results: Mapping[str, Any]) -> str:
 
 
 def verdict_headline(results: Mapping[str, Any]) -> str:
-    """'Conformant' or 'Non-conformant', with the defect and documentation-gap counts."""
+    """'Conformant', 'Non-conformant' or 'Incomplete' (with why), with the defect and gap counts."""
     summary = results["summary"]
     parts = [plural(summary["defects"], "defect")] if summary["defects"] else []
     if summary["doc_gaps"]:
         parts.append(plural(summary["doc_gaps"], "documentation gap"))
-    head = "Conformant" if summary["verdict"] == "conformant" else "Non-conformant"
+    head = {"conformant": "Conformant", "incomplete": "Incomplete"}.get(summary["verdict"], "Non-conformant")
+    if summary["verdict"] == "incomplete":  # cut short: say why first, then what was found so far
+        parts = ["; ".join(summary.get("incomplete") or ()), *parts]
     return f"{head}: {', '.join(parts)}" if parts else head
 
 

@@ -202,7 +202,9 @@ class RunResults:
             )
         return rows
 
-    def summary(self, strict_docs: bool) -> dict[str, Any]:
+    def summary(self, strict_docs: bool, cut_short: Iterable[str] = ()) -> dict[str, Any]:
+        """The verdict and counts; `cut_short`: why the run stopped early (then it is incomplete)."""
+        incomplete = list(dict.fromkeys(cut_short))
         by_level: dict[str, dict[str, int]] = {
             level.value: {"pass": 0, "fail": 0, "not-covered": 0, "skipped": 0} for level in Level
         }
@@ -211,8 +213,10 @@ class RunResults:
         defects = sum(self.is_defect(r, strict_docs) for r in self.catalogue.values())
         doc_gaps = sum(is_doc_gap(r.level, self.status(r.id)) for r in self.catalogue.values())
         covered = sum(self.status(r) in ("pass", "fail") for r in self.catalogue)
+        verdict = "incomplete" if incomplete else "non-conformant" if defects else "conformant"
         return {
-            "verdict": "non-conformant" if defects else "conformant",
+            "verdict": verdict,
+            "incomplete": incomplete,
             "defects": defects,
             "doc_gaps": doc_gaps,
             "by_level": by_level,

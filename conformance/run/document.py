@@ -69,10 +69,11 @@ def results_document(
             "strict_docs": config.strict_docs,
             "auth": config.auth_kind if config.target_url else "api-key",
             "notes": facts["notes"],
+            "cleanup": facts["cleanup"],
             "requests": facts["requests"],
             "cases": facts["cases"],
         },
-        "summary": results.summary(config.strict_docs),
+        "summary": results.summary(config.strict_docs, facts["cut_short"]),
         "requirements": results.requirement_rows(),
         "overlay": overlay_entries(plan.spec),
     }

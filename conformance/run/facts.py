@@ -15,23 +15,28 @@ from conformance.run.target import Target
 from conformance.transport.session import GuardedSession
 
 Facts = dict[str, Any]
+SAID_ONCE = ("notes", "cut_short", "cleanup")  # lists of sentences: each worker's, each said once
 
 
 def target_facts(
     target: Target,
     session: GuardedSession,
     config: RunConfig,
-    late_notes: list[str],
+    cut_short: list[str],
+    cleanup: list[str],
     recorder: CaseRecorder,
     results: RunResults,
 ) -> Facts:
+    """`cut_short`: why tests stopped without judging; `cleanup`: what cleanup could not undo."""
     info = target.info
     return {
         "url": target.base_url,
         "kind": target.kind,
         "version": info.version,
         "version_source": info.version_source,
-        "notes": [*config.notes, *info.notes, *_redirect_notes(session), *late_notes],
+        "notes": [*config.notes, *info.notes, *_redirect_notes(session)],
+        "cut_short": list(cut_short),
+        "cleanup": list(cleanup),
         "requests": recorder.requests,
         "cases": recorder.cases,
         "skipped": dict(results.skipped),
@@ -48,10 +53,10 @@ def _redirect_notes(session: GuardedSession) -> list[str]:
 
 def fold(folded: Facts | None, worker: Facts) -> Facts:
     """`folded` with one more worker's facts added (the first worker's target facts are kept)."""
-    base = folded or {**worker, "requests": 0, "cases": 0, "notes": []}
+    base = folded or {**worker, "requests": 0, "cases": 0, **{said: [] for said in SAID_ONCE}}
     return {
         **base,
         "requests": base["requests"] + worker["requests"],
         "cases": base["cases"] + worker["cases"],
-        "notes": list(dict.fromkeys([*base["notes"], *worker["notes"]])),
+        **{said: list(dict.fromkeys([*base[said], *worker[said]])) for said in SAID_ONCE},
     }

@@ -33,14 +33,20 @@ class ConversationLedger:
                 self.already_active.add(username)
 
     def close_opened(self, session: GuardedSession, base_url: str) -> list[str]:
-        """Close what the run opened; returns a note per conversation that could not be closed."""
-        notes = []
-        for username in sorted(self.opened - self.already_active):
-            try:
-                session.delete(_conversation_url(base_url, username))
-            except Exception as error:  # cleanup must never hide the run's own outcome
-                notes.append(f"could not close the conversation with {username!r}: {error}")
-        return notes
+        """Close what the run opened, with the requests the session kept for cleanup (even after
+        the run spent its budget); returns a finding per conversation left active."""
+        findings = []
+        with session.cleaning_up():
+            for username in sorted(self.opened - self.already_active):
+                still_open = f"the conversation with {username!r} the run opened is still active"
+                try:
+                    answer = session.delete(_conversation_url(base_url, username))
+                except Exception as error:  # cleanup must never hide the run's own outcome
+                    findings.append(f"{still_open}: {error}")
+                    continue
+                if not answer.ok:
+                    findings.append(f"{still_open}: DELETE answered {answer.status_code}")
+        return findings
 
 
 def _conversation_url(base_url: str, username: str) -> str:

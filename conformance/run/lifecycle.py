@@ -49,12 +49,14 @@ class Run:
         self.target: Target | None = None
         self.session: GuardedSession | None = None
         self.context: SuiteContext | None = None
-        self.late_notes: list[str] = []
+        self.interrupted = False  # Ctrl-C was pressed (the plugin's signal handler says so)
+        self.cut_short: list[str] = []  # why tests stopped without judging: the run is incomplete
+        self.cleanup_failures: list[str] = []  # what cleanup could not undo: a finding
         self._adopted: Facts | None = None
 
     def start(self) -> SuiteContext:
         """Reach the target and build the checks' context; raises TargetError/ConfigError."""
-        reached = reach(self.config, self._embedded_key, self._on_exchange)
+        reached = reach(self.config, self._embedded_key, self._on_exchange, lambda: self.interrupted)
         self.target, self.session = reached.target, reached.session
         # A token from logging in is a secret nobody passed in: redact it too.
         for value in reached.credentials.values():
@@ -80,7 +82,7 @@ class Run:
         if self.target is None or self.session is None:
             return
         if self.target.kind == "live" and not self.config.keep:
-            self.late_notes += self.ledger.close_opened(self.session, self.target.base_url)
+            self.cleanup_failures += self.ledger.close_opened(self.session, self.target.base_url)
         close(self.target, self.session)
 
     # --- facts: what this process learned, or (controller) what the workers learned ----------
@@ -88,7 +90,13 @@ class Run:
         if self.target is None or self.session is None:
             return self._adopted or {}
         return target_facts(
-            self.target, self.session, self.config, self.late_notes, self.recorder, self.results
+            self.target,
+            self.session,
+            self.config,
+            self.cut_short,
+            self.cleanup_failures,
+            self.recorder,
+            self.results,
         )
 
     def adopt(self, worker: Facts) -> None:

@@ -6,14 +6,22 @@ write guard, pacing, budget, timeout and TLS settings chosen on the command line
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from conformance.config import RunConfig
 from conformance.transport.policy import WritePolicy
 from conformance.transport.session import ExchangeSink, GuardedSession
 
 
 def open_session(
-    config: RunConfig, root: str, on_exchange: ExchangeSink, *, loopback: bool
+    config: RunConfig,
+    root: str,
+    on_exchange: ExchangeSink,
+    *,
+    loopback: bool,
+    interrupted: Callable[[], bool],
 ) -> GuardedSession:
+    """`interrupted`: whether Ctrl-C was pressed (the session then sends nothing but cleanup)."""
     policy = WritePolicy.for_target(config.profile, config.writable_usernames, root)
     session = GuardedSession(
         policy=policy,
@@ -22,6 +30,8 @@ def open_session(
         verify=config.verify,
         rate=config.rate,
         max_requests=config.max_requests,
+        cleanup_reserve=config.cleanup_reserve,
+        interrupted=interrupted,
         max_response_bytes=config.max_response_bytes,
     )
     if loopback:

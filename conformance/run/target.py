@@ -7,6 +7,7 @@ a token from logging in is a secret nobody passed in).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.config import RunConfig
@@ -37,14 +38,19 @@ class Reached:
     credentials: dict[str, str]  # the headers the session authenticates with
 
 
-def reach(config: RunConfig, embedded_key: str | None, on_exchange: ExchangeSink) -> Reached:
+def reach(
+    config: RunConfig,
+    embedded_key: str | None,
+    on_exchange: ExchangeSink,
+    interrupted: Callable[[], bool],
+) -> Reached:
     """Start the embedded server (with `embedded_key`) or reach the live target.
 
     Raises `TargetError`/`ConfigError` with one readable line; nothing is left running then.
     """
     server = _start_embedded(config, embedded_key) if config.target_url is None else None
     root = server.url if server else str(config.target_url)
-    session = open_session(config, root, on_exchange, loopback=server is not None)
+    session = open_session(config, root, on_exchange, loopback=server is not None, interrupted=interrupted)
     try:
         if server:
             credentials = {"X-API-Key": str(embedded_key)}

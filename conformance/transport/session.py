@@ -50,6 +50,7 @@ class GuardedSession(requests.Session):
     - `max_requests`: the request budget; the next request after it raises `BudgetExhausted`.
       `cleanup_reserve` of them are kept for `cleaning_up()`, so that a run that spent its
       budget can still close what it opened.
+    - `interrupted`: true once the user pressed Ctrl-C; no request but cleanup leaves after it.
 
     Credentials are ordinary session headers (`session.headers.update(resolve_auth(...))`),
     so a check can still send a request without them, or with wrong ones, on purpose.
@@ -66,6 +67,7 @@ class GuardedSession(requests.Session):
         max_requests: int | None = None,
         cleanup_reserve: int = 0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        interrupted: Callable[[], bool] = lambda: False,
     ) -> None:
         super().__init__()
         self.policy = policy
@@ -74,6 +76,7 @@ class GuardedSession(requests.Session):
         self.max_requests = max_requests
         self.cleanup_reserve = cleanup_reserve
         self._cleaning_up = False
+        self._interrupted = interrupted
         self.max_response_bytes = max_response_bytes
         self.requests_sent = 0
         self.unfollowed_redirects: list[str] = []  # one line per redirect answered but not followed
@@ -112,6 +115,10 @@ class GuardedSession(requests.Session):
 
     def _hop(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """One request on the wire: guarded, budgeted, paced, bounded and reported."""
+        if self._interrupted() and not self._cleaning_up:
+            # Ctrl-C raised where it was swallowed (Python drops an exception raised in a GC
+            # callback, which Hypothesis installs): the next request raises it again.
+            raise KeyboardInterrupt
         self.policy.check(request.method or "GET", request.url or "")
         self._spend_budget()
         if self._pacer:

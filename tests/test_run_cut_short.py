@@ -1,0 +1,157 @@
+"""A run cut short says so: verdict "incomplete", the reason once, exit code 4, no tracebacks;
+and cleanup still undoes what the run did, or reports what it could not (issue 16, items 6-8).
+
+The exit codes have one map (`conformance.runner`); the runs here are real `conformance run`
+processes against the embedded server, the reference server as a live target, or a fake.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+
+from conformance.errors import ExitCode, WriteBlocked
+from conformance.plugin import _cut_short_by
+from conformance.reference.server import ReferenceOptions, ReferenceServer
+from conformance.reporting.schema import validate_results
+from conformance.runner import PytestOutcome
+from conformance.transport.bounded import ResponseTooLarge
+from conformance.transport.session import BudgetExhausted
+from tests.servers.fake_slskd import FakeSlskd
+from tests.servers.local import LocalServer, Received, Reply
+
+KEY = "cut-short-api-key-0123456789"
+
+
+def run(
+    tmp_path: Path, *args: str, interrupt_when: Callable[[], bool] | None = None
+) -> tuple[int, str, dict]:
+    """(exit code, stdout + stderr, results.json) of one `conformance run`; Ctrl-C once
+    `interrupt_when()` holds."""
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "conformance.cli", "run", f"--reports-dir={tmp_path}",
+            "--max-examples=3", "-p", "no:randomly", "-n", "0", "-q", *args,
+        ],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background job ignores it
+    )  # fmt: skip
+    if interrupt_when is not None:
+        deadline = time.monotonic() + 120
+        while not interrupt_when() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=300)
+    results = json.loads((tmp_path / "latest" / "results.json").read_text(encoding="utf-8"))
+    validate_results(results)
+    return process.returncode, output, results
+
+
+# --- one map of exit codes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pytest_code", "code"),
+    [
+        (pytest.ExitCode.OK, ExitCode.CONFORMANT),
+        (pytest.ExitCode.TESTS_FAILED, ExitCode.NON_CONFORMANT),
+        (pytest.ExitCode.INTERRUPTED, ExitCode.INCOMPLETE),  # Ctrl-C, not a usage error
+        (pytest.ExitCode.INTERNAL_ERROR, ExitCode.INTERNAL),  # a crash, not "target unusable"
+        (pytest.ExitCode.USAGE_ERROR, ExitCode.USAGE),
+        (pytest.ExitCode.NO_TESTS_COLLECTED, ExitCode.USAGE),
+    ],
+)
+def test_pytests_own_codes_are_told_honestly(pytest_code: int, code: ExitCode) -> None:
+    assert PytestOutcome().exit_code(pytest_code) is code
+
+
+def test_the_plugins_decision_wins_unless_the_checker_crashed() -> None:
+    outcome = PytestOutcome()
+    outcome.decided = ExitCode.TARGET_UNUSABLE
+    assert outcome.exit_code(pytest.ExitCode.INTERNAL_ERROR) is ExitCode.TARGET_UNUSABLE
+    outcome.pytest_internalerror()
+    assert outcome.exit_code(pytest.ExitCode.INTERNAL_ERROR) is ExitCode.INTERNAL
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        BudgetExhausted("request budget of 5 exhausted; raise --max-requests"),
+        WriteBlocked("the read-only profile blocked POST /x"),
+        ResponseTooLarge("the answer to GET /x is larger than the limit"),
+        ExceptionGroup("hypothesis", [ValueError("other"), BudgetExhausted("request budget of 5 exhausted")]),
+    ],
+)
+def test_a_stop_is_told_from_a_failure(error: BaseException) -> None:
+    assert _cut_short_by(error)
+    assert _cut_short_by(ValueError("a bug")) is None
+
+
+# --- runs cut short ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_spent_budget_is_an_incomplete_run_said_once(tmp_path: Path) -> None:
+    code, output, results = run(tmp_path, "--max-requests=40")
+    assert code == ExitCode.INCOMPLETE
+    assert results["summary"]["verdict"] == "incomplete"
+    assert results["summary"]["incomplete"] == ["request budget of 40 exhausted; raise --max-requests"]
+    assert output.count("cut short: request budget of 40 exhausted") == 1
+    assert "Traceback" not in output and "BudgetExhausted" not in output
+
+
+@pytest.mark.slow
+def test_ctrl_c_is_an_incomplete_run_with_its_reports(tmp_path: Path) -> None:
+    with LocalServer(FakeSlskd(api_key=None).handler) as target:  # Ctrl-C in the middle of the run
+        code, output, results = run(
+            tmp_path, f"--target-url={target.url}", "--rate=20/s",
+            interrupt_when=lambda: len(target.received) > 30
+        )  # fmt: skip
+    assert code == ExitCode.INCOMPLETE
+    assert results["summary"]["incomplete"] == ["interrupted (Ctrl-C)"]
+    assert "cut short: interrupted (Ctrl-C)" in output
+
+
+@pytest.mark.slow
+def test_cleanup_closes_what_the_run_opened_even_after_the_budget_ran_out(tmp_path: Path) -> None:
+    with ReferenceServer(ReferenceOptions(api_key=KEY)) as live:
+        code, _, results = run(
+            tmp_path, f"--target-url={live.url}", f"--api-key={KEY}", "--profile=safe-writes",
+            "--peer=alice", "--rate=none", "--max-requests=70", "-k", "test_operations",
+        )  # fmt: skip
+        touched = requests.get(
+            f"{live.base_url}/conversations", params={"includeInactive": "true"}, headers={"X-API-Key": KEY}
+        ).json()
+    assert code == ExitCode.INCOMPLETE and results["summary"]["verdict"] == "incomplete"
+    assert [c["username"] for c in touched] == ["alice"], "the run wrote before its budget ran out"
+    assert not touched[0]["isActive"], "cleanup closed the conversation with its own reserve"
+    assert results["run"]["cleanup"] == []
+
+
+@pytest.mark.slow
+def test_what_cleanup_cannot_undo_is_a_finding_in_the_terminal_summary(tmp_path: Path) -> None:
+    slskd = FakeSlskd(api_key=None)
+
+    def refuses_to_close(request: Received) -> Reply:
+        if request.method == "DELETE":
+            return Reply(500)
+        if request.method == "GET" and request.path.endswith("/conversations/alice"):
+            return Reply.json('{"username": "alice", "isActive": false}')  # not open before the run
+        return slskd.answer(request)
+
+    with LocalServer(refuses_to_close) as target:
+        _, output, results = run(
+            tmp_path, f"--target-url={target.url}", "--profile=safe-writes", "--peer=alice",
+            "--rate=none", "-k", "test_operations",
+        )  # fmt: skip
+    said = "the conversation with 'alice' the run opened is still active: DELETE answered 500"
+    assert results["run"]["cleanup"] == [said]
+    assert f"cleanup could not undo: {said}" in output
