@@ -25,6 +25,7 @@ import pytest
 
 from conformance.checks.context import SuiteContext
 from conformance.checks.failures import RequirementFailed
+from conformance.config import RunConfig
 from conformance.errors import ConformanceError, ExitCode, RunCutShort
 from conformance.options import add_options, run_config
 from conformance.reporting.failures import failure_blocks
@@ -91,6 +92,12 @@ def conformance_run(pytestconfig: pytest.Config) -> Run:
     if RUN not in pytestconfig.stash:
         raise RuntimeError("the conformance suite runs only through the slskd-conformance plugin")
     return pytestconfig.stash[RUN]
+
+
+@pytest.fixture(scope="session")
+def conformance_config(conformance_run: Run) -> RunConfig:
+    """The run's validated options, for a test that depends on one (e.g. --network-control)."""
+    return conformance_run.config
 
 
 @pytest.fixture(scope="session")

@@ -21,10 +21,10 @@ import pytest
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import Probe
 from conformance.checks.responses import json_body
+from conformance.config import RunConfig
 from conformance.network.control_client import ControlClient, ControlError
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
-from conformance.run import Run
 
 SETTLE_S = 3.0  # how long a message or an acknowledgement may take to cross the network
 RELOGIN_S = 30.0  # how long the target may take to log in again after its connection dropped
@@ -81,8 +81,8 @@ def probe(conformance: SuiteContext) -> Probe:
 
 
 @pytest.fixture
-def network(conformance: SuiteContext, conformance_run: Run) -> Network:
-    url = conformance_run.config.network_control
+def network(conformance: SuiteContext, conformance_config: RunConfig) -> Network:
+    url = conformance_config.network_control
     if not url:
         _skip(conformance, "needs --network-control: a simulated Soulseek network the target is logged in to")
     control = ControlClient(url, timeout=10)
