@@ -33,7 +33,7 @@ MAX_RESPONSE_BYTES = 1 << 30  # a body is held in memory whole: more than 1 GiB 
 
 # A consent to message real users is given on the command line, each time; never inherited.
 NOT_FROM_ENVIRONMENT = frozenset({"--i-understand-this-messages-real-users"})
-REPEATABLE = ("--peer", "--echo-peer", "--blacklisted-peer", "--reference-fault")
+REPEATABLE = ("--peer", "--echo-peer", "--blacklisted-peer", "--reference-fault", "--reference-variant")
 # credential option → environment variable it falls back to
 ENVIRONMENT = {
     "--api-key": "SLSKD_API_KEY",
@@ -72,6 +72,7 @@ class RunConfig:
     keep_reports: int = DEFAULT_KEEP_REPORTS  # run folders kept in reports_dir (0: all)
     server_behaviour: str | None = DOCUMENTED  # embedded server only; None for a live target
     reference_faults: tuple[str, ...] = ()
+    reference_variants: tuple[str, ...] = ()
     server_version: str | None = None
     spec: Path = CONVERSATIONS_SPEC
     notes: tuple[str, ...] = ()  # said once in the report, e.g. options that have no effect
@@ -204,7 +205,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
             "--peer, --echo-peer and --blacklisted-peer are unused: the read-only profile sends no writes"
         )
     if target_url is not None:
-        for name in ("--server-behaviour", "--reference-fault"):
+        for name in ("--server-behaviour", "--reference-fault", "--reference-variant"):
             if option(name):
                 raise ConfigError(f"{name} applies to the embedded server only; drop it or drop --target-url")
     insecure, ca_bundle = bool(option("--insecure")), option("--ca-bundle")
@@ -252,6 +253,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         keep_reports=values.number(option, "--keep-reports", int, minimum=0, default=DEFAULT_KEEP_REPORTS),
         server_behaviour=values.behaviour(option("--server-behaviour"), target_url),
         reference_faults=values.faults(option("--reference-fault")),
+        reference_variants=values.variants(option("--reference-variant")),
         server_version=values.server_version(option("--server-version")),
         spec=spec,
         notes=tuple(notes),

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from conformance.errors import ConfigError
 from conformance.reference.faults import FAULTS, validate_faults
 from conformance.reference.options import BEHAVIOURS, DOCUMENTED
+from conformance.reference.variants import VARIANTS
 from conformance.transport.pacing import Rate, parse_rate
 from conformance.transport.policy import API_PREFIX, Profile
 
@@ -164,6 +165,17 @@ def faults(names: list[str] | None) -> tuple[str, ...]:
         raise ConfigError(
             f"--reference-fault: unknown fault {', '.join(unknown)} (`conformance serve --help` lists them)"
         ) from None
+    return tuple(names or ())
+
+
+def variants(names: list[str] | None) -> tuple[str, ...]:
+    """The representation variants to switch on, known ones only (`conformance serve --list-variants`)."""
+    unknown = sorted(set(names or ()) - VARIANTS.keys())
+    if unknown:
+        raise ConfigError(
+            f"--reference-variant: unknown variant {', '.join(unknown)} "
+            "(`conformance serve --list-variants` lists them)"
+        )
     return tuple(names or ())
 
 

@@ -93,6 +93,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     add("--server-behaviour", "embedded server only: documented | slskd | intended (default: documented)")
     add("--reference-fault", "embedded server only: switch on a seeded fault; repeatable", action="append")
+    add("--reference-variant", "embedded server only: a representation variant; repeatable", action="append")
     add("--server-version", "the target's slskd version X.Y.Z, instead of asking it")
     add(
         "--spec",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.reference.auth import Authenticator
@@ -26,6 +26,7 @@ from conformance.reference.routes import match
 from conformance.reference.soulseek import SoulseekConnection
 from conformance.reference.store import Store
 from conformance.reference.system import SystemApi
+from conformance.reference.variants import Representation
 from conformance.reference.wire import JSON_TYPE, HttpError, Reply, Request, is_json_media_type, to_wsgi
 
 API_VERSIONS = ("api-supported-versions", "0")  # ReportApiVersions on every versioned action
@@ -47,10 +48,15 @@ class ReferenceApp:
         self.options = options
         faults = options.faults
         self.store = Store(options.db_path, case_insensitive="username-case-insensitive" in faults)
-        self.clock = MonotonicClock(after=self.store.latest_timestamp())
+        self.representation = Representation(options.variants)
+        self.clock = MonotonicClock(
+            after=self.store.latest_timestamp(), coarse=self.representation.coarse_clock
+        )
         self.network = _network(options, last_id=self.store.latest_incoming_id())
         self.auth = Authenticator(options)
-        self.conversations = ConversationsApi(options, self.store, self.network, self.clock)
+        self.conversations = ConversationsApi(
+            options, self.store, self.network, self.clock, self.representation
+        )
         system = SystemApi(options, self.network, self.auth)
         c = self.conversations
         self.operations = {
@@ -89,7 +95,7 @@ class ReferenceApp:
             reply = self._pipeline(Request.from_environ(environ))
         except Exception as error:  # slskd's global exception handler
             reply = Reply.json(str(error), 500)
-        return self._dress(reply)
+        return self.representation.dress(self._dress(reply))
 
     def _pipeline(self, request: Request) -> Reply:
         found = match(request.segments, request.method)
@@ -112,7 +118,7 @@ class ReferenceApp:
             reply = operation.handler(request)
         except HttpError as error:
             reply = Reply(error.status)
-        return Reply(reply.status, reply.body, reply.content_type, (*reply.headers, API_VERSIONS))
+        return replace(reply, headers=(*reply.headers, API_VERSIONS))
 
     def _dress(self, reply: Reply) -> Reply:
         """The protocol faults that change every answer of a kind."""

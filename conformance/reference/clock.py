@@ -9,6 +9,7 @@ Timestamps are held as integer microseconds since the Unix epoch (UTC).
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,26 +18,36 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class MonotonicClock:
-    """Wall-clock microseconds, nudged forward so that each reading exceeds the previous one."""
+    """Wall-clock microseconds, nudged forward so that each reading exceeds the previous one.
 
-    def __init__(self, after: int = 0) -> None:
+    `coarse` (the `fraction-digits` variant): readings take turns rounding up to a grid of
+    1 s, 100 ms, … 1 µs, so that timestamps show every number of fractional digits; the
+    1 s turns can put the clock up to a second ahead of the wall clock each time."""
+
+    def __init__(self, after: int = 0, *, coarse: bool = False) -> None:
         self._last = after
         self._lock = threading.Lock()
+        self._turns = itertools.cycle(10**exponent for exponent in range(6, -1, -1)) if coarse else None
 
     def now(self) -> int:
         with self._lock:
-            self._last = max(time.time_ns() // 1000, self._last + 1)
+            reading = max(time.time_ns() // 1000, self._last + 1)
+            if self._turns is not None:
+                grid = next(self._turns)
+                reading = -(-reading // grid) * grid
+            self._last = reading
             return self._last
 
 
-def format_timestamp(micros: int, *, zone: bool = True) -> str:
+def format_timestamp(micros: int, *, zone: str = "Z", fraction: str | None = None) -> str:
     """ISO-8601 in UTC like System.Text.Json: trailing fractional zeros trimmed, `Z` suffix.
 
-    Python holds microseconds, so at most 6 fractional digits (slskd can write 7).
+    Python holds microseconds, so at most 6 significant fractional digits (slskd can write
+    7); `fraction` overrides the digits written, `zone` the suffix ("" for none).
     """
     moment = EPOCH + timedelta(microseconds=micros)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    fraction = f"{moment.microsecond:06d}".rstrip("0")
-    if fraction:
-        text = f"{text}.{fraction}"
-    return f"{text}Z" if zone else text
+    digits = f"{moment.microsecond:06d}".rstrip("0") if fraction is None else fraction
+    if digits:
+        text = f"{text}.{digits}"
+    return text + zone

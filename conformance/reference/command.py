@@ -19,6 +19,7 @@ from conformance.reference.faults import FAULTS
 from conformance.reference.network import DEFAULT_USERNAME, SoulseekError
 from conformance.reference.options import BEHAVIOURS, DOCUMENTED, ReferenceOptions
 from conformance.reference.server import ReferenceServer
+from conformance.reference.variants import VARIANTS
 
 
 def _address(text: str) -> tuple[str, int]:
@@ -63,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fault", action="append", default=[], metavar="NAME", help="switch on a seeded fault"
     )
+    parser.add_argument(
+        "--variant", action="append", default=[], metavar="NAME", help="a representation variant (repeatable)"
+    )
+    parser.add_argument(
+        "--list-variants", action="store_true", help="list the representation variants and exit"
+    )
     parser.add_argument("--version", default="0.26.0", help="the slskd version to report (default: 0.26.0)")
     parser.add_argument(
         "--soulseek",
@@ -86,6 +93,7 @@ def options_from(args: argparse.Namespace) -> ReferenceOptions:
         db_path=args.db,
         version=args.version,
         faults=frozenset(args.fault),
+        variants=frozenset(args.variant),
         soulseek=args.soulseek,
         soulseek_username=args.soulseek_username,
         soulseek_password=args.soulseek_password,
@@ -95,6 +103,9 @@ def options_from(args: argparse.Namespace) -> ReferenceOptions:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.list_variants:
+            print("\n".join(f"{name:24} {description}" for name, description in VARIANTS.items()))
+            return ExitCode.CONFORMANT
         server = ReferenceServer(options_from(args), host=args.host, port=args.port)
         server.start()
     except SystemExit as done:  # --help

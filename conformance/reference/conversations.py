@@ -22,12 +22,14 @@ each other's effects whole, never half-applied.
 from __future__ import annotations
 
 import json
+import time
 
 from conformance.reference.clock import MonotonicClock
 from conformance.reference.network import Incoming, SoulseekNetwork
 from conformance.reference.options import ReferenceOptions
 from conformance.reference.shapes import Shapes
 from conformance.reference.store import IN, OUT, Store, StoredMessage
+from conformance.reference.variants import Representation
 from conformance.reference.wire import (
     HttpError,
     Reply,
@@ -52,12 +54,19 @@ class DuplicateMatch(Exception):
 
 class ConversationsApi:
     def __init__(
-        self, options: ReferenceOptions, store: Store, network: SoulseekNetwork, clock: MonotonicClock
+        self,
+        options: ReferenceOptions,
+        store: Store,
+        network: SoulseekNetwork,
+        clock: MonotonicClock,
+        representation: Representation | None = None,
     ) -> None:
         self.store = store
         self.network = network
         self.clock = clock
-        self.shapes = Shapes(options.faults)
+        representation = representation or Representation(options.variants)
+        self.shapes = Shapes(options.faults, representation)
+        self.whole_second_incoming = representation.whole_second_incoming
         self.traits = options.traits
         self.faults = options.faults
         self.window = WINDOW + 1 if "window-101" in options.faults else WINDOW
@@ -93,7 +102,7 @@ class ConversationsApi:
             return request.body.decode("utf-8", "replace")
         try:
             value = json.loads(request.body.decode("utf-8-sig"))
-        except ValueError:
+        except (ValueError, RecursionError):  # System.Text.Json refuses depth > 64: binds as null
             return None
         if isinstance(value, str):
             return value if _encodable(value) else None
@@ -193,7 +202,10 @@ class ConversationsApi:
     def receive(self, incoming: Incoming) -> None:
         """An incoming private message, as slskd's HandleMessageAsync stores it (with the
         server's whole-second timestamp when the message came over the protocol)."""
-        stamp = self.clock.now() if incoming.timestamp_s is None else incoming.timestamp_s * 1_000_000
+        seconds = incoming.timestamp_s
+        if seconds is None and self.whole_second_incoming:
+            seconds = int(time.time())  # as the Soulseek server stamps a message it relays
+        stamp = self.clock.now() if seconds is None else seconds * 1_000_000
         with self.store.lock:
             self.store.activate(incoming.username)
             acknowledged = "recv-acknowledged" in self.faults

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from conformance.reference.faults import validate_faults
 from conformance.reference.network import DEFAULT_USERNAME
+from conformance.reference.variants import validate_variants
 
 DOCUMENTED = "documented"  # the documented contract, slskd's facts filling what the docs leave open
 SLSKD = "slskd"  # real slskd 0.26.0, quirks included
@@ -60,6 +61,7 @@ class ReferenceOptions:
     db_path: str = ":memory:"
     version: str = "0.26.0"
     faults: frozenset[str] = field(default_factory=frozenset)
+    variants: frozenset[str] = field(default_factory=frozenset)  # representation variants, variants.py
     soulseek: tuple[str, int] | None = None  # a Soulseek server to log in to; None: simulated network
     soulseek_username: str = DEFAULT_USERNAME
     soulseek_password: str = DEFAULT_USERNAME
@@ -77,6 +79,7 @@ class ReferenceOptions:
         object.__setattr__(self, "echo_peers", tuple(self.echo_peers))
         object.__setattr__(self, "blacklist", tuple(self.blacklist))
         object.__setattr__(self, "faults", validate_faults(self.faults))
+        object.__setattr__(self, "variants", validate_variants(self.variants))
 
     @property
     def auth_enabled(self) -> bool:

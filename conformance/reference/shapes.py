@@ -11,18 +11,20 @@ from typing import Any
 
 from conformance.reference.clock import format_timestamp
 from conformance.reference.store import StoredMessage
+from conformance.reference.variants import Representation
 
 
 class Shapes:
     """Renders stored state as slskd's JSON objects, with the switched-on shape faults."""
 
-    def __init__(self, faults: frozenset[str]) -> None:
+    def __init__(self, faults: frozenset[str], representation: Representation | None = None) -> None:
+        self._representation = representation or Representation()
         self._active_key = "active" if "field-renamed" in faults else "isActive"
         self._acknowledged_key = None if "field-missing" in faults else "isAcknowledged"
         self._count_as_text = "field-mistyped" in faults
         self._null_messages = "field-null" in faults
         self._lowercase_enum = "enum-lowercase" in faults
-        self._zone = "timestamp-no-zone" not in faults
+        self._zone = "" if "timestamp-no-zone" in faults else self._representation.zone
         self._count_extra = 1 if "count-off-by-one" in faults else 0
         self._has_unacknowledged_broken = "has-unack-wrong" in faults
 
@@ -41,11 +43,13 @@ class Shapes:
             shape["messages"] = [self.message(m) for m in messages]
         elif self._null_messages:
             shape["messages"] = None
-        return shape
+        return shape | self._representation.extra("conversation")
 
     def message(self, message: StoredMessage) -> dict[str, Any]:
         shape: dict[str, Any] = {
-            "timestamp": format_timestamp(message.timestamp, zone=self._zone),
+            "timestamp": format_timestamp(
+                message.timestamp, zone=self._zone, fraction=self._representation.fraction(message.timestamp)
+            ),
             "id": message.id,
             "username": message.username,
             "direction": message.direction.lower() if self._lowercase_enum else message.direction,
@@ -54,4 +58,4 @@ class Shapes:
         if self._acknowledged_key:
             shape[self._acknowledged_key] = message.acknowledged
         shape["wasReplayed"] = message.replayed
-        return shape
+        return shape | self._representation.extra("message")

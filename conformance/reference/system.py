@@ -48,7 +48,7 @@ class SystemApi:
     def login(self, request: Request) -> Reply:
         try:
             body = json.loads(request.body.decode("utf-8-sig"))
-        except ValueError:
+        except (ValueError, RecursionError):  # too deep for System.Text.Json (64) as well
             body = None
         if not isinstance(body, dict):
             raise HttpError(400)

@@ -18,6 +18,11 @@ from urllib.parse import parse_qsl, quote_from_bytes, unquote_to_bytes
 from werkzeug.wsgi import get_input_stream
 
 JSON_TYPE = "application/json; charset=utf-8"
+# Kestrel's default MaxRequestBodySize: slskd's UseKestrel sets only listeners, and only the
+# relay controller has a [RequestSizeLimit], so a longer body on these routes is 413.
+MAX_REQUEST_BODY = 30_000_000
+PAYLOAD_TOO_LARGE = 413
+NO_DOCUMENT: Any = object()  # Reply.document of a reply that is not a JSON document
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 INT32 = re.compile(r"\s*[+-]?\d+\s*")
 INT32_RANGE = range(-(2**31), 2**31)
@@ -37,11 +42,12 @@ class Reply:
     body: bytes = b""
     content_type: str | None = None  # None: no Content-Type header, as for ASP.NET's empty results
     headers: tuple[tuple[str, str], ...] = ()
+    document: Any = NO_DOCUMENT  # the JSON value `body` encodes, for representation variants
 
     @classmethod
     def json(cls, value: Any, status: int = 200) -> Reply:
         # ASCII escapes like System.Text.Json's default encoder, which escapes non-ASCII text.
-        return cls(status, json.dumps(value, separators=(",", ":")).encode(), JSON_TYPE)
+        return cls(status, json.dumps(value, separators=(",", ":")).encode(), JSON_TYPE, document=value)
 
 
 @dataclass
@@ -68,8 +74,15 @@ class Request:
 
     @property
     def body(self) -> bytes:
+        """The request body, read when the action binds it: over MAX_REQUEST_BODY it is 413."""
         if self._body is None:
-            self._body = get_input_stream(self.environ).read()
+            length = self.environ.get("CONTENT_LENGTH") or ""
+            if length.isdigit() and int(length) > MAX_REQUEST_BODY:
+                raise HttpError(PAYLOAD_TOO_LARGE)
+            body = get_input_stream(self.environ).read(MAX_REQUEST_BODY + 1)
+            if len(body) > MAX_REQUEST_BODY:
+                raise HttpError(PAYLOAD_TOO_LARGE)
+            self._body = body
         return self._body
 
 
@@ -132,11 +145,32 @@ def is_json_media_type(content_type: str) -> bool:
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
-def to_wsgi(reply: Reply, start_response: Any) -> list[bytes]:
+def header_lines(reply: Reply) -> list[tuple[str, str]]:
+    """The reply's headers with its Content-Type and, but for 204, its Content-Length."""
     headers = list(reply.headers)
     if reply.content_type:
         headers.append(("Content-Type", reply.content_type))
     if reply.status != 204:
         headers.append(("Content-Length", str(len(reply.body))))
-    start_response(STATUS_LINES.get(reply.status, f"{reply.status} Unknown"), headers)
+    return headers
+
+
+def status_line(status: int) -> str:
+    return STATUS_LINES.get(status, f"{status} Unknown")
+
+
+def head_of(reply: Reply, extra: list[tuple[str, str]], *, close: bool) -> bytes:
+    """The status line and headers of an HTTP/1.1 answer; `extra` headers replace the reply's own
+    of the same name (a chunked answer drops Content-Length)."""
+    replaced = {name.lower() for name, _ in extra}
+    headers = [(n, v) for n, v in header_lines(reply) if n.lower() not in replaced]
+    headers += [(n, v) for n, v in extra if v]
+    if close:
+        headers.append(("Connection", "close"))
+    lines = [f"HTTP/1.1 {status_line(reply.status)}", *(f"{name}: {value}" for name, value in headers)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def to_wsgi(reply: Reply, start_response: Any) -> list[bytes]:
+    start_response(status_line(reply.status), header_lines(reply))
     return [reply.body]

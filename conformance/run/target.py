@@ -81,6 +81,7 @@ def _start_embedded(config: RunConfig, api_key: str | None) -> ReferenceServer:
             echo_peers=(EMBEDDED_ECHO_PEER,),
             blacklist=(EMBEDDED_BLACKLISTED,),
             faults=frozenset(config.reference_faults),
+            variants=frozenset(config.reference_variants),
         )
     ).start()
 
