@@ -271,6 +271,21 @@ def test_sending_reopens_a_closed_conversation(probe: Probe) -> None:
     probe.done()
 
 
+@check(Req.CONV_CLOSE_204, Req.DOCGAP_READING, kind="probe")
+def test_closing_a_closed_conversation_takes_one_of_the_allowed_readings(probe: Probe) -> None:
+    """The docs leave it open whether a closed conversation is found (204) or not (404): either
+    passes, and which one the server took is recorded (DOCGAP-READING), on every run."""
+    user = probe.fresh_user("close-twice")
+    probe.send(user)
+    probe.expect_status(Req.CONV_CLOSE_204, probe.call("DELETE", "conversations", user), 204)
+    again = probe.call("DELETE", "conversations", user)
+    if probe.expect_status(Req.CONV_CLOSE_204, again, 204, 404):
+        reading = "close-again" if again.status_code == 204 else "closed-not-found"
+        what = f"{request_line(again)} of a closed conversation answered {again.status_code}"
+        probe.ctx.judge.took_reading(Req.CONV_CLOSE_204, reading, what, check="probe")
+    probe.done()
+
+
 @check(Req.CONV_ACK_ALL_200, Req.CONV_ACK_ALL_EFFECT, Req.CONV_ACK_KEEPS_ACTIVE, kind="probe")
 def test_acknowledge_all_touches_only_that_user(probe: Probe) -> None:
     peer = probe.echo_peer()
