@@ -18,6 +18,7 @@ CHECK_MODULES = (
     "conformance.checks.comparison",
     "conformance.checks.stateful",
     "conformance.suite.test_probes",
+    "conformance.suite.test_usernames",
     "conformance.suite.test_auth",
     "conformance.suite.test_network",
 )

@@ -138,9 +138,7 @@ def test_a_send_is_one_private_message_on_the_network(probe: Probe, network: Net
 
 
 @check(Req.NET_RECV_TIMESTAMP, Req.NET_ACK_ONE_SENDS_ID, kind="probe")
-def test_incoming_keeps_the_server_second_its_ack_sends_its_id(
-    probe: Probe, network: Network
-) -> None:
+def test_incoming_keeps_the_server_second_its_ack_sends_its_id(probe: Probe, network: Network) -> None:
     (message,) = _incoming(probe, network, 1)
     delivered = network.delivered(message["id"])
     expected = datetime.fromtimestamp(delivered["timestamp"], UTC) if delivered else None

@@ -1,0 +1,53 @@
+"""Usernames go through the routes unchanged: unicode, reserved characters, a literal '+'.
+
+slskd takes the username from a path segment; a client percent-encodes it, and the server
+must decode it to exactly the name that was sent (USER-ROUNDTRIP). Case sensitivity is a
+scenario (`conformance/checks/scenarios.yaml`); the state machine mixes such names in too.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks.context import SuiteContext
+from conformance.checks.probes import Probe
+from conformance.checks.responses import json_body
+from conformance.requirements.ids import Req
+from conformance.requirements.registry import check
+
+
+@pytest.fixture
+def probe(conformance: SuiteContext) -> Probe:
+    return Probe(conformance)
+
+
+@pytest.mark.parametrize("stem", ["Ünïcødé", "with space", "sl/ash", "que?ry", "per%cent", "pl+us", "ha#sh"])
+@check(Req.USER_ROUNDTRIP, kind="probe")
+def test_usernames_round_trip(probe: Probe, stem: str) -> None:
+    user = probe.fresh_user(stem)
+    probe.expect_status(Req.USER_ROUNDTRIP, probe.send(user), 201)
+    conversation = probe.conversation(user)
+    probe.check(
+        Req.USER_ROUNDTRIP,
+        conversation is not None and conversation.get("username") == user,
+        f"GET for {user!r} gave {conversation!r}",
+    )
+    names = [m.get("username") for m in probe.messages(user)]
+    probe.check(Req.USER_ROUNDTRIP, names == [user], f"messages of {user!r} name {names!r}")
+    probe.done()
+
+
+@check(Req.USER_ROUNDTRIP, kind="probe")
+def test_a_literal_plus_in_a_username_stays_a_plus(probe: Probe) -> None:
+    """Clients that do not percent-encode '+' (it is legal in a path) must reach the same user."""
+    user = probe.fresh_user("pl+us")
+    probe.send(user)
+    raw = f"{probe.ctx.base_url}/conversations/{user}"  # '+' as is, not %2B
+    response = probe.ctx.session.get(raw, params={"includeMessages": "false"})
+    body = json_body(response) if response.status_code == 200 else None
+    probe.check(
+        Req.USER_ROUNDTRIP,
+        isinstance(body, dict) and body.get("username") == user,
+        f"GET {raw} answered {response.status_code} {body!r}",
+    )
+    probe.done()
