@@ -39,6 +39,12 @@ def huge_body(size: int) -> Handler:
     return lambda request: Reply(200, body, "application/json")
 
 
+def huge_on(path_end: str, size: int) -> Handler:
+    """An slskd that answers `size` bytes on routes ending in `path_end`: met mid-run, not in preflight."""
+    slskd, huge = FakeSlskd(api_key=None), huge_body(size)
+    return lambda request: huge(request) if request.path.endswith(path_end) else slskd.answer(request)
+
+
 def endless_body(request: Received) -> Reply:
     """A chunked JSON array that never ends."""
     return Reply(200, content_type="application/json", chunks=_endless())
