@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conformance.reporting.failures import CURL_LINES, failure_block, failure_blocks
 from conformance.requirements.catalogue import Level, Requirement
+from tests.cli import conformance_run
 
 REQUIREMENT = Requirement(
     "CONV-ACK-ONE-404",
@@ -78,24 +76,8 @@ def test_documentation_gaps_get_a_block_only_when_they_count_as_defects() -> Non
 
 @pytest.mark.slow
 def test_a_generated_case_fails_with_a_block_not_a_traceback(tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance.cli",
-            "run",
-            "--server-behaviour",
-            "slskd",
-            "--no-shrink",
-            f"--reports-dir={tmp_path}",
-            "-k",
-            "test_operation",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ},
+    completed = conformance_run(
+        tmp_path, "--server-behaviour", "slskd", "--no-shrink", "-k", "test_operation"
     )
     out = completed.stdout
     assert completed.returncode == 1, out + completed.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.reporting.progress import INTERVAL, LIMIT, ProgressLine, status_text
+from tests.cli import conformance_run
 
 
 class Clock:
@@ -69,22 +70,8 @@ def test_the_status_names_the_test_the_phase_requests_and_defects() -> None:
 
 @pytest.mark.slow
 def test_a_log_that_is_not_a_terminal_gets_no_status_line(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance.cli",
-            "run",
-            "-k",
-            "lifecycle",
-            "--no-shrink",
-            f"--reports-dir={tmp_path}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "CONFORMANCE_SERVER_BEHAVIOUR": "slskd"},
+    done = conformance_run(
+        tmp_path, "-k", "lifecycle", "--no-shrink", env={"CONFORMANCE_SERVER_BEHAVIOUR": "slskd"}
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "\b" not in done.stdout + done.stderr and " requests · " not in done.stdout + done.stderr

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conformance.requirements.catalogue import load_catalogue
 from conformance.requirements.selection import marker_name, requirements_of
+from tests.cli import conformance_run
 
 
 def collected(tmp_path: Path, *args: str) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "conformance.cli", "run", "--co", "-q", f"--reports-dir={tmp_path}", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ},
-    )
+    done = conformance_run(tmp_path, "--co", "-q", *args)
     assert done.returncode in (0, 2), done.stdout + done.stderr
     return [line for line in done.stdout.splitlines() if "::" in line]
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,6 +11,7 @@ from hypothesis.internal.conjecture import engine
 
 from conformance.checks.shrinking import ShrinkBudget
 from conformance.checks.stateful import find_defects
+from tests.cli import conformance_run
 from tests.test_stateful_machine import SETTINGS, embedded, failures
 
 FAULTS = frozenset({"count-off-by-one", "list-unsorted"})
@@ -81,23 +79,8 @@ def test_the_start_of_shrinking_is_announced_with_what_was_found_and_the_budget(
 
 @pytest.mark.slow
 def test_a_failing_run_says_what_it_found_before_it_shrinks_and_what_the_budget_did(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance.cli",
-            "run",
-            "-k",
-            "lifecycle",
-            "--shrink-budget",
-            "5",
-            f"--reports-dir={tmp_path}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "CONFORMANCE_SERVER_BEHAVIOUR": "slskd"},
+    done = conformance_run(
+        tmp_path, "-k", "lifecycle", "--shrink-budget", "5", env={"CONFORMANCE_SERVER_BEHAVIOUR": "slskd"}
     )
     out = done.stdout
     assert done.returncode == 1, out + done.stderr

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def conformance_run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+from tests.cli import conformance_run
 
 
 @pytest.mark.parametrize(
@@ -35,7 +23,7 @@ def conformance_run(*args: str, env: dict[str, str] | None = None) -> subprocess
 def test_a_usage_error_is_one_line_said_once_with_exit_2(
     args: list[str], message: str, tmp_path: Path
 ) -> None:
-    done = conformance_run(*args, f"--reports-dir={tmp_path}")
+    done = conformance_run(tmp_path, *args)
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.splitlines() == [done.stderr.strip()] and message in done.stderr
@@ -43,13 +31,13 @@ def test_a_usage_error_is_one_line_said_once_with_exit_2(
 
 
 def test_a_bad_value_in_the_environment_is_a_usage_error_too(tmp_path: Path) -> None:
-    done = conformance_run(f"--reports-dir={tmp_path}", env={"CONFORMANCE_STRICT_DOCS": "perhaps"})
+    done = conformance_run(tmp_path, env={"CONFORMANCE_STRICT_DOCS": "perhaps"})
     assert done.returncode == 2 and "CONFORMANCE_STRICT_DOCS must be true or false" in done.stderr
 
 
 @pytest.mark.slow
 def test_an_unreachable_target_is_said_once_with_exit_3(tmp_path: Path) -> None:
-    done = conformance_run(f"--reports-dir={tmp_path}", env={"SLSKD_TARGET_URL": "http://127.0.0.1:1"})
+    done = conformance_run(tmp_path, env={"SLSKD_TARGET_URL": "http://127.0.0.1:1"})
     assert done.returncode == 3
     output = done.stdout + done.stderr
     assert output.count("connection refused by 127.0.0.1:1") == 1
@@ -58,9 +46,7 @@ def test_an_unreachable_target_is_said_once_with_exit_3(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_configurations_notes_are_reported_once(tmp_path: Path) -> None:
-    done = conformance_run(
-        "--api-key", "unused-key", "-k", "test_read_operation and application", f"--reports-dir={tmp_path}"
-    )
+    done = conformance_run(tmp_path, "--api-key", "unused-key", "-k", "test_read_operation and application")
     assert done.returncode == 0, done.stdout + done.stderr
     notes = json.loads((tmp_path / "latest" / "results.json").read_text(encoding="utf-8"))["run"]["notes"]
     assert len(notes) == len(set(notes)) and any("--api-key unused" in note for note in notes)
