@@ -213,6 +213,10 @@ def test_unimplemented_routes_of_the_whole_api_are_not_covered_not_crashes(defau
     searches = rows["API-OP-SEARCHES-GET"]
     assert searches["status"] == "not-covered"
     assert "does not implement" in searches["reason"]
+    endpoint = rows["API-OP-USERS-USERNAME-ENDPOINT-GET"]  # no such route in the reference; 404 documented
+    assert (endpoint["status"], endpoint["checks"]) == ("not-covered", 0), "a documented 404 is not a pass"
+    assert "every request answered 404" in endpoint["reason"]
+    assert "every request answered 404" in run.stdout, "the terminal says why too"
     assert {r["tag"] for r in run.results["requirements"]} >= {"Conversations", "Searches", "Transfers"}
 
 

@@ -126,6 +126,16 @@ def test_doc_gaps_overlay_not_covered_and_skipped_have_their_sections() -> None:
     assert "no --readonly-api-key given" in uncovered
 
 
+def test_why_a_requirement_is_not_covered_is_said_in_the_html() -> None:
+    results = load("non_conformant")
+    reason = "every request answered 404 ('not found', as documented)"
+    requirement(results, "CONV-MSGS-WINDOW")["reason"] = reason
+    page = render_html(results)
+    uncovered = between(page, 'id="not-covered"', 'id="run"')
+    assert "Why: every request answered 404 (&#39;not found&#39;, as documented)" in uncovered
+    assert "Not covered: every request answered 404" in page  # its row in the matrix too
+
+
 def test_run_metadata_is_shown() -> None:
     results = load("non_conformant")
     page = render_html(results)

@@ -21,7 +21,21 @@ def test_a_non_conformant_run_lists_defects_by_level_with_their_messages() -> No
 def test_coverage_and_uncovered_ids_are_listed() -> None:
     lines = summary_lines(load("non_conformant"))
     assert "  requirements covered: 56/59 (95%)" in lines
-    assert lines[lines.index("  not covered (2):") + 1] == "    CONV-MSGS-WINDOW, MSG-WAS-REPLAYED"
+    uncovered = lines.index("  not covered (2):")
+    assert lines[uncovered + 1 : uncovered + 3] == [
+        "    no check of this run exercised them:",
+        "      CONV-MSGS-WINDOW, MSG-WAS-REPLAYED",
+    ]
+
+
+def test_why_a_requirement_is_not_covered_is_said_in_the_terminal() -> None:
+    results = load("non_conformant")
+    for row in results["requirements"]:
+        if row["status"] == "not-covered":
+            row["reason"] = "every request answered 404 ('not found', as documented)"
+    lines = summary_lines(results)
+    uncovered = lines.index("  not covered (2):")
+    assert lines[uncovered + 1] == "    every request answered 404 ('not found', as documented):"
 
 
 def test_the_reports_folder_is_named_when_given() -> None:

@@ -15,6 +15,8 @@ from conformance.reporting.text import shorten
 
 MESSAGE_LIMIT = 100
 IDS_PER_LINE = 6
+REASON_LIMIT = 120
+NO_REASON = "no check of this run exercised them"
 
 
 def _requirement_line(requirement: view.RequirementRow) -> str:
@@ -24,6 +26,19 @@ def _requirement_line(requirement: view.RequirementRow) -> str:
 def _id_lines(requirements: list[view.RequirementRow]) -> list[str]:
     ids = [r["id"] for r in requirements]
     return ["    " + ", ".join(ids[i : i + IDS_PER_LINE]) for i in range(0, len(ids), IDS_PER_LINE)]
+
+
+def _reason_lines(requirements: list[view.RequirementRow]) -> list[str]:
+    """The ids grouped by why nothing was seen of them, each reason said once (a pass needs
+    a behaviour seen, so a reader must learn why a requirement has none)."""
+    groups: dict[str, list[view.RequirementRow]] = {}
+    for requirement in requirements:
+        groups.setdefault(requirement.get("reason") or NO_REASON, []).append(requirement)
+    lines = []
+    for reason, group in groups.items():
+        lines.append(f"    {shorten(reason, REASON_LIMIT)}:")
+        lines += ["  " + line for line in _id_lines(group)]
+    return lines
 
 
 def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[str]:
@@ -51,7 +66,7 @@ def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[
         found = view.with_status(results, status)
         if found:
             lines.append(f"  {title} ({len(found)}):")
-            lines += _id_lines(found)
+            lines += _reason_lines(found) if status == "not-covered" else _id_lines(found)
     version = run["server_version"] or "unknown version"
     lines.append(
         f"  target: {run['target']['url']} ({run['target']['kind']}, slskd {version}) · seed {run['seed']}"

@@ -185,6 +185,7 @@ class RunResults:
         rows = []
         for requirement in self.catalogue.values():
             tally = self.tallies.get(requirement.id, Tally())
+            status = self.status(requirement.id)
             rows.append(
                 {
                     "id": requirement.id,
@@ -195,8 +196,9 @@ class RunResults:
                     "source": requirement.source,
                     "since": requirement.since,
                     "until": requirement.until,
-                    "status": self.status(requirement.id),
-                    "reason": self.skipped.get(requirement.id) or tally.reason,
+                    "status": status,
+                    "reason": self.skipped.get(requirement.id)
+                    or (tally.reason if status == "not-covered" else None),
                     **tally.to_dict(),
                 }
             )
