@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conformance.requirements.catalogue import Level, load_catalogue, parse_version
+import pytest
+import yaml
+
+from conformance.requirements.catalogue import CATALOGUE_PATH, Level, Need, load_catalogue, parse_version
 
 PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
 CONVERSATIONS_OPERATIONS = {
@@ -32,6 +35,32 @@ def test_every_requirement_has_a_statement_a_source_and_a_level() -> None:
         assert requirement.statement.endswith(".")
         assert requirement.source
         assert requirement.level in Level
+
+
+def test_every_catalogued_requirement_says_what_a_target_must_offer_to_show_it() -> None:
+    raw = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))["requirements"]
+    assert all(Need(entry["needs"]) for entry in raw), "a `needs:` on every requirement"
+    catalogue = load_catalogue()
+    never_reach_the_network = ("CONV-ACK-ONE-404", "CONV-ACK-ALL-404", "CONV-CLOSE-404", "CONV-GET-404")
+    assert {catalogue[r].needs for r in never_reach_the_network} == {Need.NOTHING}
+    assert catalogue["CONV-CLOSE-INACTIVE"].needs is Need.CONVERSATION, "a failed send creates one"
+    assert catalogue["CONV-ACK-ONE-SHARED-ID"].needs is Need.OUTGOING, "two stored sends share id 0"
+    assert catalogue["CONV-RECV-UNACK"].needs is Need.INCOMING
+
+
+def test_a_requirement_without_a_valid_need_is_refused(tmp_path: Path) -> None:
+    data = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    data["requirements"][0]["needs"] = "luck"
+    broken = tmp_path / "catalogue.yaml"
+    broken.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="needs must be one of nothing, conversation, outgoing, incoming"):
+        load_catalogue(broken)
+
+
+def test_needs_are_ordered_each_offering_the_ones_before() -> None:
+    assert Need.CONVERSATION.offers(Need.NOTHING) and Need.CONVERSATION.offers(Need.CONVERSATION)
+    assert not Need.CONVERSATION.offers(Need.OUTGOING)
+    assert Need.INCOMING.offers(Need.OUTGOING)
 
 
 def test_every_requirement_id_named_in_the_code_exists() -> None:

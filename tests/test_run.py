@@ -31,6 +31,22 @@ def test_a_read_only_run_skips_what_needs_writes_and_says_why() -> None:
     assert "CONV-LIST-OK" not in reasons
 
 
+def test_a_target_not_logged_in_skips_only_what_needs_a_login_or_a_peer_and_names_it() -> None:
+    full = plan(replace(LIVE, profile=Profile.FULL))
+    reasons = dict(skips(full, replace(INFO, logged_in=False)))
+    assert reasons["CONV-SEND-201"].startswith("needs a logged-in target")
+    assert reasons["CONV-ACK-ONE-SHARED-ID"].startswith("needs a logged-in target")
+    assert reasons["CONV-RECV-UNACK"].startswith("needs incoming messages from a peer")
+    shown = {
+        "CONV-ACK-ONE-404",
+        "CONV-ACK-ALL-404",
+        "CONV-CLOSE-404",
+        "CONV-CLOSE-INACTIVE",
+        "USER-ROUNDTRIP",
+    }
+    assert not shown & set(reasons), "no login needed: checked, a failed send opens the conversation"
+
+
 def test_a_read_the_plan_does_not_send_is_skipped_with_the_plans_reason_first() -> None:
     given = plan(unsent_reads={"CONV-SEND-201": "not sent to a live slskd: it writes"})
     first = next(iter(skips(given, INFO)))
@@ -47,10 +63,11 @@ def test_cleanup_closes_only_conversations_the_run_opened() -> None:
         ("http://t/api/v0/conversations/alice", 201),
         ("http://t/api/v0/conversations/bob%20b", 201),
         ("http://t/api/v0/conversations/carol", 400),
+        ("http://t/api/v0/conversations/erin", 500),  # not logged in: failed, and opened
     ]:
         ledger.on_exchange(Exchange("POST", url, status=status))
     ledger.on_exchange(Exchange("GET", "http://t/api/v0/conversations/dave", status=200))
-    assert ledger.opened == {"alice", "bob b"}
+    assert ledger.opened == {"alice", "bob b", "erin"}
 
 
 def test_the_configurations_notes_lead_the_targets_once_each() -> None:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import requests
 
 from conformance.checks.shrinking import ShrinkBudget
-from conformance.requirements.catalogue import Requirement
+from conformance.requirements.catalogue import Need, Requirement
 from conformance.requirements.judge import Judge
 from conformance.results.collector import CaseRecorder
 
@@ -48,11 +48,19 @@ class SuiteContext:
     spec: dict[str, Any] = field(default_factory=dict)  # the spec under test, for body schemas
     strict_docs: bool = False  # documentation gaps count as defects
     shrink_budget: ShrinkBudget = field(default_factory=ShrinkBudget)  # seconds to minimise failures
+    # what the target can show (catalogue `needs`); CONVERSATION when not logged in to Soulseek
+    offers: Need = Need.INCOMING
+
+    @property
+    def sends_succeed(self) -> bool:
+        """Whether a valid send is stored and answered 201; if not (not logged in to Soulseek),
+        it answers 500 and leaves only an active conversation with no messages."""
+        return self.offers.offers(Need.OUTGOING)
 
     @cached_property
     def judge(self) -> Judge:
         """What the run's verdicts mean (level rule, versions, readings); it records them too."""
-        return Judge(self.catalogue, self.version, self.recorder.record, self.strict_docs)
+        return Judge(self.catalogue, self.version, self.recorder.record, self.strict_docs, self.offers)
 
     def url(self, *segments: str | int) -> str:
         """The URL of a conversations route, each segment percent-encoded as slskd expects."""

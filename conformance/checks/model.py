@@ -25,7 +25,7 @@ from enum import StrEnum
 WINDOW = 100  # slskd returns the latest 100 messages of a conversation, oldest first
 OUTGOING_ID = 0  # slskd stores every outgoing message with id 0
 
-OK, CREATED, NO_CONTENT, NOT_FOUND = 200, 201, 204, 404
+OK, CREATED, NO_CONTENT, NOT_FOUND, SERVER_ERROR = 200, 201, 204, 404, 500
 
 
 class Direction(StrEnum):
@@ -132,10 +132,15 @@ class ConversationsModel:
         self._conversations.pop(username, None)
 
     # --- writes: their effect, and the status the documentation promises ------------------
-    def send(self, username: str, text: str) -> int:
-        """POST: create or reactivate, store an acknowledged Out message with id 0 → 201."""
+    def send(self, username: str, text: str, *, logged_in: bool = True) -> int:
+        """POST: create or reactivate, store an acknowledged Out message with id 0 → 201.
+
+        Not logged in to Soulseek, the send itself fails (500, slskd's design) after the
+        conversation was created or reactivated: it stays active, with no message stored."""
         conversation = self._conversations.setdefault(username, Conversation(username))
         conversation.active = True
+        if not logged_in:
+            return SERVER_ERROR
         conversation.messages.append(Message(OUTGOING_ID, Direction.OUT, text, True))
         return CREATED
 

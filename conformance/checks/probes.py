@@ -21,6 +21,7 @@ import requests
 
 from conformance.checks.context import REPLY_POLLS, SuiteContext, request_line
 from conformance.checks.responses import check_response, json_body
+from conformance.requirements.catalogue import Need
 
 _names = itertools.count(1)
 _NONCE = secrets.token_hex(3)
@@ -131,9 +132,20 @@ class Probe:
         return self.ctx.writable_users[0]
 
     def echo_peer(self) -> str:
+        self.require(Need.INCOMING)
         if not self.ctx.echo_peers or not self.ctx.can_write:
             pytest.skip("needs an echo peer (--echo-peer) that answers what it is sent")
         return self.ctx.echo_peers[0]
+
+    def require(self, need: Need) -> None:
+        """Skip the probe, naming what is missing, when the target cannot show what it needs."""
+        if missing := self.ctx.offers.missing(need):
+            pytest.skip(missing)
+
+    @property
+    def send_status(self) -> int:
+        """What a valid send answers here: 201, or 500 on a target not logged in to Soulseek."""
+        return 201 if self.ctx.sends_succeed else 500
 
 
 def unknown_user() -> str:

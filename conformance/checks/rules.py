@@ -37,6 +37,11 @@ def has_echo_peers(machine: ConversationsMachine) -> bool:
     return bool(machine.names.echo_peers)
 
 
+def sends_succeed(machine: ConversationsMachine) -> bool:
+    """Outgoing messages are stored (the target is logged in to Soulseek)."""
+    return has_senders(machine) and machine.ctx.sends_succeed
+
+
 def has_heard(machine: ConversationsMachine) -> bool:
     return bool(machine.heard)
 
@@ -76,7 +81,7 @@ class Conversations(ConversationsMachine):
         if self.trusts(username) and not self.model.sharing(username, id):
             self.acknowledge(username, id)
 
-    @precondition(has_senders)
+    @precondition(sends_succeed)
     @rule(user=USERS, texts=st.lists(TEXTS, min_size=2, max_size=2))
     def acknowledge_the_id_outgoing_messages_share(self, user: str, texts: list[str]) -> None:
         if not self.trusts(username := self.username(user)):

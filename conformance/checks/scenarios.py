@@ -19,6 +19,7 @@ import yaml
 
 from conformance.checks.context import request_line
 from conformance.checks.probes import JSON, Probe, unknown_user
+from conformance.requirements.catalogue import Need
 from conformance.requirements.registry import register
 
 SCENARIOS_PATH = Path(__file__).with_name("scenarios.yaml")
@@ -87,6 +88,7 @@ class Scenario:
     steps: tuple[Step, ...]
     stem: str = "probe"
     stores_nothing: str | None = None  # the requirement that the steps change nothing
+    needs: Need = Need.NOTHING  # beyond what its requirements need (a scene set by stored sends)
 
     @property
     def requirements(self) -> tuple[str, ...]:
@@ -108,6 +110,7 @@ class Scenario:
 
     def run(self, probe: Probe) -> None:
         """Send the steps in order, judging each expectation; fail the item on defects."""
+        probe.require(self.needs)
         user = self.username(probe)
         names = {"user": user, "user_lower": user.lower(), "user_upper": user.upper()}
         if self.stores_nothing:
@@ -145,6 +148,7 @@ def load_scenarios(path: Path = SCENARIOS_PATH) -> tuple[Scenario, ...]:
             steps=tuple(_step(step) for step in raw["steps"]),
             stem=raw.get("stem", "probe"),
             stores_nothing=raw.get("stores_nothing"),
+            needs=Need(raw.get("needs", Need.NOTHING)),
         )
         register(f"scenarios.{scenario.name}", "probe", scenario.requirements, f"scenario {scenario.name}")
         scenarios.append(scenario)

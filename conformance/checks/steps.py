@@ -20,7 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine
 
 from conformance.checks.comparison import ACK_ALL, ACK_ONE, CHECK, CLOSE, RECEIVE, SEND, Effect, param
 from conformance.checks.context import REPLY_POLLS
-from conformance.checks.model import CREATED, NOT_FOUND, ConversationsModel, Direction
+from conformance.checks.model import CREATED, NOT_FOUND, SERVER_ERROR, ConversationsModel, Direction
 from conformance.checks.reading import message_of
 from conformance.checks.responses import json_body
 from conformance.checks.usernames import UsernamePool
@@ -86,10 +86,11 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
     def post(self, username: str, text: str) -> None:
         """Send one message. The model learns of it after the server answered, so that a 5xx
         can still be told to be the (new) username's doing."""
+        expected = CREATED if self.ctx.sends_succeed else SERVER_ERROR  # not logged in: 500 by design
         self.request(
-            "POST", username, json=text, expected=CREATED, requirement=Req.CONV_SEND_201, about=[username]
+            "POST", username, json=text, expected=expected, requirement=Req.CONV_SEND_201, about=[username]
         )
-        self.model.send(username, text)
+        self.model.send(username, text, logged_in=self.ctx.sends_succeed)
 
     @check(Req.CONV_MSGS_OK, *RECEIVE.requirements, kind="stateful")
     def receive(self, peer: str, text: str) -> bool:

@@ -36,7 +36,11 @@ class Usernames:
 
     @classmethod
     def for_target(cls, ctx: SuiteContext) -> Usernames:
-        peers = tuple(p for p in ctx.echo_peers if ctx.may_write_to(p) and p not in ctx.blacklisted)
+        peers = tuple(
+            p
+            for p in ctx.echo_peers
+            if ctx.sends_succeed and ctx.may_write_to(p) and p not in ctx.blacklisted
+        )  # not logged in to Soulseek, no peer hears a send
         if ctx.writable_users is None:
             stems = CASE_VARIANTS + (ROUNDTRIP_NAMES if ctx.applies(Req.USER_ROUNDTRIP) else ())
             return cls(stems, peers, peers)

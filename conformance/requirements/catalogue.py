@@ -23,6 +23,37 @@ class Level(StrEnum):
     INFO = "INFO"  # documentation gap: reported, fails only with --strict-docs
 
 
+class Need(StrEnum):
+    """What a target must offer to show a requirement, least first: each offers the ones before.
+
+    A target not logged in to Soulseek still offers a conversation (a failed send creates one),
+    so the checks of everything below `OUTGOING` run there too."""
+
+    NOTHING = "nothing"
+    CONVERSATION = "conversation"
+    OUTGOING = "outgoing"  # sends that succeed: logged in to the Soulseek network
+    INCOMING = "incoming"  # messages from a peer: logged in, and a peer that writes
+
+    @property
+    def rank(self) -> int:
+        return list(Need).index(self)
+
+    def offers(self, needed: Need) -> bool:
+        """Whether a target that offers `self` can show a requirement that needs `needed`."""
+        return needed.rank <= self.rank
+
+    def missing(self, needed: Need) -> str | None:
+        """None when a target offering `self` can show what needs `needed`; else the skip reason."""
+        return None if self.offers(needed) else _MISSING[needed]
+
+
+_NOT_LOGGED_IN = "the target is not logged in to the Soulseek network, so sends answer 500 by design"
+_MISSING = {
+    Need.OUTGOING: f"needs a logged-in target: {_NOT_LOGGED_IN}",
+    Need.INCOMING: f"needs incoming messages from a peer, so a logged-in target: {_NOT_LOGGED_IN}",
+}
+
+
 def parse_version(text: str) -> tuple[int, ...]:
     """'0.26.0' or 'v0.26.0-13' → (0, 26, 0); anything unparsable sorts as newest."""
     core = text.strip().lstrip("v").split("-")[0].split("+")[0]
@@ -55,6 +86,7 @@ class Requirement:
     since: str | None = None
     until: str | None = None
     readings: tuple[Reading, ...] = ()  # empty: the docs and facts allow one reading only
+    needs: Need = Need.NOTHING  # what the target must offer to show it
 
     def reading(self, id: str) -> Reading:
         """The accepted reading `id`; KeyError names a reading the catalogue does not list."""
@@ -89,8 +121,19 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, Requirement]:
             since=raw.get("since"),
             until=raw.get("until"),
             readings=tuple(_reading(raw) for raw in raw.get("readings", ())),
+            needs=_need(raw),
         )
     return catalogue
+
+
+def _need(raw: dict[str, Any]) -> Need:
+    """Every catalogued requirement says what it needs: a missing or unknown value is a catalogue bug."""
+    try:
+        return Need(raw["needs"])
+    except (KeyError, ValueError):
+        raise ValueError(
+            f"{raw['id']}: needs must be one of {', '.join(Need)} (got {raw.get('needs')!r})"
+        ) from None
 
 
 def _reading(raw: dict[str, Any]) -> Reading:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.requirements.catalogue import Level, Requirement
+from conformance.requirements.catalogue import Level, Need, Requirement
 from conformance.requirements.ids import Req
 
 FAIL = "fail"
@@ -43,17 +43,21 @@ class Judge:
     """Judges the verdicts of one run's checks against the catalogue and records the evidence.
 
     `verdict` is the one door a verdict goes through: a requirement that does not apply to
-    the target's version is neither recorded nor a defect; anything else is recorded (with the
-    current evidence window unless `exchanges` are given) and reported back as a defect or not.
+    the target's version, or that needs more than the target offers (a send that fails with 500
+    because the target is not logged in says nothing of CONV-SEND-201), is neither recorded nor
+    a defect; anything else is recorded (with the current evidence window unless `exchanges`
+    are given) and reported back as a defect or not.
     """
 
     catalogue: Mapping[str, Requirement]
     version: str | None
     record: Record
     strict_docs: bool = False
+    offers: Need = Need.INCOMING
 
     def applies(self, requirement: str) -> bool:
-        return self.catalogue[requirement].applies_to(self.version)
+        found = self.catalogue[requirement]
+        return found.applies_to(self.version) and self.offers.offers(found.needs)
 
     def is_defect(self, requirement: str, ok: bool) -> bool:
         return not ok and failed_is_defect(self.catalogue[requirement].level, self.strict_docs)

@@ -7,7 +7,7 @@ from conformance.checks.shrinking import ShrinkBudget
 from conformance.config import RunConfig
 from conformance.results.collector import CaseRecorder
 from conformance.run.plan import Plan
-from conformance.run.skips import why_no_writes
+from conformance.run.skips import offered, why_no_writes
 from conformance.run.target import EMBEDDED_BLACKLISTED, EMBEDDED_ECHO_PEER, Target
 from conformance.specgen.markers import overlay_statuses
 from conformance.transport.policy import Profile
@@ -25,7 +25,8 @@ def suite_context(
         recorder=recorder,
         catalogue=plan.catalogue,
         version=target.info.version,
-        can_write=why_no_writes(config.profile, target.info) is None,
+        can_write=why_no_writes(config.profile) is None,
+        offers=offered(target.info),
         writable_users=None if config.profile is Profile.FULL else tuple(config.writable_usernames),
         echo_peers=(EMBEDDED_ECHO_PEER,) if embedded else tuple(config.echo_peers),
         blacklisted=(EMBEDDED_BLACKLISTED,) if embedded else tuple(config.blacklisted_peers),

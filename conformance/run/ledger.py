@@ -1,8 +1,9 @@
 """What a run changes on a live target, so that cleanup undoes exactly that and nothing else.
 
-The only lasting change a run makes is opening conversations (sending a message). The ledger
-learns them from the exchanges themselves, so no check has to remember to report its writes,
-and it leaves open the conversations that were already active before the run.
+The only lasting change a run makes is opening conversations (sending a message, even one
+that fails). The ledger learns them from the exchanges themselves, so no check has to
+remember to report its writes, and it leaves open the conversations that were already
+active before the run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ class ConversationLedger:
         self.already_active: set[str] = set()
 
     def on_exchange(self, exchange: Exchange) -> None:
-        if exchange.method == "POST" and exchange.status is not None and exchange.status < 300:
+        # A send that fails with 500 (not logged in to Soulseek) has opened it all the same:
+        # slskd activates the conversation before it sends.
+        opened = exchange.status is not None and (exchange.status < 300 or exchange.status >= 500)
+        if exchange.method == "POST" and opened:
             segments = urlsplit(exchange.url).path.split("/")
             if len(segments) >= 2 and segments[-2].lower() == "conversations":
                 self.opened.add(unquote(segments[-1]))

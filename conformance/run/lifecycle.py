@@ -71,7 +71,7 @@ class Run:
 
     @property
     def why_no_writes(self) -> str | None:
-        return why_no_writes(self.config.profile, self.target.info if self.target else None)
+        return why_no_writes(self.config.profile)
 
     def _on_exchange(self, exchange: Exchange) -> None:
         self.recorder.on_exchange(exchange)

@@ -1,17 +1,18 @@
 """Step 3: which requirements this target cannot be checked for, each with the reason shown.
 
 A requirement is skipped when its read is not sent to a live target (see `plan`), when the
-target's version is outside its range, when it needs
-writes the run cannot make (read-only profile, or a target not logged in to Soulseek, where
-every send answers 500 by design), or when it needs authentication the target or the
-command line does not offer.
+target's version is outside its range, when it needs writes the read-only profile does not
+make, when it needs more than the target offers (its catalogue `needs`: a target not logged
+in to Soulseek answers every send 500 by design, so it shows no stored or incoming message,
+though a failed send still gives it a conversation), or when it needs authentication the
+target or the command line does not offer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.requirements.catalogue import Requirement
+from conformance.requirements.catalogue import Need, Requirement
 from conformance.run.plan import Plan
 from conformance.transport.policy import Profile
 from conformance.transport.preflight import TargetInfo
@@ -21,22 +22,27 @@ AUTH_REQUIREMENTS = ("AUTH-MISSING-401", "AUTH-WRONG-KEY-401", "AUTH-READONLY-KE
 READONLY_KEY_REQUIREMENT = "AUTH-READONLY-KEY-WRITES"
 
 
-def why_no_writes(profile: Profile, info: TargetInfo | None) -> str | None:
-    """None when writes are checked; otherwise why not (the profile, or a target that cannot send)."""
+def why_no_writes(profile: Profile) -> str | None:
+    """None when writes are checked; otherwise why not (the read-only profile).
+
+    A target not logged in is still written to: what it cannot show is `offered`'s business."""
     if profile is Profile.READ_ONLY:
         return "needs writes; the read-only profile sends only GETs"
-    if info is not None and info.logged_in is False:
-        return (
-            "needs writes; the target is not logged in to the Soulseek network, so sends answer 500 by design"
-        )
     return None
+
+
+def offered(info: TargetInfo | None) -> Need:
+    """What the target offers the checks: a target not logged in has conversations (a failed
+    send opens one) but no stored or incoming messages; anything else may have them all."""
+    return Need.CONVERSATION if info is not None and info.logged_in is False else Need.INCOMING
 
 
 def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:
     """(requirement id, reason) pairs; the first reason given for a requirement is the one shown."""
     config = plan.config
     yield from plan.unsent_reads.items()
-    no_writes = why_no_writes(config.profile, info)
+    no_writes = why_no_writes(config.profile)
+    offers = offered(info)
     for requirement in plan.catalogue.values():
         if not requirement.applies_to(info.version):
             yield (
@@ -45,6 +51,8 @@ def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:
             )
         elif no_writes and all(op.startswith(WRITE_OPERATIONS) for op in requirement.operations):
             yield requirement.id, no_writes
+        elif not no_writes and (missing := offers.missing(requirement.needs)):
+            yield requirement.id, missing
     if not info.auth_enabled:
         for requirement_id in AUTH_REQUIREMENTS:
             yield requirement_id, "the target has authentication disabled"

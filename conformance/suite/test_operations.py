@@ -14,6 +14,7 @@ from conformance.checks.context import SuiteContext
 from conformance.checks.dedup import CaseFilter
 from conformance.checks.generic import build_schema, check_case
 from conformance.plugin import suite_plan, suite_settings
+from conformance.requirements.catalogue import Need
 
 _config = suite_plan().config
 schema = build_schema(_config.spec, _config.profile, tuple(_config.writable_usernames) or None)
@@ -25,6 +26,8 @@ _cases = CaseFilter()  # a request that passed once is not sent again
 def test_operation(case: Any, conformance: SuiteContext, why_no_writes: str | None) -> None:
     if case.method != "GET" and not conformance.can_write:
         pytest.skip(why_no_writes)
+    if case.method == "POST" and (missing := conformance.offers.missing(Need.OUTGOING)):
+        pytest.skip(missing)  # every send answers 500 there, by design
     if not _cases.worth_sending(case):
         return
     conformance.begin_case()
