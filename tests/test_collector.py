@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.requirements.catalogue import load_catalogue
-from conformance.results.collector import EVIDENCE_PER_REQUIREMENT, CaseRecorder, RunResults
+from conformance.results.collector import KINDS_PER_REQUIREMENT, CaseRecorder, RunResults, fold_evidence
 from conformance.results.exchange import Exchange
 
 
@@ -55,18 +55,61 @@ def test_a_skipped_requirement_says_why_unless_it_failed_anyway() -> None:
     assert row["reason"] == "the target has authentication disabled"
 
 
-def test_evidence_keeps_the_newest_failures_with_their_requests() -> None:
-    rec = recorder()
-    for n in range(EVIDENCE_PER_REQUIREMENT + 2):
-        rec.begin_case()
-        rec.on_exchange(Exchange("GET", f"http://t/api/v0/conversations/u{n}", status=200))
-        rec.record("CONV-GET-404", False, f"failure {n}")
-    evidence = rec.drain()["CONV-GET-404"]["evidence"]
-    assert [e["message"] for e in evidence] == [
-        f"failure {n}" for n in range(2, EVIDENCE_PER_REQUIREMENT + 2)
+OPERATIONS = {
+    "CONV-GET-404": ["GET /conversations/{username}"],
+    "API-NO-SERVER-ERROR": ["POST /conversations/{username}", "PUT /conversations/{username}/{id}"],
+}
+
+
+def failing(rec: CaseRecorder, requirement: str, method: str, url: str, status: int, message: str) -> None:
+    rec.begin_case()
+    rec.on_exchange(Exchange(method, url, status=status))
+    rec.record(requirement, False, message, check="probe")
+
+
+def test_repeats_of_one_kind_fold_into_the_newest_with_a_count() -> None:
+    rec = CaseRecorder(
+        redact=lambda exchange: exchange.to_dict(), curl=lambda exchange: exchange.url, operations=OPERATIONS
+    )
+    for n in range(4):
+        failing(rec, "CONV-GET-404", "GET", f"http://t/api/v0/conversations/u{n}", 200, f"failure {n}")
+    (evidence,) = rec.drain()["CONV-GET-404"]["evidence"]
+    assert (evidence["message"], evidence["repeats"]) == ("failure 3", 3)
+    assert (evidence["operation"], evidence["check"], evidence["status"]) == (
+        "GET /conversations/{username}",
+        "probe",
+        200,
+    )
+    assert evidence["curl"] == ["http://t/api/v0/conversations/u3"]
+
+
+def test_a_distinct_failure_is_never_dropped_by_repeats_of_another() -> None:
+    rec = CaseRecorder(
+        redact=lambda exchange: exchange.to_dict(), curl=lambda exchange: exchange.url, operations=OPERATIONS
+    )
+    failing(rec, "API-NO-SERVER-ERROR", "POST", "http://t/api/v0/conversations/%0C", 500, "the POST")
+    for n in range(10):
+        failing(rec, "API-NO-SERVER-ERROR", "PUT", f"http://t/api/v0/conversations/u{n}/0", 500, f"put {n}")
+    results = RunResults(load_catalogue())
+    results.absorb(rec.drain())
+    failing(
+        rec, "API-NO-SERVER-ERROR", "PUT", "http://t/api/v0/conversations/v/0", 500, "another worker's put"
+    )
+    results.absorb(rec.drain())
+    evidence = results.tallies["API-NO-SERVER-ERROR"].evidence
+    assert [(e["operation"], e["message"], e["repeats"]) for e in evidence] == [
+        ("POST /conversations/{username}", "the POST", 0),
+        ("PUT /conversations/{username}/{id}", "another worker's put", 10),
     ]
-    assert [len(e["exchanges"]) for e in evidence] == [1] * EVIDENCE_PER_REQUIREMENT
-    assert evidence[-1]["curl"] == [f"http://t/api/v0/conversations/u{EVIDENCE_PER_REQUIREMENT + 1}"]
+
+
+def test_past_the_cap_of_kinds_the_oldest_fold_and_stay_counted() -> None:
+    items = [
+        {"check": "c", "operation": f"GET /r{n}", "status": 500} for n in range(KINDS_PER_REQUIREMENT + 2)
+    ]
+    folded = fold_evidence(items)
+    assert len(folded) == KINDS_PER_REQUIREMENT
+    assert sum(item.get("repeats", 0) + 1 for item in folded) == len(items)
 
 
 def test_tallies_from_several_workers_add_up() -> None:

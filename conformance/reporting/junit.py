@@ -23,9 +23,12 @@ def _evidence_text(requirement: view.RequirementRow) -> str:
     """Everything needed to understand and replay a failure, as plain text; the newest failure
     (after shrinking, the minimal sequence) first, as the HTML report shows it."""
     lines = [requirement["statement"], f"source: {requirement['source']}"]
+    if view.folded_line(requirement):
+        lines.append(view.folded_line(requirement))
     for number, item in enumerate(reversed(requirement["evidence"])):
         title = "newest failure" if number == 0 else "earlier failure"
-        lines += ["", f"{title} [{item['check'] or 'check'}] {item['message']}"]
+        kind = f" ({view.evidence_title(item)})" if view.evidence_title(item) else ""
+        lines += ["", f"{title} [{item['check'] or 'check'}]{kind} {item['message']}"]
         for exchange in item["exchanges"]:
             request, response = exchange["request"], exchange["response"]
             outcome = response["status"] if response else exchange["error"] or "no response"
@@ -45,7 +48,8 @@ def _testcase(suite: ET.Element, requirement: view.RequirementRow, strict_docs: 
     )
     status = requirement["status"]
     if status == "not-covered":
-        ET.SubElement(case, "skipped", message="not covered: no check exercised this requirement")
+        reason = requirement.get("reason") or "no check exercised this requirement"
+        ET.SubElement(case, "skipped", message=f"not covered: {reason}")
     elif status == "skipped":
         reason = requirement["reason"] or "does not apply to this run"
         ET.SubElement(case, "skipped", message=f"skipped: {reason}")

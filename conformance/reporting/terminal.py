@@ -19,8 +19,11 @@ REASON_LIMIT = 120
 NO_REASON = "no check of this run exercised them"
 
 
-def _requirement_line(requirement: view.RequirementRow) -> str:
-    return f"    {requirement['id']}: {shorten(view.first_message(requirement), MESSAGE_LIMIT)}"
+def _requirement_lines(requirement: view.RequirementRow) -> list[str]:
+    """The newest failure's message, and how many distinct failures and repeats lie behind it."""
+    folded = view.folded_line(requirement)
+    line = f"    {requirement['id']}: {shorten(view.first_message(requirement), MESSAGE_LIMIT)}"
+    return [line, f"      ({folded})"] if folded else [line]
 
 
 def _id_lines(requirements: list[view.RequirementRow]) -> list[str]:
@@ -55,12 +58,12 @@ def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[
         failing = [r for r in defects if r["level"] == level]
         if failing:
             lines.append(f"  {level} defects ({len(failing)}):")
-            lines += [_requirement_line(r) for r in failing]
+            lines += [line for r in failing for line in _requirement_lines(r)]
     gaps = view.doc_gaps(results)
     if gaps:
         counted = "counted as defects (--strict-docs)" if run["strict_docs"] else "not counted as defects"
         lines.append(f"  documentation gaps ({len(gaps)}, {counted}):")
-        lines += [_requirement_line(r) for r in gaps]
+        lines += [line for r in gaps for line in _requirement_lines(r)]
     lines.append(f"  {view.coverage_line(results)}")
     for status, title in (("not-covered", "not covered"), ("skipped", "skipped")):
         found = view.with_status(results, status)

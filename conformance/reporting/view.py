@@ -12,9 +12,9 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from conformance.requirements import judge
+from conformance.results.exchange import operation_of
 from conformance.secret_forms import CREDENTIAL_HEADERS, MASK
 
 LEVELS = ("MUST", "SHOULD", "INFO")
@@ -71,6 +71,27 @@ def first_message(requirement: RequirementRow) -> str:
     """The newest failure's message: after shrinking it is the minimal one."""
     evidence = requirement["evidence"]
     return evidence[-1]["message"] if evidence else ""
+
+
+def folded_line(requirement: RequirementRow) -> str:
+    """How the evidence was kept: 'kept 2 distinct failures; 10 repeats folded' ('' for none)."""
+    evidence = requirement["evidence"]
+    repeats = sum(item.get("repeats", 0) for item in evidence)
+    if not evidence or (len(evidence) == 1 and not repeats):
+        return ""
+    kept = f"kept {plural(len(evidence), 'distinct failure')}"
+    return f"{kept}; {plural(repeats, 'repeat')} of the same kind folded" if repeats else kept
+
+
+def evidence_title(item: Mapping[str, Any]) -> str:
+    """What kind of failure a piece of evidence is, e.g.
+    'PUT /conversations/{username}/{id} → 500 · 3 repeats folded'."""
+    parts = [item.get("operation") or ""]
+    if item.get("status") is not None:
+        parts[0] = f"{parts[0]} → {item['status']}".strip()
+    if item.get("repeats"):
+        parts.append(f"{plural(item['repeats'], 'repeat')} folded")
+    return " · ".join(part for part in parts if part)
 
 
 def coverage_line(results: Mapping[str, Any]) -> str:
@@ -141,17 +162,6 @@ def failing_operations(requirement: RequirementRow) -> list[str]:
                 found[op] = None
                 break
     return list(found) or list(requirement["operations"])
-
-
-def operation_of(method: str, url: str, labels: list[str]) -> str | None:
-    """Which of `labels` ("PUT /conversations/{username}/{id}") a request to `url` called."""
-    path = urlsplit(url).path.rstrip("/")
-    for label in labels:
-        verb, _, template = label.partition(" ")
-        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template.rstrip("/")))
-        if verb == method.upper() and re.search(f"{pattern}$", path):
-            return label
-    return None
 
 
 def is_credential(name: str) -> bool:

@@ -4,23 +4,25 @@ The run's `Judge` calls `CaseRecorder.record(...)` for every verdict a check rea
 recorder keeps a compact tally for the current pytest item, which travels on the item's
 report (so it works the same in one process and under pytest-xdist), and `RunResults` folds
 the tallies into per-requirement verdicts.
-Evidence is redacted as it leaves the recorder (only the few newest failures per requirement
-are kept, so only those pay for redaction and curl lines): nothing holding a secret ever
-leaves it.
+Evidence is redacted as it leaves the recorder: nothing holding a secret ever leaves it.
+No distinct failure is lost: one piece of evidence is kept per kind of failure, a
+(requirement, operation, check, status) four, and only repeats of a kind are folded into
+it (the newest is kept: after shrinking, the minimal one) with a count the reports show.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.requirements.catalogue import Level, Requirement
 from conformance.requirements.judge import is_defect, is_doc_gap
-from conformance.results.exchange import Exchange
+from conformance.results.exchange import Exchange, operation_of
 
-EVIDENCE_PER_REQUIREMENT = 3  # the newest failures; after shrinking the newest is the minimal one
+KINDS_PER_REQUIREMENT = 50  # distinct kinds kept; beyond it (a fuzzed route per value) repeats fold
 EXCHANGES_PER_EVIDENCE = 25  # the tail of the request sequence that led to a failure
 
 Redactor = Callable[[Exchange], dict[str, Any]]
@@ -38,7 +40,7 @@ class Tally:
         self.checks += other.checks
         self.failures += other.failures
         self.seconds += other.seconds
-        self.evidence = (self.evidence + other.evidence)[-EVIDENCE_PER_REQUIREMENT:]
+        self.evidence = fold_evidence(self.evidence + other.evidence)
         self.reason = self.reason or other.reason
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,6 +62,30 @@ class Tally:
         )
 
 
+Kind = tuple[str, str, int | None]  # (operation, check, status) of one requirement's failure
+
+
+def kind_of(evidence: Mapping[str, Any]) -> Kind:
+    return evidence.get("operation") or "", evidence["check"], evidence.get("status")
+
+
+def fold_evidence(evidence: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evidence oldest first, one item per kind: a repeat replaces the item of its kind and
+    takes over its count of folded repeats; past `KINDS_PER_REQUIREMENT` kinds, the oldest
+    kind folds into the next one (its count carried, so no failure goes uncounted)."""
+    kept: dict[Kind, dict[str, Any]] = {}
+    for item in evidence:
+        earlier = kept.pop(kind_of(item), None)
+        if earlier is not None:
+            item = {**item, "repeats": item.get("repeats", 0) + earlier.get("repeats", 0) + 1}
+        kept[kind_of(item)] = item
+    items = list(kept.values())
+    while len(items) > KINDS_PER_REQUIREMENT:
+        oldest = items.pop(0)
+        items[0] = {**items[0], "repeats": items[0].get("repeats", 0) + oldest.get("repeats", 0) + 1}
+    return items
+
+
 @dataclass(frozen=True)
 class Failure:
     """A failure as recorded: its exchanges still raw, until it leaves the recorder."""
@@ -67,21 +93,30 @@ class Failure:
     check: str
     message: str
     exchanges: tuple[Exchange, ...]
+    operation: str  # the requirement's operation the failing request called (else method and path)
+    status: int | None  # what that request drew (None: no answer, or no request at all)
+    repeats: int = 0  # earlier failures of the same kind folded into this one
 
 
 class CaseRecorder:
     """Per-process recorder: the transport feeds it exchanges, checks feed it verdicts."""
 
     def __init__(
-        self, redact: Redactor, curl: Callable[[Exchange], str], mask: Callable[[str], str] = str
+        self,
+        redact: Redactor,
+        curl: Callable[[Exchange], str],
+        mask: Callable[[str], str] = str,
+        operations: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
-        """`mask` scrubs secrets from messages, which may quote an echoed header from a body."""
+        """`mask` scrubs secrets from messages, which may quote an echoed header from a body;
+        `operations`: requirement → its operation labels, which name a failure's kind."""
         self._redact = redact
         self._mask = mask
         self._curl = curl
+        self._operations = operations or {}
         self._window: deque[Exchange] = deque(maxlen=EXCHANGES_PER_EVIDENCE)
         self._tallies: dict[str, Tally] = {}
-        self._failures: dict[str, deque[Failure]] = {}
+        self._failures: dict[str, dict[Kind, Failure]] = {}
         self.listeners: list[Callable[[], None]] = []  # told of every request (the progress line)
         self.requests = 0
         self.cases = 0
@@ -116,14 +151,33 @@ class CaseRecorder:
             return
         tally.failures += 1
         captured = tuple(self._window if exchanges is None else exchanges)
-        self._failures.setdefault(requirement, deque(maxlen=EVIDENCE_PER_REQUIREMENT)).append(
-            Failure(check, message, captured)
-        )
+        operation, status = self._where(requirement, captured)
+        failures = self._failures.setdefault(requirement, {})
+        kind = (operation, check, status)
+        earlier = failures.pop(kind, None)
+        repeats = earlier.repeats + 1 if earlier else 0
+        failures[kind] = Failure(check, message, captured, operation, status, repeats)
+
+    def _where(self, requirement: str, exchanges: tuple[Exchange, ...]) -> tuple[str, int | None]:
+        """The operation and status of a failure: its newest request that called one of the
+        requirement's operations, else its newest request (method and path) at all."""
+        labels = list(self._operations.get(requirement, ()))
+        for exchange in reversed(exchanges):
+            operation = operation_of(exchange.method, exchange.url, labels)
+            if operation:
+                return operation, exchange.status
+        if not exchanges:
+            return "", None
+        last = exchanges[-1]
+        return f"{last.method} {urlsplit(last.url).path}", last.status
 
     def _evidence(self, failure: Failure) -> dict[str, Any]:
         """A failure as results.json shows it: its exchanges redacted, with curl lines."""
         return {
             "check": failure.check,
+            "operation": failure.operation,
+            "status": failure.status,
+            "repeats": failure.repeats,
             "message": self._mask(failure.message),
             "exchanges": [self._redact(exchange) for exchange in failure.exchanges],
             "curl": [self._curl(exchange) for exchange in failure.exchanges],
@@ -131,7 +185,10 @@ class CaseRecorder:
 
     def newest_failures(self) -> dict[str, dict[str, Any]]:
         """Requirement → its newest failure evidence, of what the current item recorded so far."""
-        return {requirement: self._evidence(failures[-1]) for requirement, failures in self._failures.items()}
+        return {
+            requirement: self._evidence(list(failures.values())[-1])
+            for requirement, failures in self._failures.items()
+        }
 
     def not_covered(self, requirement: str, reason: str) -> None:
         """Nothing could be checked for `requirement`, and here is why (shown in the report)."""
@@ -145,7 +202,9 @@ class CaseRecorder:
         drained = {
             requirement: {
                 **tally.to_dict(),
-                "evidence": [self._evidence(f) for f in self._failures.get(requirement, ())],
+                "evidence": fold_evidence(
+                    [self._evidence(f) for f in self._failures.get(requirement, {}).values()]
+                ),
                 "reason": tally.reason,
             }
             for requirement, tally in self._tallies.items()

@@ -7,8 +7,10 @@ and kept raw in memory; secrets are redacted only when they are written out, by
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 BODY_LIMIT = 2000  # characters of a body kept as evidence; enough to read, small enough to ship
 
@@ -51,3 +53,14 @@ class Exchange:
             },
             "error": self.error,
         }
+
+
+def operation_of(method: str, url: str, labels: list[str]) -> str | None:
+    """Which of `labels` ("PUT /conversations/{username}/{id}") a request to `url` called."""
+    path = urlsplit(url).path.rstrip("/")
+    for label in labels:
+        verb, _, template = label.partition(" ")
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template.rstrip("/")))
+        if verb == method.upper() and re.search(f"{pattern}$", path):
+            return label
+    return None

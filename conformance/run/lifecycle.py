@@ -43,6 +43,7 @@ class Run:
             redact=lambda exchange: redact_exchange(exchange, self.secrets),
             curl=lambda exchange: curl_command(exchange, self.secret_variables),
             mask=lambda text: redact_text(text, self.secrets),
+            operations={rid: requirement.operations for rid, requirement in self.plan.catalogue.items()},
         )
         self.results = RunResults(self.plan.catalogue)
         self.ledger = ConversationLedger()
