@@ -26,6 +26,15 @@ def test_sending_creates_an_active_conversation_with_an_acknowledged_outgoing_me
     assert model.listing() == [Summary("alice", True, 0)]
 
 
+def test_a_send_while_not_logged_in_fails_but_opens_or_reopens_the_conversation_empty() -> None:
+    model = ConversationsModel()
+    assert model.send("alice", "hi", logged_in=False) == 500
+    assert model.messages("alice") == []
+    model.close("alice")
+    model.send("alice", "again", logged_in=False)
+    assert model.listing() == [Summary("alice", True, 0)]
+
+
 def test_receiving_stores_an_unacknowledged_incoming_message() -> None:
     model = ConversationsModel()
     model.receive("alice", 7, "hello")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks.scenarios import Answers, load_scenarios
+from conformance.requirements.catalogue import Need
 
 
 @pytest.mark.parametrize(
@@ -37,3 +38,10 @@ def test_a_step_keeps_json_null_apart_from_no_body() -> None:
     assert null.sends_json and null.json is None
     assert not missing.sends_json and missing.content_type == "application/json"
     assert [step.path for step in invalid.steps] == [("conversations", "{user}")] * len(invalid.steps)
+
+
+def test_a_scene_set_by_stored_sends_says_so_and_the_rest_need_no_login() -> None:
+    needs = {s.name: s.needs for s in load_scenarios()}
+    assert needs["acknowledging-an-id-shared-by-several-messages-does-not-fail"] is Need.OUTGOING
+    assert needs["acknowledging-an-unknown-message-id-answers-404"] is Need.NOTHING, "a failed send opens it"
+    assert needs["writes-to-an-unknown-username-answer-404"] is Need.NOTHING

@@ -24,7 +24,7 @@ from conformance.checks.stateful import (
     stateful_settings,
 )
 from conformance.reference.server import ReferenceOptions, ReferenceServer
-from conformance.requirements.catalogue import load_catalogue
+from conformance.requirements.catalogue import Need, load_catalogue
 from conformance.results.collector import CaseRecorder
 from conformance.transport.policy import Profile, WritePolicy
 from conformance.transport.session import GuardedSession
@@ -97,12 +97,14 @@ def embedded(
     faults: frozenset[str] = frozenset(),
     writable_users: tuple[str, ...] | None = None,
     echo_peers: tuple[str, ...] = (ECHO_PEER,),
+    logged_in: bool = True,
 ) -> Iterator[SuiteContext]:
     """A SuiteContext on a fresh reference server, every exchange captured as evidence."""
     key = secrets.token_urlsafe(16)
-    server = ReferenceServer(
-        ReferenceOptions(behaviour=behaviour, api_key=key, echo_peers=(ECHO_PEER,), faults=faults)
-    ).start()
+    options = ReferenceOptions(
+        behaviour=behaviour, api_key=key, echo_peers=(ECHO_PEER,), faults=faults, logged_in=logged_in
+    )
+    server = ReferenceServer(options).start()
     recorder = CaseRecorder(redact=lambda exchange: exchange.to_dict(), curl=lambda exchange: "")
     profile = Profile.FULL if writable_users is None else Profile.SAFE_WRITES
     session = GuardedSession(WritePolicy(profile, writable_users or ()), on_exchange=recorder.on_exchange)
@@ -119,6 +121,7 @@ def embedded(
             echo_peers=echo_peers,
             blacklisted=(),
             auth_enabled=True,
+            offers=Need.INCOMING if logged_in else Need.CONVERSATION,
         )
     finally:
         session.close()
@@ -224,6 +227,23 @@ def test_against_slskd_only_its_known_deviations_fail() -> None:
         failing = set(failures(ctx))
     assert found and set(found) <= SLSKD_DEVIATIONS
     assert failing <= SLSKD_DEVIATIONS | {"DOCGAP-OUT-ID-ZERO", "DOCGAP-READING"}
+
+
+def test_not_logged_in_sends_fail_by_design_and_the_documented_server_still_passes() -> None:
+    with embedded(logged_in=False) as ctx:
+        assert run_machine(ctx, seed=0) == []
+        assert run_machine(ctx, seed=1) == []
+        checked = ctx.recorder.drain()
+    assert {r for r, tally in checked.items() if tally["failures"]} <= {"DOCGAP-OVERLAY-STATUS"}
+    shown = ("CONV-CLOSE-INACTIVE", "CONV-CLOSED-READABLE", "CONV-SEND-ACTIVATES", "CONV-ACK-ALL-404")
+    assert all(checked.get(r, {}).get("checks") for r in shown), "a failed send opens what they need"
+    assert not checked.get("CONV-SEND-201"), "a send's 500 there says nothing of CONV-SEND-201"
+
+
+def test_not_logged_in_slskd_shows_the_never_404s_and_nothing_that_needs_a_send() -> None:
+    with embedded(behaviour="slskd", logged_in=False) as ctx:
+        found = find_defects(ctx, SEARCH)
+    assert found and set(found) <= {"CONV-ACK-ONE-404", "CONV-ACK-ALL-404", "CONV-CLOSE-404"}
 
 
 def test_finding_defects_tolerates_each_one_found_and_looks_for_the_next() -> None:
