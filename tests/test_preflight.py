@@ -90,9 +90,50 @@ def test_a_healthy_slskd_tells_its_version_auth_and_login_state(serve: Any) -> N
         ("GET", "/api/v0/application/version"),
         ("GET", "/api/v0/server"),
         ("GET", "/api/v0/conversations"),
+        ("GET", "/api/v0/conversations"),
     ]
     assert "X-API-Key" not in server.received[0].headers  # asked anonymously
     assert server.received[1].headers["X-API-Key"] == KEY
+    assert "X-API-Key" not in server.received[4].headers  # what the target does without the key
+
+
+def test_without_session_enabled_one_unauthenticated_request_decides(serve: Any) -> None:
+    info = reach(serve(replace(SLSKD, has_session_enabled=False).handler).url, api_key=KEY)
+    assert info.auth_enabled is True
+    assert info.notes == [
+        "GET /api/v0/session/enabled answered 404, and GET /api/v0/conversations without credentials "
+        "answered 401: authentication is taken to be on"
+    ]
+
+
+def test_without_session_enabled_an_open_target_has_authentication_off(serve: Any) -> None:
+    open_target = FakeSlskd(api_key=None, has_session_enabled=False)
+    info = reach(serve(open_target.handler).url, api_key="a-key-the-target-ignores")
+    assert info.auth_enabled is False
+    assert "auth checks skipped: the target has authentication disabled" in info.notes
+
+
+@pytest.mark.parametrize(
+    ("target", "decided", "said"),
+    [
+        (replace(SLSKD, session_enabled=False), True, "says disabled"),
+        (FakeSlskd(api_key=None, session_enabled=True), False, "says enabled"),
+    ],
+    ids=["says-off-refuses", "says-on-serves"],
+)
+def test_when_the_route_and_the_behaviour_disagree_the_behaviour_decides_and_is_noted(
+    serve: Any, target: FakeSlskd, decided: bool, said: str
+) -> None:
+    info = reach(serve(target.handler).url, api_key=KEY)
+    assert info.auth_enabled is decided
+    assert any(note.startswith(f"GET /api/v0/session/enabled {said}, and") for note in info.notes)
+
+
+def test_without_credentials_nothing_is_sent_to_compare_and_the_route_alone_says(serve: Any) -> None:
+    server = serve(FakeSlskd(api_key=None, has_session_enabled=False).handler)
+    info = reach(server.url)
+    assert info.auth_enabled is None
+    assert len(server.received) == 4
 
 
 def test_authentication_disabled_is_noted(serve: Any) -> None:

@@ -1,7 +1,9 @@
 """What the run learns about its target before the first test, and why it may refuse to start.
 
 A wrong URL, an untrusted certificate or a rejected key would otherwise surface as
-hundreds of identical failures. Preflight sends four GETs through the run's session and
+hundreds of identical failures. Preflight sends four GETs through the run's session (a
+fifth, without credentials, when the run has some: it decides whether authentication is
+on, whatever the optional `GET /session/enabled` says) and
 either ends the run with one line (`TargetError`, exit 3) or hands back what the suite
 needs to choose its expectations: the version, whether authentication is on, and whether
 the instance is logged in to the Soulseek network (sends fail without it).
@@ -65,16 +67,11 @@ def preflight(
         )
     if conversations.status_code == 404:
         raise TargetError(f"{root} has no Conversations API (404 on {API_PREFIX}{CONVERSATIONS})")
+    # With credentials to compare against, one request without them shows what the target does.
+    anonymous = probe.get(CONVERSATIONS, anonymous=True) if _has_credentials(session) else None
 
     info = TargetInfo()
-    info.auth_enabled = _auth_enabled(enabled)
-    if info.auth_enabled is False:
-        info.notes.append("auth checks skipped: the target has authentication disabled")
-    elif info.auth_enabled is None:
-        info.notes.append(
-            f"could not tell whether authentication is enabled: GET {API_PREFIX}{SESSION_ENABLED} "
-            f"answered {enabled.status_code}"
-        )
+    info.auth_enabled = _decide_auth(enabled, anonymous, info.notes)
     if server_version:
         info.version, info.version_source = server_version, "--server-version"
     elif version is not None and version.ok and isinstance(json_body(version), str):
@@ -154,6 +151,54 @@ def _is_json(response: requests.Response) -> bool:
     if "html" in media_type:
         return False
     return not response.ok or json_body(response) is not None
+
+
+def _has_credentials(session: GuardedSession) -> bool:
+    return any(session.headers.get(name) for name in ANONYMOUS)
+
+
+def _decide_auth(
+    enabled: requests.Response, anonymous: requests.Response | None, notes: list[str]
+) -> bool | None:
+    """Whether authentication is on, noting how it was decided when that is not plain.
+
+    `GET /session/enabled` is what the target says; an unauthenticated request to a protected
+    route (`anonymous`, sent only when the run has credentials) is what it does, and decides:
+    the route is optional (it may answer 404) and could be wrong."""
+    said = _auth_enabled(enabled)
+    done = _auth_behaviour(anonymous) if anonymous is not None else None
+    if anonymous is not None and done is not None and said != done:
+        notes.append(_disagreement(enabled, said, anonymous, done))
+    decided = said if done is None else done
+    if decided is False:
+        notes.append("auth checks skipped: the target has authentication disabled")
+    elif decided is None:
+        notes.append(
+            f"could not tell whether authentication is enabled: GET {API_PREFIX}{SESSION_ENABLED} "
+            f"answered {enabled.status_code}"
+        )
+    return decided
+
+
+def _disagreement(
+    enabled: requests.Response, said: bool | None, anonymous: requests.Response, done: bool
+) -> str:
+    """What the route said (or could not say) against what the target did; the behaviour wins."""
+    route = f"GET {API_PREFIX}{SESSION_ENABLED}"
+    saying = (
+        f"answered {enabled.status_code}" if said is None else f"says {'enabled' if said else 'disabled'}"
+    )
+    return (
+        f"{route} {saying}, and GET {API_PREFIX}{CONVERSATIONS} without credentials answered "
+        f"{anonymous.status_code}: authentication is taken to be {'on' if done else 'off'}"
+    )
+
+
+def _auth_behaviour(answer: requests.Response) -> bool | None:
+    """What a request without credentials shows: refused (on), served (off), or neither."""
+    if answer.status_code == 401:
+        return True
+    return False if answer.ok else None
 
 
 def _auth_enabled(answer: requests.Response) -> bool | None:

@@ -22,6 +22,8 @@ class FakeSlskd:
     users: dict[str, str] = field(default_factory=lambda: {"alice": "alice-password-42"})
     version: str = "0.26.0"
     logged_in: bool = True
+    session_enabled: bool | None = None  # what GET /session/enabled says; None: the truth
+    has_session_enabled: bool = True  # False: the route answers 404, as it may on a slskd
 
     @property
     def handler(self) -> Handler:
@@ -30,7 +32,10 @@ class FakeSlskd:
     def answer(self, request: Received) -> Reply:
         path = request.path.rstrip("/").lower()
         if path == "/api/v0/session/enabled" and request.method == "GET":
-            return Reply.json(json.dumps(self.api_key is not None))
+            if not self.has_session_enabled:  # no such route: routing answers before authentication
+                return Reply(404)
+            said = self.api_key is not None if self.session_enabled is None else self.session_enabled
+            return Reply.json(json.dumps(said))
         if path == "/api/v0/session" and request.method == "POST":
             return self._login(request)
         if not self._authenticated(request):
