@@ -229,6 +229,22 @@ def ack_all(api: Api) -> list[str]:
     return unread(api, "echo-peer")
 
 
+@effect("ack-one-any-conversation", [])
+def ack_one_elsewhere(api: Api) -> list[str]:
+    api.send("alice")
+    api.send("echo-peer", "ping")
+    api.ack("alice", api.incoming_ids("echo-peer")[0])  # alice has no such message
+    return unread(api, "echo-peer")
+
+
+@effect("close-case-insensitive", False)
+def close_one_of_two_cases(api: Api) -> bool:
+    api.send("Alice")
+    api.send("alice")
+    api.close("alice")
+    return api.conversation("Alice")["isActive"]
+
+
 @effect("close-deletes", 404)
 def close_then_read(api: Api) -> int:
     api.send("alice")

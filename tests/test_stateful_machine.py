@@ -205,6 +205,8 @@ def test_the_outgoing_id_zero_is_reported_as_a_documentation_gap_not_a_defect() 
         ("unicode-username-500", "USER-ROUNDTRIP"),
         ("list-unsorted", "CONV-LIST-ORDER"),
         ("list-includes-messages", "CONV-LIST-NO-MESSAGES"),
+        ("ack-one-any-conversation", "CONV-WRITES-ISOLATED"),
+        ("close-case-insensitive", "CONV-WRITES-ISOLATED"),
     ],
 )
 def test_a_seeded_fault_fails_the_requirement_it_breaks(fault: str, requirement: str) -> None:

@@ -13,6 +13,7 @@ stops vouching for the conversation it concerns. INFO requirements are recorded,
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -84,6 +85,11 @@ def describe(messages: Counter[Any], limit: int = 5) -> str:
 
 def param(value: bool | None) -> str | None:
     return None if value is None else str(value).lower()
+
+
+def folded(username: str) -> str:
+    """A username with case and Unicode normalisation taken out (what slskd must not do)."""
+    return unicodedata.normalize("NFC", username).casefold()
 
 
 def is_tricky(username: str) -> bool:
@@ -163,6 +169,12 @@ class ModelComparison:
 
     def case_variants(self, username: str) -> list[str]:
         return [u for u in self.model.usernames if u != username and u.casefold() == username.casefold()]
+
+    def twins(self, username: str) -> list[str]:
+        """Conversations the example vouches for whose username differs from `username` only in
+        case or Unicode normalisation: what a careless lookup would also find."""
+        key = folded(username)
+        return [u for u in self.model.usernames if u != username and u in self.vouched and folded(u) == key]
 
     def blame(self, username: str, effect: Effect | None = None) -> Effect:
         return effect or self.effects.get(username, ADOPTED)
@@ -369,6 +381,41 @@ class ModelComparison:
             isinstance(i, dict) and i.get("username") == username for i in again
         )
         return Req.CONV_LIST_UNACK_FILTER if listed else active_filter
+
+    @check(Req.CONV_WRITES_ISOLATED, kind="stateful")
+    def check_others(self, addressed: str) -> None:
+        """Every other conversation the example vouches for is as the model has it after a write
+        addressed to `addressed`: one list, inactive ones included, shows them all."""
+        response = self.request("GET", params={"includeInactive": "true"}, requirement=Req.CONV_LIST_OK)
+        body = json_body(response)
+        if not isinstance(body, list):
+            return
+        others = self.vouched - {addressed}
+        shown = {
+            item["username"]: item
+            for item in body
+            if isinstance(item, dict) and item.get("username") in others
+        }
+        predicted = {s.username: s for s in self.model.listing(include_inactive=True) if s.username in others}
+        changed = {}
+        for username in sorted(shown.keys() | predicted.keys()):
+            item, summary = shown.get(username), predicted.get(username)
+            if item is None or summary is None:
+                changed[username] = "disappeared" if item is None else "appeared"
+                continue
+            seen = item.get("isActive"), item.get("unAcknowledgedMessageCount")
+            if seen != (summary.active, summary.unacknowledged):
+                changed[username] = (
+                    f"isActive {seen[0]}, unAcknowledgedMessageCount {seen[1]} "
+                    f"(the model: {summary.active}, {summary.unacknowledged})"
+                )
+        self.expect(
+            Req.CONV_WRITES_ISOLATED,
+            not changed,
+            f"a write addressed to {addressed!r} changed other conversations: "
+            + "; ".join(f"{username!r} {what}" for username, what in changed.items()),
+            about=list(changed),
+        )
 
     @check(Req.CONV_COUNT_MATCHES, kind="stateful")
     def check_list_item(self, username: str, item: dict[str, Any], predicted: Summary) -> None:

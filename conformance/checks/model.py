@@ -108,6 +108,13 @@ class ConversationsModel:
         conversation = self.get(username)
         return sum(m.id == id for m in conversation.messages) if conversation else 0
 
+    def holds_unacknowledged(self, username: str, id: int) -> bool:
+        """Whether `username` has a known message with `id` that is not acknowledged yet."""
+        conversation = self.get(username)
+        return conversation is not None and any(
+            m.id == id and not m.acknowledged for m in conversation.messages
+        )
+
     def adopt(
         self,
         username: str,

@@ -77,8 +77,17 @@ class Conversations(ConversationsMachine):
 
     @rule(user=ANYONE, id=IDS)
     def acknowledge_an_unknown_id(self, user: str, id: int) -> None:
+        """An id this user has not got: every other drawn id is one another conversation holds
+        (a message heard from a peer), so only a lookup confined to the user leaves it alone."""
         username = self.username(user)
-        if self.trusts(username) and not self.model.sharing(username, id):
+        if not self.trusts(username):
+            return
+        held = self.pending_heard() or self.heard  # unread ones show a careless acknowledgement
+        elsewhere = held[id % len(held)] if held and id % 2 == 0 else None
+        if elsewhere and elsewhere.username != username and self.trusts(elsewhere.username):
+            if not self.model.sharing(username, elsewhere.id):
+                self.acknowledge_elsewhere(username, elsewhere.id)
+        elif not self.model.sharing(username, id):
             self.acknowledge(username, id)
 
     @precondition(sends_succeed)

@@ -60,6 +60,10 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         self.heard: list[Received] = []  # incoming messages that arrived in this example
         self.writes = 0
 
+    def pending_heard(self) -> list[Received]:
+        """The messages heard in this example that the model still holds unacknowledged."""
+        return [heard for heard in self.heard if self.model.holds_unacknowledged(heard.username, heard.id)]
+
     # --- the steps ------------------------------------------------------------------------
     def after_write(self, username: str, effect: Effect) -> None:
         """A write is followed by reading its own conversation back: that read is what judges
@@ -158,6 +162,21 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         self.request("PUT", username, expected=expected, requirement=requirement, about=[username])
         if expected != NOT_FOUND:
             self.after_write(username, ACK_ALL)
+        self.leaves_twins_alone(username)
+
+    def leaves_twins_alone(self, username: str) -> None:
+        """After acknowledging all or closing: when a conversation differing only in case or
+        normalisation exists, a lookup that ignores the difference would touch it too, so every
+        other conversation is compared (one list read, only then)."""
+        if self.twins(username):
+            self.check_others(username)
+
+    @check(Req.CONV_WRITES_ISOLATED, kind="stateful")
+    def acknowledge_elsewhere(self, username: str, id: int) -> None:
+        """Acknowledge, under `username`, the id of a message another conversation holds: only
+        `username`'s conversation may change (it has no such message: 404, or slskd's 200)."""
+        self.acknowledge(username, id)
+        self.check_others(username)
 
     @check(Req.CONV_CLOSE_204, Req.CONV_CLOSE_404, Req.DOCGAP_READING, *CLOSE.requirements, kind="stateful")
     def close(self, username: str, *, read_back: bool = True) -> None:
@@ -177,6 +196,7 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
             self.model.close(username)
         if read_back and expected != (NOT_FOUND,):
             self.after_write(username, CLOSE)
+        self.leaves_twins_alone(username)
 
     @check(
         Req.CONV_MSGS_404,

@@ -20,7 +20,8 @@ from conformance.checks.reading import message_of
 from conformance.checks.responses import json_body
 from conformance.requirements.ids import Req
 
-# Usernames that slskd must keep apart or carry through its routes unchanged.
+# Usernames that slskd must keep apart or carry through its routes unchanged ("Zoë" twice:
+# composed and decomposed, which slskd must not normalise into one conversation).
 CASE_VARIANTS = ("Alice", "alice", "ALICE")
 ROUNDTRIP_NAMES = ("Zoë", "名前", "with space", "a/b", "what?", "100%", "c+d", "#hash", "😀")
 

@@ -222,6 +222,8 @@ class ConversationsApi:
             matches = self.store.messages_with_id(username, message_id)
             if self.traits.server_errors and len(matches) > 1:
                 raise DuplicateMatch
+            if not matches and "ack-one-any-conversation" in self.faults:
+                self.store.acknowledge(self._anywhere(message_id))
             if not matches:
                 if not self.traits.lookups_awaited or "ack-one-unknown-200" in self.faults:
                     return OK
@@ -259,7 +261,27 @@ class ConversationsApi:
                 self._acknowledge_all(username)  # a failure here leaves the conversation active
             if "close-stays-active" not in self.faults:
                 self.store.deactivate(username)
+            if "close-case-insensitive" in self.faults:
+                for other in self._case_variants(username):
+                    self._acknowledge_all(other)
+                    self.store.deactivate(other)
         return NO_CONTENT
+
+    def _anywhere(self, message_id: int) -> list[StoredMessage]:
+        """The messages with this id in any conversation (the ack-one-any-conversation fault)."""
+        return [
+            found
+            for conversation in self.store.conversations()
+            for found in self.store.messages_with_id(conversation.username, message_id)
+        ]
+
+    def _case_variants(self, username: str) -> list[str]:
+        """Other conversations whose username differs only in case (the close-case-insensitive fault)."""
+        return [
+            conversation.username
+            for conversation in self.store.conversations()
+            if conversation.username != username and conversation.username.casefold() == username.casefold()
+        ]
 
     def _require_conversation(self, username: str, *, unless: str, active_only: bool = False) -> None:
         """The documented 404; slskd's un-awaited lookup (and the named fault) never gets here.

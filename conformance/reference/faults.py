@@ -47,6 +47,10 @@ FAULTS: dict[str, str] = {
     "ack-one-wrong-message": "PUT /conversations/{username}/{id} acknowledges the user's oldest "
     "unacknowledged message instead of the one named",
     "ack-all-wrong-user": "PUT /conversations/{username} acknowledges another conversation's messages",
+    "ack-one-any-conversation": "PUT /conversations/{username}/{id} for an id the user does not have "
+    "acknowledges the message with that id in whichever conversation holds it (and answers as usual)",
+    "close-case-insensitive": "DELETE /conversations/{username} also closes the conversations whose "
+    "username differs only in case",
     "close-deletes": "DELETE removes the conversation and its messages",
     "close-no-ack": "DELETE marks the conversation inactive without acknowledging its messages",
     "close-stays-active": "DELETE acknowledges the messages but leaves the conversation active",
