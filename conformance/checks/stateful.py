@@ -22,7 +22,7 @@ from conformance.checks.failures import RequirementFailed
 from conformance.checks.rules import conversations_machine
 
 STEPS_PER_EXAMPLE = 15  # long enough for send → receive → close → reopen → read, short to shrink
-MIN_EXAMPLES = 10  # ~40 requests each: about 0.2 s on the embedded server
+MIN_EXAMPLES = 10  # ~23 requests each: about 0.1 s on the embedded server
 
 
 def failed_requirements(error: BaseException) -> list[str]:
