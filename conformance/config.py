@@ -215,7 +215,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         raise ConfigError(f"--ca-bundle: no such file or directory: {ca_bundle}")
     spec = values.spec_file(Path(option("--spec")) if option("--spec") else CONVERSATIONS_SPEC)
     budget = values.number(option, "--shrink-budget", float, minimum=0, default=DEFAULT_SHRINK_BUDGET)
-    return RunConfig(
+    config = RunConfig(
         target_url=target_url,
         profile=profile,
         api_key=credentials["--api-key"],
@@ -259,6 +259,12 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         notes=tuple(notes),
         network_control=network_control,
     )
+    if config.max_requests is not None and config.max_requests <= config.cleanup_reserve:
+        raise ConfigError(
+            f"--max-requests {config.max_requests} leaves nothing to test: "
+            f"{config.cleanup_reserve} requests are kept for cleanup"
+        )
+    return config
 
 
 def _choose_credentials(

@@ -145,6 +145,7 @@ class RunHooks:
         self.terminal: Any = None
         self.progress: ProgressLine | None = None  # the status line, on a terminal only
         self.current_test = ""
+        self.previous_sigint: Any = None  # the SIGINT handler before the run's own
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -239,7 +240,7 @@ class RunHooks:
         except ConformanceError as error:
             self._exit(session.config, error)
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, self._on_ctrl_c)
+            self.previous_sigint = signal.signal(signal.SIGINT, self._on_ctrl_c)
         if self.progress is not None:
             self.run.recorder.listeners.append(self.progress.tick)
         if self.run.context is not None and self.terminal is not None:
@@ -312,6 +313,8 @@ class RunHooks:
             self.run.adopt(facts)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.previous_sigint is not None:  # Ctrl-C from now on: no run of ours to tell
+            signal.signal(signal.SIGINT, self.previous_sigint)
         self._clear_progress()
         run = self.run
         run.cleanup()

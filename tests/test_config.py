@@ -247,6 +247,16 @@ def test_a_reports_dir_inside_a_regular_file_is_refused_before_the_run(parse: Pa
     assert parse("--reports-dir", str(fresh)).reports_dir == fresh
 
 
+def test_a_budget_must_leave_requests_beyond_those_kept_for_cleanup(parse: Parse) -> None:
+    writes = (*LIVE, "--profile", "safe-writes", "--peer", "alice", "--peer", "bob")
+    assert parse(*writes).cleanup_reserve == 2
+    assert refusal(parse, *writes, "--max-requests", "2") == (
+        "--max-requests 2 leaves nothing to test: 2 requests are kept for cleanup"
+    )
+    assert parse(*writes, "--keep", "--max-requests", "2").cleanup_reserve == 0  # nothing to clean up
+    assert parse(*LIVE).cleanup_reserve == 0  # read-only writes nothing
+
+
 def test_numbers_in_range_are_taken(parse: Parse) -> None:
     config = parse("--max-requests", "7", "--timeout", "0.5", "--max-examples", "3", "--seed", "42")
     assert (config.max_requests, config.timeout, config.max_examples, config.seed) == (7, 0.5, 3, 42)

@@ -139,14 +139,13 @@ class GuardedSession(requests.Session):
         return response
 
     def _spend_budget(self) -> None:
-        if self.max_requests is None:
-            return
-        if self._cleaning_up:
+        """Count one request; raises `BudgetExhausted` when the budget (or cleanup's share) is spent."""
+        if self.max_requests is not None and self._cleaning_up:
             if self.requests_sent >= self.max_requests:
                 raise BudgetExhausted(
                     f"the {self.cleanup_reserve} requests kept for cleanup are spent; raise --max-requests"
                 )
-        elif self.requests_sent >= self.max_requests - self.cleanup_reserve:
+        elif self.max_requests is not None and self.requests_sent >= self.max_requests - self.cleanup_reserve:
             kept = f" ({self.cleanup_reserve} more kept for cleanup)" if self.cleanup_reserve else ""
             raise BudgetExhausted(
                 f"request budget of {self.max_requests} exhausted{kept}; raise --max-requests"
