@@ -33,6 +33,12 @@ MAX_RESPONSE_BYTES = 1 << 30  # a body is held in memory whole: more than 1 GiB 
 
 # A consent to message real users is given on the command line, each time; never inherited.
 NOT_FROM_ENVIRONMENT = frozenset({"--i-understand-this-messages-real-users"})
+EMBEDDED_ONLY = (
+    "--server-behaviour",
+    "--reference-fault",
+    "--reference-variant",
+    "--reference-not-logged-in",
+)
 REPEATABLE = ("--peer", "--echo-peer", "--blacklisted-peer", "--reference-fault", "--reference-variant")
 # credential option → environment variable it falls back to
 ENVIRONMENT = {
@@ -73,6 +79,7 @@ class RunConfig:
     server_behaviour: str | None = DOCUMENTED  # embedded server only; None for a live target
     reference_faults: tuple[str, ...] = ()
     reference_variants: tuple[str, ...] = ()
+    reference_logged_in: bool = True  # the embedded server, to its simulated Soulseek network
     server_version: str | None = None
     spec: Path = CONVERSATIONS_SPEC
     notes: tuple[str, ...] = ()  # said once in the report, e.g. options that have no effect
@@ -205,7 +212,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
             "--peer, --echo-peer and --blacklisted-peer are unused: the read-only profile sends no writes"
         )
     if target_url is not None:
-        for name in ("--server-behaviour", "--reference-fault", "--reference-variant"):
+        for name in EMBEDDED_ONLY:
             if option(name):
                 raise ConfigError(f"{name} applies to the embedded server only; drop it or drop --target-url")
     insecure, ca_bundle = bool(option("--insecure")), option("--ca-bundle")
@@ -254,6 +261,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         server_behaviour=values.behaviour(option("--server-behaviour"), target_url),
         reference_faults=values.faults(option("--reference-fault")),
         reference_variants=values.variants(option("--reference-variant")),
+        reference_logged_in=not option("--reference-not-logged-in"),
         server_version=values.server_version(option("--server-version")),
         spec=spec,
         notes=tuple(notes),

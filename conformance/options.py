@@ -94,6 +94,11 @@ def add_options(parser: pytest.Parser) -> None:
     add("--server-behaviour", "embedded server only: documented | slskd | intended (default: documented)")
     add("--reference-fault", "embedded server only: switch on a seeded fault; repeatable", action="append")
     add("--reference-variant", "embedded server only: a representation variant; repeatable", action="append")
+    add(
+        "--reference-not-logged-in",
+        "embedded server only: not logged in to Soulseek, as a CI slskd with no account (sends answer 500)",
+        action="store_true",
+    )
     add("--server-version", "the target's slskd version X.Y.Z, instead of asking it")
     add(
         "--spec",

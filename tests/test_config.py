@@ -153,10 +153,12 @@ def test_an_unknown_profile_names_the_choices(parse: Parse) -> None:
 
 
 @pytest.mark.parametrize(
-    "option", [("--reference-fault", "never-404"), ("--server-behaviour", "slskd")], ids=lambda o: o[0]
+    "option",
+    [("--reference-fault", "never-404"), ("--server-behaviour", "slskd"), ("--reference-not-logged-in",)],
+    ids=lambda o: o[0],
 )
 def test_embedded_server_options_are_refused_with_a_live_target(
-    parse: Parse, option: tuple[str, str]
+    parse: Parse, option: tuple[str, ...]
 ) -> None:
     assert "embedded server only" in refusal(parse, *LIVE, *option)
 
@@ -167,6 +169,8 @@ def test_the_embedded_server_takes_a_behaviour_and_faults(parse: Parse) -> None:
     )
     assert config.server_behaviour == "slskd"
     assert config.reference_faults == ("window-101", "list-unsorted")
+    assert config.reference_logged_in, "logged in unless told otherwise"
+    assert not parse("--reference-not-logged-in").reference_logged_in
     assert refusal(parse, "--reference-fault", "nope").startswith("--reference-fault: unknown fault nope")
     assert refusal(parse, "--server-behaviour", "x").startswith(
         "--server-behaviour must be one of documented, slskd"

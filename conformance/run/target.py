@@ -82,6 +82,7 @@ def _start_embedded(config: RunConfig, api_key: str | None) -> ReferenceServer:
             blacklist=(EMBEDDED_BLACKLISTED,),
             faults=frozenset(config.reference_faults),
             variants=frozenset(config.reference_variants),
+            logged_in=config.reference_logged_in,
         )
     ).start()
 
