@@ -109,3 +109,16 @@ def test_json_nested_too_deep_to_parse_is_400_not_500(server: ReferenceServer, p
     response = requests.post(f"{server.base_url}{path}", data=deep, headers=JSON, timeout=30)
     assert response.status_code == 400
     assert stored(server, "bob") == []
+
+
+@pytest.mark.parametrize(
+    "framing",
+    ["Content-Length: ten\r\n\r\n", "Transfer-Encoding: chunked\r\n\r\nzz\r\n"],
+    ids=["content-length", "chunk-size"],
+)
+def test_a_body_whose_length_is_not_a_number_is_400_and_the_connection_closes(
+    server: ReferenceServer, framing: str
+) -> None:
+    answer = raw(server, f"POST /api/v0/conversations/bob HTTP/1.1\r\nHost: x\r\n{framing}".encode())
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert stored(server, "bob") == []

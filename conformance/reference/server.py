@@ -60,7 +60,12 @@ class ReferenceHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         app = self.server.app
-        environ, complete = self._environ()
+        try:
+            environ, complete = self._environ()
+        except ValueError:  # a Content-Length or chunk size that is not a number, as Kestrel: 400
+            self.send_error(400)
+            self.close_connection = True
+            return
         reply = app.handle(environ)
         closing = not complete or app.representation.connection_close
         payload = b"" if self.command == "HEAD" else app.representation.payload(reply)
@@ -94,8 +99,10 @@ class ReferenceHandler(BaseHTTPRequestHandler):
         """The body, up to the limit; (b"", False) when it is longer and was left unread."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._chunked()
-        length = self.headers.get("Content-Length")
-        size = int(length) if length and length.isdigit() else 0
+        length = self.headers.get("Content-Length", "0").strip()
+        if not length.isdigit():
+            raise ValueError(f"Content-Length {length!r}")
+        size = int(length)
         if size > MAX_REQUEST_BODY:
             return b"", False
         return self.rfile.read(size), True

@@ -3,7 +3,7 @@
 slskd reads usernames from the *raw* request target (its URL-decoding binder), while
 WSGI servers hand applications an already percent-decoded PATH_INFO in which `a%2Fb` and
 `a/b` look the same. So the path is taken from the raw target (`RAW_URI`/`REQUEST_URI`,
-which werkzeug's server provides) and each segment is decoded at most once.
+which our server and werkzeug's provide) and each segment is decoded at most once.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class Request:
 def raw_path(environ: dict[str, Any]) -> bytes:
     """The request target's path as the client sent it, still percent-encoded."""
     target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if not target:  # not werkzeug's server: PATH_INFO is decoded, so `%2F` is already lost
+    if not target:  # another WSGI server: PATH_INFO is decoded, so `%2F` is already lost
         return quote_from_bytes(environ.get("PATH_INFO", "").encode("latin-1"), safe="/").encode()
     raw = _wsgi_bytes(target).split(b"?", 1)[0]
     if b"://" in raw:  # absolute-form target: http://host:port/path
