@@ -47,6 +47,12 @@ def test_a_target_not_logged_in_skips_only_what_needs_a_login_or_a_peer_and_name
     assert not shown & set(reasons), "no login needed: checked, a failed send opens the conversation"
 
 
+def test_a_read_only_run_judges_what_is_stored_logged_in_or_not() -> None:
+    reasons = dict(skips(plan(), replace(INFO, logged_in=False)))
+    assert "CONV-RECV-UNACK" not in reasons, "stored messages are read as they are"
+    assert reasons["CONV-SEND-201"] == "needs writes; the read-only profile sends only GETs"
+
+
 def test_a_read_the_plan_does_not_send_is_skipped_with_the_plans_reason_first() -> None:
     given = plan(unsent_reads={"CONV-SEND-201": "not sent to a live slskd: it writes"})
     first = next(iter(skips(given, INFO)))

@@ -26,7 +26,7 @@ def suite_context(
         catalogue=plan.catalogue,
         version=target.info.version,
         can_write=why_no_writes(config.profile) is None,
-        offers=offered(target.info),
+        offers=offered(config.profile, target.info),
         writable_users=None if config.profile is Profile.FULL else tuple(config.writable_usernames),
         echo_peers=(EMBEDDED_ECHO_PEER,) if embedded else tuple(config.echo_peers),
         blacklisted=(EMBEDDED_BLACKLISTED,) if embedded else tuple(config.blacklisted_peers),

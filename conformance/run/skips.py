@@ -31,10 +31,12 @@ def why_no_writes(profile: Profile) -> str | None:
     return None
 
 
-def offered(info: TargetInfo | None) -> Need:
-    """What the target offers the checks: a target not logged in has conversations (a failed
-    send opens one) but no stored or incoming messages; anything else may have them all."""
-    return Need.CONVERSATION if info is not None and info.logged_in is False else Need.INCOMING
+def offered(profile: Profile, info: TargetInfo | None) -> Need:
+    """What the run's writes can make the target show: not logged in, a conversation (a failed
+    send opens one) but no stored or incoming message. A read-only run makes nothing, so what
+    is already stored is judged as it is, logged in or not."""
+    writes = why_no_writes(profile) is None
+    return Need.CONVERSATION if writes and info is not None and info.logged_in is False else Need.INCOMING
 
 
 def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:
@@ -42,7 +44,7 @@ def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:
     config = plan.config
     yield from plan.unsent_reads.items()
     no_writes = why_no_writes(config.profile)
-    offers = offered(info)
+    offers = offered(config.profile, info)
     for requirement in plan.catalogue.values():
         if not requirement.applies_to(info.version):
             yield (
@@ -51,7 +53,7 @@ def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:
             )
         elif no_writes and all(op.startswith(WRITE_OPERATIONS) for op in requirement.operations):
             yield requirement.id, no_writes
-        elif not no_writes and (missing := offers.missing(requirement.needs)):
+        elif missing := offers.missing(requirement.needs):
             yield requirement.id, missing
     if not info.auth_enabled:
         for requirement_id in AUTH_REQUIREMENTS:
