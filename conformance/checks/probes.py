@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from conformance.checks.context import REPLY_POLLS, SuiteContext, request_line
-from conformance.checks.responses import check_response, json_body
+from conformance.checks.responses import an_object, check_response, json_body, objects
 from conformance.requirements.catalogue import Need
 
 _names = itertools.count(1)
@@ -76,16 +76,14 @@ class Probe:
 
     def conversation(self, username: str, **params: Any) -> dict[str, Any] | None:
         response = self.call("GET", "conversations", username, params=params or None)
-        return json_body(response) if response.status_code == 200 else None
+        return an_object(json_body(response)) if response.status_code == 200 else None
 
     def messages(self, username: str, **params: Any) -> list[dict[str, Any]]:
         response = self.call("GET", "conversations", username, "messages", params=params or None)
-        body = json_body(response) if response.status_code == 200 else None
-        return body if isinstance(body, list) else []
+        return objects(json_body(response)) if response.status_code == 200 else []
 
     def listing(self, **params: Any) -> list[dict[str, Any]]:
-        body = json_body(self.call("GET", "conversations", params=params or None))
-        return body if isinstance(body, list) else []
+        return objects(json_body(self.call("GET", "conversations", params=params or None)))
 
     # --- judging --------------------------------------------------------------------------
     def check(self, requirement: str, ok: bool, message: str = "") -> bool:

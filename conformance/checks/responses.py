@@ -35,6 +35,20 @@ def walk(value: Any, key: str | None = None) -> Iterator[tuple[str | None, Any]]
             yield from walk(child, key)
 
 
+def objects(body: Any) -> list[dict[str, Any]]:
+    """The JSON objects of an answer that should be a list of them; none for any other shape.
+
+    The schema check reports a wrongly shaped answer as a defect; what reads the answer
+    afterwards then judges an empty list instead of crashing on a string or a number.
+    """
+    return [item for item in body if isinstance(item, dict)] if isinstance(body, list) else []
+
+
+def an_object(body: Any) -> dict[str, Any] | None:
+    """The answer when it is the JSON object it should be; None for any other shape."""
+    return body if isinstance(body, dict) else None
+
+
 def is_utc_timestamp(text: Any) -> bool:
     """ISO-8601 date-time with an explicit zone; slskd writes up to 7 fractional digits."""
     if not isinstance(text, str) or "T" not in text:

@@ -16,7 +16,7 @@ from conformance.checks.choices import READERS, is_ordinal
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.model import WINDOW
 from conformance.checks.probes import Probe
-from conformance.checks.responses import json_body
+from conformance.checks.responses import json_body, objects
 from conformance.checks.scenarios import Scenario, load_scenarios
 from conformance.requirements.catalogue import Need
 from conformance.requirements.ids import Req
@@ -51,10 +51,10 @@ def test_list_is_an_array_of_conversations(probe: Probe) -> None:
     )
     probe.check(
         Req.CONV_LIST_NO_MESSAGES,
-        not any("messages" in item for item in body or []),
+        not any("messages" in item for item in objects(body)),
         "list items carry a messages property",
     )
-    usernames = [item.get("username", "") for item in body or []]
+    usernames = [item["username"] for item in objects(body) if isinstance(item.get("username"), str)]
     probe.check(Req.CONV_LIST_ORDER, is_ordinal(usernames), f"list order is {usernames[:10]}")
     probe.done()
 
@@ -85,7 +85,7 @@ def test_a_sent_message_is_stored_acknowledged_and_activates(probe: Probe) -> No
     )
     response = probe.call("GET", "conversations", user, "messages")
     probe.expect_status(Req.CONV_MSGS_OK, response, 200)
-    sent = [m for m in json_body(response) or [] if m.get("message") == text]
+    sent = [m for m in objects(json_body(response)) if m.get("message") == text]
     probe.check(
         Req.CONV_SEND_STORES_OUT,
         len(sent) == 1
@@ -160,12 +160,10 @@ def test_the_readings_the_representation_took(probe: Probe) -> None:
     user = probe.writable_user()
     probe.send(user)
     response = probe.call("GET", "conversations", user, "messages")
-    messages = json_body(response)
+    messages = objects(json_body(response))
     shown = {
         Req.API_CONTENT_TYPE: response.headers.get("Content-Type"),
-        Req.API_TIMESTAMP_UTC: messages[0].get("timestamp")
-        if isinstance(messages, list) and messages
-        else None,
+        Req.API_TIMESTAMP_UTC: messages[0].get("timestamp") if messages else None,
     }
     for requirement, value in shown.items():
         if (reading := READERS[requirement](value)) is not None:
@@ -401,7 +399,7 @@ def test_only_the_latest_100_messages_are_returned_oldest_first(probe: Probe) ->
         stored == texts[-len(stored) :] if stored else False,
         f"messages come as {stored[:3]} … {stored[-3:]}",
     )
-    embedded = (probe.conversation(user) or {}).get("messages") or []
+    embedded = objects((probe.conversation(user) or {}).get("messages"))
     probe.check(
         Req.CONV_MSGS_WINDOW, len(embedded) == WINDOW, f"the conversation embeds {len(embedded)} messages"
     )

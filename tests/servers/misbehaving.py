@@ -32,3 +32,23 @@ def hanging(seconds: float) -> Handler:
         return Reply.json("true")
 
     return answer
+
+
+# JSON a route never documents, one of each kind: every list/object/field assumption meets one.
+WRONG_SHAPES = {
+    "object": '{"unexpected": {"username": 7, "messages": "none"}}',
+    "list": '["a string", 7, null, [], {"username": 7, "id": "x", "messages": 3}]',
+    "string": '"a string"',
+    "null": "null",
+    "number": "42",
+}
+
+
+def wrong_shape(body: str) -> Handler:
+    """Answers every route, whatever the method, 200 with the same JSON `body`: lists where
+    objects belong, objects where lists belong, scalars everywhere."""
+
+    def answer(request: Received) -> Reply:
+        return Reply.json(body)
+
+    return answer
