@@ -62,6 +62,11 @@ class SuiteContext:
         """What the run's verdicts mean (level rule, versions, readings); it records them too."""
         return Judge(self.catalogue, self.version, self.recorder.record, self.strict_docs, self.offers)
 
+    def body_excerpt(self, response: requests.Response, limit: int = 120) -> str:
+        """The start of a response's body, quoted, as a message shows it; secrets are masked
+        before the cut (`CaseRecorder.excerpt`): never quote `response.text[:n]` directly."""
+        return repr(self.recorder.excerpt(response.text, limit))
+
     def url(self, *segments: str | int) -> str:
         """The URL of a conversations route, each segment percent-encoded as slskd expects."""
         return "/".join([self.base_url, *(quote(str(segment), safe="") for segment in segments)])

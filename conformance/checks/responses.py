@@ -109,10 +109,9 @@ class Answer:
     def named(self, name: str) -> list[Any]:
         return [value for key, value in self.pairs if key == name]
 
-    def with_body(self) -> str:
-        return (
-            f"{request_line(self.response)} answered {self.status} with a body: {self.response.text[:200]!r}"
-        )
+    def with_body(self, ctx: SuiteContext) -> str:
+        body = ctx.body_excerpt(self.response, 200)
+        return f"{request_line(self.response)} answered {self.status} with a body: {body}"
 
 
 Verdict = tuple[bool, str] | None  # (held, why not); None: the check has nothing to judge here
@@ -173,7 +172,7 @@ def empty_error_body(ctx: SuiteContext, answer: Answer) -> Verdict:
     """A 4xx answer has an empty body."""
     if not 400 <= answer.status < 500:
         return None
-    return not answer.response.content, answer.with_body()
+    return not answer.response.content, answer.with_body(ctx)
 
 
 @response_check(Req.API_EMPTY_WRITE_BODY)
@@ -181,7 +180,7 @@ def empty_write_body(ctx: SuiteContext, answer: Answer) -> Verdict:
     """A successful write answers with an empty body."""
     if _method(answer.label) == "GET" or not 200 <= answer.status < 300:
         return None
-    return not answer.response.content, answer.with_body()
+    return not answer.response.content, answer.with_body(ctx)
 
 
 @response_check(Req.DOCGAP_OVERLAY_STATUS)

@@ -121,6 +121,11 @@ class CaseRecorder:
         self.requests = 0
         self.cases = 0
 
+    def excerpt(self, text: str, limit: int) -> str:
+        """The start of `text` for a message: secrets masked first, then cut. Cutting first
+        could leave a part of a secret that no spelling of it matches, so none would mask it."""
+        return self._mask(text)[:limit]
+
     def on_exchange(self, exchange: Exchange) -> None:
         self.requests += 1
         self._window.append(exchange)

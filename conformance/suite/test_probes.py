@@ -47,7 +47,7 @@ def test_list_is_an_array_of_conversations(probe: Probe) -> None:
     probe.check(
         Req.CONV_LIST_OK,
         response.status_code == 200 and isinstance(body, list),
-        f"GET /conversations answered {response.status_code} {response.text[:120]!r}",
+        f"GET /conversations answered {response.status_code} {probe.ctx.body_excerpt(response)}",
     )
     probe.check(
         Req.CONV_LIST_NO_MESSAGES,
