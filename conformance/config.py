@@ -84,6 +84,8 @@ class RunConfig:
     spec: Path = CONVERSATIONS_SPEC
     notes: tuple[str, ...] = ()  # said once in the report, e.g. options that have no effect
     network_control: str | None = None  # `conformance network`'s control API: writes proven safe
+    # No --rate given with --network-control: paced through preflight, unpaced once the proof holds
+    unpaced_once_proven: bool = False
 
     @property
     def cleanup_reserve(self) -> int:
@@ -266,6 +268,7 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         spec=spec,
         notes=tuple(notes),
         network_control=network_control,
+        unpaced_once_proven=network_control is not None and option("--rate") is None,
     )
     if config.max_requests is not None and config.max_requests <= config.cleanup_reserve:
         raise ConfigError(

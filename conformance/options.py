@@ -60,7 +60,8 @@ def add_options(parser: pytest.Parser) -> None:
     add("--blacklisted-peer", "an allowlisted peer the target has blacklisted; repeatable", action="append")
     add(
         "--rate",
-        "request pace like 5/s or 300/m, or 'none' (default: 5/s for a live target, unpaced embedded)",
+        "request pace like 5/s or 300/m, or 'none' (default: 5/s for a live target, unpaced embedded "
+        "or once --network-control has proven the target is on the simulated network)",
     )
     add("--max-requests", f"stop after N requests (default: {LIVE_MAX_REQUESTS} live, unlimited embedded)")
     add("--timeout", "seconds for each request, its whole answer included (default: 10)")

@@ -421,6 +421,14 @@ def test_a_network_control_url_allows_the_full_profile_on_a_live_target(parse: P
     assert (config.profile, config.network_control) == (Profile.FULL, "http://127.0.0.1:2272")
 
 
+def test_a_network_control_run_is_paced_until_proven_unless_a_rate_is_given(parse: Parse) -> None:
+    proven = parse(*LIVE, "--network-control", "http://127.0.0.1:2272")
+    assert (proven.rate, proven.unpaced_once_proven) == (Rate(5, 1.0), True)
+    chosen = parse(*LIVE, "--network-control", "http://127.0.0.1:2272", "--rate", "2/s")
+    assert (chosen.rate, chosen.unpaced_once_proven) == (Rate(2, 1.0), False)
+    assert not parse(*LIVE).unpaced_once_proven
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

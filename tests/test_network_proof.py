@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.config import LIVE_RATE, RunConfig
 from conformance.errors import ExitCode, TargetError
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer
 from conformance.network.state import PeerKind
 from conformance.reference import ReferenceOptions, ReferenceServer
+from conformance.run import target
 from conformance.transport.policy import Profile, WritePolicy
 from conformance.transport.preflight import TargetInfo, preflight
 from conformance.transport.session import GuardedSession
@@ -56,6 +59,33 @@ def test_a_target_logged_in_to_the_network_is_proven_and_the_proof_is_noted(
         info = reach(slskd.url, control)
     (note,) = [n for n in info.notes if n.startswith("writes are safe")]
     assert f"{USERNAME!r} is logged in to the simulated network at {control}" in note
+
+
+def seconds_for_ten_reads(root: str, control_url: str, *, unpaced_once_proven: bool) -> float:
+    """Reaches the target as a run does (paced at the live default), then times ten GETs."""
+    config = RunConfig(
+        target_url=root,
+        profile=Profile.FULL,
+        rate=LIVE_RATE,
+        network_control=control_url,
+        unpaced_once_proven=unpaced_once_proven,
+    )
+    reached = target.reach(config, None, lambda *_: None, lambda: False)
+    try:
+        started = time.monotonic()
+        for _ in range(10):
+            reached.session.get(f"{reached.target.base_url}/server")
+        return time.monotonic() - started
+    finally:
+        target.close(reached.target, reached.session)
+
+
+def test_a_proven_target_runs_unpaced_unless_a_rate_was_given(network: tuple[NetworkServer, str]) -> None:
+    server, control = network
+    paced_interval = LIVE_RATE.interval
+    with on_network(server) as slskd:
+        assert seconds_for_ten_reads(slskd.url, control, unpaced_once_proven=True) < 5 * paced_interval
+        assert seconds_for_ten_reads(slskd.url, control, unpaced_once_proven=False) >= 9 * paced_interval
 
 
 @pytest.mark.parametrize(

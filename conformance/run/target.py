@@ -64,6 +64,9 @@ def reach(
             login_username=config.username,
             network_control=config.network_control,
         )
+        if config.unpaced_once_proven:  # preflight returned: the target is on the simulated network
+            session.unpace()
+            info.notes.append("unpaced: the target is proven on the simulated network (--rate paces it)")
     except BaseException:
         session.close()
         if server:

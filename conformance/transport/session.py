@@ -83,6 +83,10 @@ class GuardedSession(requests.Session):
         self._on_exchange = on_exchange
         self._pacer = Pacer(rate) if rate else None
 
+    def unpace(self) -> None:
+        """Send as fast as the target answers from now on: it was proven disposable."""
+        self._pacer = None
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         follow = kwargs.pop("allow_redirects", True)
         kwargs.pop("stream", None)  # every body is streamed, within the limits, by `_hop`
