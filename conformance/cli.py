@@ -81,7 +81,7 @@ def _dispatch(args: list[str]) -> int:
         print(version_text())
         return ExitCode.CONFORMANT
     if args[0] not in COMMANDS:
-        print(f"conformance: unknown command {args[0]!r}\n\n{USAGE}", file=sys.stderr)
+        print(f"conformance: unknown command {args[0]!r} (conformance --help lists them)", file=sys.stderr)
         return ExitCode.USAGE
     try:
         return _command(args[0])(args[1:])

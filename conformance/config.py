@@ -9,6 +9,7 @@ variables so they stay out of shell history and process lists.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +181,8 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
 
     `get` may come from any command line parser (`conformance.options` reads pytest's)."""
 
+    read_from: dict[str, str] = {}  # option → the variable its value came from
+
     def option(name: str) -> Any:
         """The command line's value, else the option's environment variable (credentials are
         read from the environment by `_choose_credentials`, which tells the two apart)."""
@@ -187,9 +190,22 @@ def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunCo
         variable = environment_variable(name)
         from_environment = name not in ENVIRONMENT and name not in NOT_FROM_ENVIRONMENT
         if value in (None, False) and from_environment and environ.get(variable) is not None:
+            read_from[name] = variable
             return _from_environment(name, environ[variable], value)
         return value
 
+    try:
+        return _checked(option, environ)
+    except ConfigError as error:
+        # the message names the option; the user set a variable: name that too
+        variables = [v for name, v in read_from.items() if re.search(rf"{re.escape(name)}\b", str(error))]
+        if variables:
+            raise ConfigError(f"{error} (from {', '.join(variables)})") from None
+        raise
+
+
+def _checked(option: Callable[[str], Any], environ: Mapping[str, str]) -> RunConfig:
+    """The RunConfig of these option values, each checked (`from_options` says where they came from)."""
     notes: list[str] = []
     target_url = values.normalise_target_url(option("--target-url")) if option("--target-url") else None
     credentials = {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import nullcontext
 from types import FrameType
 from typing import Any
@@ -146,6 +146,7 @@ class RunHooks:
         self.progress: ProgressLine | None = None  # the status line, on a terminal only
         self.current_test = ""
         self.previous_sigint: Any = None  # the SIGINT handler before the run's own
+        self.selected = False  # -k and -m chose the tests without a usage error
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -210,10 +211,14 @@ class RunHooks:
         if isinstance(excinfo.value, _Stop) and hasattr(self.terminal, "_keyboardinterrupt_memo"):
             self.terminal._keyboardinterrupt_memo = None
 
-    @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect
-    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+    @pytest.hookimpl(wrapper=True)  # around -k and -m deselecting
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> Generator[None, None, None]:
         """Every requirement a test checks is one of its keywords (`-k CONV-ACK-ONE-404`) and
-        one of its markers (`-m CONV_ACK_ONE_404`)."""
+        one of its markers (`-m CONV_ACK_ONE_404`). Selecting is done when the hook returns:
+        a bad -k or -m raises instead, and then no run starts (pytest still finishes the
+        collection)."""
         catalogue = self.run.plan.catalogue
         for requirement in catalogue:
             config.addinivalue_line(
@@ -229,11 +234,13 @@ class RunHooks:
             ):
                 item.extra_keyword_matches.add(requirement)
                 item.add_marker(marker_name(requirement))
+        yield
+        self.selected = True
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Reach the target once, before any test: a bad target is one line, not N errors. Nothing
         selected, or only listing (--co): no target, hence no report and `latest` left alone."""
-        if not session.items or session.config.option.collectonly:
+        if not self.selected or not session.items or session.config.option.collectonly:
             return
         try:
             self.run.start()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+import sys
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,10 +41,18 @@ class PytestOutcome:
         self.internal_error = True
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_cmdline_main(self, config: pytest.Config) -> Generator[None, int | None, int | None]:
-        """Around the whole run: afterwards, the plugin's decision (if any) is in the stash."""
-        try:
+    def pytest_cmdline_parse(self) -> Generator[None, pytest.Config, pytest.Config]:
+        """An option pytest does not know, or a bad value for one of its own, is a usage error."""
+        with _said_in_one_line():
             return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_cmdline_main(self, config: pytest.Config) -> Generator[None, int | None, int | None]:
+        """Around the whole run: afterwards, the plugin's decision (if any) is in the stash.
+        A usage error pytest finds later (a bad -k, a path that does not exist) is one line too."""
+        try:
+            with _said_in_one_line():
+                return (yield)
         finally:
             self.decided = config.stash.get(DECIDED, None)
 
@@ -52,6 +62,22 @@ class PytestOutcome:
         if self.decided is not None:
             return self.decided
         return PYTEST_CODES.get(pytest_code, ExitCode.INTERNAL)  # type: ignore[call-overload]
+
+
+@contextmanager
+def _said_in_one_line() -> Iterator[None]:
+    """pytest writes a usage error as `ERROR: ` + its argparse usage, the message and where its
+    ini file is: here it is our one line instead, and pytest is left nothing to repeat."""
+    try:
+        yield
+    except pytest.UsageError as error:
+        text = "\n".join(str(arg) for arg in error.args)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        said = next((line.split(": error: ", 1)[1] for line in lines if ": error: " in line), None)
+        if said is not None:  # argparse's: the option is pytest's or unknown to both of us
+            said += " (see conformance run --help, or --help-pytest for pytest's own)"
+        sys.stderr.write(f"slskd-conformance: {said or (lines[0] if lines else 'usage error')}\n")
+        raise pytest.UsageError() from None
 
 
 def names_suite(args: Sequence[str], *, pyargs: bool) -> bool:

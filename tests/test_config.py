@@ -385,7 +385,11 @@ def test_a_bad_value_in_the_environment_is_a_usage_error_naming_the_variable(par
     assert "CONFORMANCE_STRICT_DOCS must be true or false" in refusal(
         parse, env={"CONFORMANCE_STRICT_DOCS": "maybe"}
     )
-    assert "--max-examples must be a number" in refusal(parse, env={"CONFORMANCE_MAX_EXAMPLES": "many"})
+    assert refusal(parse, env={"CONFORMANCE_MAX_EXAMPLES": "many"}) == (
+        "--max-examples must be a number at least 1 (got 'many') (from CONFORMANCE_MAX_EXAMPLES)"
+    )
+    assert "(from SLSKD_TARGET_URL)" in refusal(parse, env={"SLSKD_TARGET_URL": "notaurl"})
+    assert "(from" not in refusal(parse, "--max-examples", "0", env={"CONFORMANCE_SEED": "1"})
 
 
 class RecordingGroup:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,34 @@ def test_a_usage_error_is_one_line_said_once_with_exit_2(
     assert done.stdout == ""
     assert done.stderr.splitlines() == [done.stderr.strip()] and message in done.stderr
     assert not any(tmp_path.iterdir()), "no report for a run that never started"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--no-such-option"], "unrecognized arguments: --no-such-option (see conformance run --help"),
+        (["--maxfail", "many"], "argument --maxfail: invalid int value: 'many'"),
+        (["no_such_file.py"], "file or directory not found: no_such_file.py"),
+        (["-k", "CONV-ACK-ONE-404 and ("], "Wrong expression passed to '-k'"),
+    ],
+    ids=["unknown option", "bad pytest value", "missing path", "bad -k"],
+)
+def test_a_usage_error_pytest_finds_is_our_one_line_too(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    done = conformance_run(tmp_path, *args)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"slskd-conformance: {done.stderr.strip().partition(': ')[2]}"]
+    assert message in done.stderr and "usage:" not in done.stderr and "Traceback" not in done.stderr
+    assert not any(tmp_path.iterdir()), "no target reached and no report written"
+
+
+def test_an_unknown_command_is_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance.cli", "nope"], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == ["conformance: unknown command 'nope' (conformance --help lists them)"]
 
 
 def test_a_bad_value_in_the_environment_is_a_usage_error_too(tmp_path: Path) -> None:
