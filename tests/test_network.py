@@ -150,8 +150,13 @@ def test_a_private_message_arrives_with_a_server_id_a_whole_second_and_the_new_f
     assert received.id > 0 and before <= received.timestamp <= time.time()
     assert (received.username, received.message, received.is_new) == ("alice", "hi bob", True)
     (sent,) = account(network, "alice")["sent"]
-    assert sent == {"id": received.id, "timestamp": received.timestamp, "from": "alice", "to": "bob",
-                    "message": "hi bob"}
+    assert sent == {
+        "id": received.id,
+        "timestamp": received.timestamp,
+        "from": "alice",
+        "to": "bob",
+        "message": "hi bob",
+    }
     assert account(network, "bob")["unacknowledged"] == [received.id]
     bob.send(messages.acknowledge(received.id))
     eventually(lambda: account(network, "bob")["acknowledged"] == [received.id], "the acknowledgement")

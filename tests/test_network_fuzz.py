@@ -116,4 +116,3 @@ def test_no_stream_crashes_the_network_or_leaves_a_stuck_session(
     assert fresh.expect(Code.PING).remaining == 0
     fresh.close()
     assert not [r.getMessage() for r in errors.records]
-

@@ -124,9 +124,26 @@ def test_an_unproven_run_ends_with_exit_3_and_sends_no_write(
     _, control = network
     with ReferenceServer() as slskd:
         completed = subprocess.run(
-            [sys.executable, "-m", "conformance.cli", "run", "--target-url", slskd.url, "--profile", "full",
-             "--network-control", control, "--reports-dir", str(tmp_path), "-p", "no:cacheprovider"],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                sys.executable,
+                "-m",
+                "conformance.cli",
+                "run",
+                "--target-url",
+                slskd.url,
+                "--profile",
+                "full",
+                "--network-control",
+                control,
+                "--reports-dir",
+                str(tmp_path),
+                "-p",
+                "no:cacheprovider",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert slskd.app is not None and slskd.app.store.conversations() == []
     assert completed.returncode == ExitCode.TARGET_UNUSABLE

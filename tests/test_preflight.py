@@ -38,9 +38,7 @@ def reach(root: str, **options: Any) -> TargetInfo:
         WritePolicy(config.profile, ()), timeout=config.timeout, verify=config.verify
     ) as session:
         session.headers.update(resolve_auth(session, root, config.credentials))
-        return preflight(
-            session, root, server_version=config.server_version, login_username=config.username
-        )
+        return preflight(session, root, server_version=config.server_version, login_username=config.username)
 
 
 def failure(root: str, **options: Any) -> str:

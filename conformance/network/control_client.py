@@ -51,9 +51,7 @@ class ControlClient:
             reason = type(error).__name__
             raise ControlError(f"cannot reach the network control API at {url}: {reason}") from None
 
-    def _json(
-        self, method: str, path: str, kind: type, *, body: Any = None, missing_ok: bool = False
-    ) -> Any:
+    def _json(self, method: str, path: str, kind: type, *, body: Any = None, missing_ok: bool = False) -> Any:
         response = self._request(method, path, body)
         url = response.url
         if missing_ok and response.status_code == 404:

@@ -97,9 +97,7 @@ def ping() -> bytes:
 # --- server → client ---------------------------------------------------------------------------
 def login_accepted(greeting: str, address: str, password: str) -> bytes:
     password_hash = hashlib.md5(password.encode("utf-8"), usedforsecurity=False).hexdigest()
-    return (
-        Builder(Code.LOGIN).byte(1).string(greeting).ipv4(address).string(password_hash).byte(0).build()
-    )
+    return Builder(Code.LOGIN).byte(1).string(greeting).ipv4(address).string(password_hash).byte(0).build()
 
 
 def login_rejected(reason: str) -> bytes:

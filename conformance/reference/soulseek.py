@@ -142,4 +142,3 @@ class SoulseekConnection(SoulseekNetwork):
         except OSError as error:
             self.logged_in = False
             raise SoulseekError(f"the Soulseek server connection failed: {error}") from None
-
