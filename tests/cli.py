@@ -20,3 +20,12 @@ def conformance_run(
         check=False,
         env={**os.environ, **(env or {})},
     )
+
+
+def refused_in_one_line(code: int, captured: tuple[str, str], command: str) -> str:
+    """What a command's `main` said when it refused its options: exit 2, nothing on stdout,
+    one line on stderr starting with the command's name. Returns that line."""
+    out, err = captured
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith(f"{command}: "), err
+    return err

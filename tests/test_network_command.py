@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -16,8 +15,9 @@ import pytest
 
 from conformance.cli import main as cli
 from conformance.network.command import main
+from tests.cli import refused_in_one_line
 from tests.network_client import RawClient
-from tests.servers.local import closed_port
+from tests.servers.local import closed_port, taken_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,19 +34,14 @@ REPO = Path(__file__).resolve().parents[1]
 def test_bad_options_end_with_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], argv: list[str], says: str
 ) -> None:
-    assert main(argv) == 2
-    out, err = capsys.readouterr()
-    assert out == "" and err.count("\n") == 1 and err.startswith("conformance network: ") and says in err
+    assert says in refused_in_one_line(main(argv), capsys.readouterr(), "conformance network")
 
 
 def test_a_taken_port_ends_with_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        assert cli(["network", "--port", str(port), "--control-port", "0"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err
+    with taken_port() as port:
+        code = cli(["network", "--port", str(port), "--control-port", "0"])
+    said = refused_in_one_line(code, capsys.readouterr(), "conformance network")
+    assert f"cannot listen on 127.0.0.1:{port}" in said
 
 
 def test_it_prints_one_line_serves_logs_liars_and_stops_on_ctrl_c() -> None:

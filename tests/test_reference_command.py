@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +13,11 @@ import requests
 
 from conformance.reference import ReferenceOptions, ReferenceServer
 from conformance.reference.command import main
+from tests.cli import refused_in_one_line
+from tests.servers.local import closed_port, taken_port
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "command-test-key-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize(
@@ -38,23 +33,15 @@ def free_port() -> int:
 def test_bad_options_end_with_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], argv: list[str], says: str
 ) -> None:
-    assert main(argv) == 2
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err.count("\n") == 1
-    assert err.startswith("conformance serve: ")
-    assert says in err
+    assert says in refused_in_one_line(main(argv), capsys.readouterr(), "conformance serve")
 
 
 def test_a_taken_port_ends_with_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        assert main(["--port", str(port)]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in err
+    with taken_port() as port:
+        code = main(["--port", str(port)])
+    assert f"cannot listen on 127.0.0.1:{port}" in refused_in_one_line(
+        code, capsys.readouterr(), "conformance serve"
+    )
 
 
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,7 +50,7 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_serve_prints_its_url_but_never_the_key_and_stops_on_ctrl_c() -> None:
-    port = free_port()
+    port = closed_port()
     command = [
         sys.executable,
         "-m",
