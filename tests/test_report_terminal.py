@@ -38,6 +38,24 @@ def test_why_a_requirement_is_not_covered_is_said_in_the_terminal() -> None:
     assert lines[uncovered + 1] == "    every request answered 404 ('not found', as documented):"
 
 
+def test_why_a_requirement_is_skipped_is_said_in_the_terminal() -> None:
+    results = load("non_conformant")
+    passed = [row for row in results["requirements"] if row["status"] == "pass"][:3]
+    reasons = ("the read-only profile sends no writes", "needs a logged-in target", None)
+    for row, reason in zip(passed, reasons, strict=True):
+        row["status"], row["reason"] = "skipped", reason
+    lines = summary_lines(results)
+    listed = lines[lines.index("  skipped (4):") + 1 :]
+    shown = (
+        "the read-only profile sends no writes",
+        "needs a logged-in target",
+        "skipped with no reason recorded",
+    )
+    for row, reason in zip(passed, shown, strict=True):
+        assert row["id"] in listed[listed.index(f"    {reason}:") + 1]
+    assert "    no --readonly-api-key given:" in listed  # the fixture's own skip, with its reason
+
+
 def test_the_reports_folder_is_named_when_given() -> None:
     lines = summary_lines(load("conformant"), Path("reports/20261124T115500Z-0"))
     assert lines[-1] == "  reports: reports/20261124T115500Z-0/index.html, junit.xml, results.json"

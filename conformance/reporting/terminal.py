@@ -31,12 +31,12 @@ def _id_lines(requirements: list[view.RequirementRow]) -> list[str]:
     return ["    " + ", ".join(ids[i : i + IDS_PER_LINE]) for i in range(0, len(ids), IDS_PER_LINE)]
 
 
-def _reason_lines(requirements: list[view.RequirementRow]) -> list[str]:
+def _reason_lines(requirements: list[view.RequirementRow], unexplained: str) -> list[str]:
     """The ids grouped by why nothing was seen of them, each reason said once (a pass needs
     a behaviour seen, so a reader must learn why a requirement has none)."""
     groups: dict[str, list[view.RequirementRow]] = {}
     for requirement in requirements:
-        groups.setdefault(requirement.get("reason") or NO_REASON, []).append(requirement)
+        groups.setdefault(requirement.get("reason") or unexplained, []).append(requirement)
     lines = []
     for reason, group in groups.items():
         lines.append(f"    {shorten(reason, REASON_LIMIT)}:")
@@ -65,11 +65,14 @@ def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[
         lines.append(f"  documentation gaps ({len(gaps)}, {counted}):")
         lines += [line for r in gaps for line in _requirement_lines(r)]
     lines.append(f"  {view.coverage_line(results)}")
-    for status, title in (("not-covered", "not covered"), ("skipped", "skipped")):
+    for status, title, unexplained in (
+        ("not-covered", "not covered", NO_REASON),
+        ("skipped", "skipped", "skipped with no reason recorded"),
+    ):
         found = view.with_status(results, status)
         if found:
             lines.append(f"  {title} ({len(found)}):")
-            lines += _reason_lines(found) if status == "not-covered" else _id_lines(found)
+            lines += _reason_lines(found, unexplained)
     version = run["server_version"] or "unknown version"
     lines.append(
         f"  target: {run['target']['url']} ({run['target']['kind']}, slskd {version}) · seed {run['seed']}"
