@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import execnet
+
 from conformance.requirements.catalogue import load_catalogue
+from conformance.requirements.ids import Req
 from conformance.results.collector import KINDS_PER_REQUIREMENT, CaseRecorder, RunResults, fold_evidence
 from conformance.results.exchange import Exchange
 
@@ -110,6 +113,17 @@ def test_past_the_cap_of_kinds_the_oldest_fold_and_stay_counted() -> None:
     folded = fold_evidence(items)
     assert len(folded) == KINDS_PER_REQUIREMENT
     assert sum(item.get("repeats", 0) + 1 for item in folded) == len(items)
+
+
+def test_what_an_item_hands_over_crosses_to_an_xdist_controller() -> None:
+    """pytest-xdist sends a report's properties through execnet, which takes plain types only:
+    a requirement id recorded as a `Req` (a StrEnum) is handed over as its string."""
+    rec = recorder()
+    rec.record(Req.CONV_LIST_OK, True)
+    failing(rec, Req.CONV_GET_404, "GET", "http://t/api/v0/conversations/u", 200, "found")
+    drained = rec.drain()
+    assert execnet.loads(execnet.dumps(drained)) == drained
+    assert all(type(requirement) is str for requirement in drained)
 
 
 def test_tallies_from_several_workers_add_up() -> None:

@@ -205,7 +205,7 @@ class CaseRecorder:
         for tally in self._tallies.values():
             tally.seconds += seconds / len(self._tallies)
         drained = {
-            requirement: {
+            str(requirement): {  # a plain str: pytest-xdist cannot send a StrEnum
                 **tally.to_dict(),
                 "evidence": fold_evidence(
                     [self._evidence(f) for f in self._failures.get(requirement, {}).values()]
