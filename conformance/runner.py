@@ -108,6 +108,11 @@ def run_suite(argv: list[str]) -> int:
 
         print(short_help())
         return ExitCode.CONFORMANT
+    if any(arg in ("-V", "--version") for arg in argv):  # ours, as `conformance --version` says it
+        from conformance.cli import version_text
+
+        print(version_text())
+        return ExitCode.CONFORMANT
     argv = ["--help" if arg == "--help-pytest" else arg for arg in argv]
     outcome = PytestOutcome()
     return int(outcome.exit_code(pytest.main(pytest_args(argv), plugins=[outcome])))

@@ -29,3 +29,9 @@ def test_the_help_is_ours_short_and_lists_every_option_with_its_variable() -> No
 def test_pytest_s_full_help_is_one_flag_away() -> None:
     text = run_help(HELP_PYTEST)
     assert "-k EXPRESSION" in text and "--target-url=URL" in text
+
+
+def test_run_version_is_the_tools_not_pytests() -> None:
+    for flag in ("--version", "-V"):
+        text = run_help(flag)
+        assert text.startswith("slskd-conformance ") and "schemathesis" in text and "pytest" not in text
