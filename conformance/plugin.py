@@ -119,13 +119,14 @@ def conformance_settings() -> hypothesis.settings:
 
 
 def suite_settings() -> hypothesis.settings:
-    """Hypothesis settings every generated test shares: reproducible by --seed, no database."""
+    """Hypothesis settings every generated test shares: no database, so that a run depends on
+    its --seed alone, which each generated test applies itself (Schemathesis' `seed`,
+    `find_defects(seed=)`); `derandomize` would ignore it."""
     config = suite_plan().config
     phases = [phase for phase in hypothesis.Phase if config.shrink or phase is not hypothesis.Phase.shrink]
     return hypothesis.settings(
         max_examples=config.max_examples,
         phases=phases,
-        derandomize=True,
         database=None,
         deadline=None,
         suppress_health_check=list(hypothesis.HealthCheck),

@@ -72,8 +72,9 @@ def requirement_for(failure: Failure, label: str) -> str:
     return CODE_REQUIREMENTS.get(failure.code, Req.API_STATUS_DOCUMENTED)
 
 
-def build_schema(spec: Path, profile: Profile, writable_users: tuple[str, ...] | None) -> Any:
-    """The Schemathesis schema for this profile, built hermetically (no schemathesis.toml lookup)."""
+def build_schema(spec: Path, profile: Profile, writable_users: tuple[str, ...] | None, seed: int) -> Any:
+    """The Schemathesis schema for this profile, built hermetically (no schemathesis.toml lookup);
+    `seed` selects the generated cases (Schemathesis mixes it with each operation's label)."""
     raw = json.loads(spec.read_text(encoding="utf-8"))
     operations: list[dict[str, Any]] = []
     if profile is Profile.SAFE_WRITES and writable_users:
@@ -89,6 +90,7 @@ def build_schema(spec: Path, profile: Profile, writable_users: tuple[str, ...] |
             # Credentials come from the session: generated (wrong) ones would only earn 401s.
             "generation": {"database": "none", "with-security-parameters": False},
             "operations": operations,
+            "seed": seed,
         }
     )
     schema = schemathesis.openapi.from_dict(raw, config=config)

@@ -47,7 +47,13 @@ def stateful_settings(base: hypothesis.settings) -> hypothesis.settings:
     )
 
 
-def find_defects(ctx: SuiteContext, settings: hypothesis.settings) -> list[str]:
+def seeded(ctx: SuiteContext, seed: int, tolerated: list[str]) -> type:
+    """The machine bound to `ctx`, drawing its sequences from `seed` (the run's --seed): the
+    same seed replays the same requests, another seed explores others."""
+    return hypothesis.seed(seed)(conversations_machine(ctx, tolerated))
+
+
+def find_defects(ctx: SuiteContext, settings: hypothesis.settings, seed: int = 0) -> list[str]:
     """Find every defect first, then shrink them within the run's shrink budget.
 
     Pass one runs the machine without shrinking until it passes, each time tolerating the
@@ -55,12 +61,12 @@ def find_defects(ctx: SuiteContext, settings: hypothesis.settings) -> list[str]:
     Pass two shrinks them in the order found, each with all the others tolerated, until the
     budget (`ctx.shrink_budget`) is spent; a shrunk defect's minimal example is its newest
     evidence. Returns the failing MUST/SHOULD requirements in the order found. Anything else
-    the machine raises propagates."""
+    the machine raises propagates. `seed` selects the sequences tried."""
     finding = hypothesis.settings(settings, phases=[p for p in settings.phases if p is not Phase.shrink])
     found: list[str] = []
     for _ in ctx.catalogue:  # a requirement is found at most once: this bounds the loop
         try:
-            run_state_machine_as_test(conversations_machine(ctx, found), settings=finding)
+            run_state_machine_as_test(seeded(ctx, seed, found), settings=finding)
         except (RequirementFailed, BaseExceptionGroup) as error:
             new = [r for r in dict.fromkeys(failed_requirements(error)) if r not in found]
             if not new:
@@ -69,11 +75,11 @@ def find_defects(ctx: SuiteContext, settings: hypothesis.settings) -> list[str]:
         else:
             break
     if Phase.shrink in settings.phases:
-        _shrink(ctx, settings, found)
+        _shrink(ctx, settings, found, seed)
     return found
 
 
-def _shrink(ctx: SuiteContext, settings: hypothesis.settings, found: list[str]) -> None:
+def _shrink(ctx: SuiteContext, settings: hypothesis.settings, found: list[str], seed: int) -> None:
     """Pass two of `find_defects`: a minimal example per defect, while the budget lasts."""
     budget = ctx.shrink_budget
     if found and budget.left > 0:
@@ -86,5 +92,5 @@ def _shrink(ctx: SuiteContext, settings: hypothesis.settings, found: list[str]) 
         others = [r for r in found if r != requirement]
         # It fails again, as expected: the failure, now minimal, is recorded as its newest evidence.
         with budget.limit(requirement), contextlib.suppress(RequirementFailed, BaseExceptionGroup):
-            run_state_machine_as_test(conversations_machine(ctx, others), settings=quiet)
+            run_state_machine_as_test(seeded(ctx, seed, others), settings=quiet)
         (budget.shrunk if budget.left > 0 else budget.unshrunk).append(requirement)

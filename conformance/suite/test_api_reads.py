@@ -49,6 +49,7 @@ schema = schemathesis.openapi.from_dict(
         {
             "phases": {"coverage": {"unexpected-methods": []}},
             "generation": {"database": "none", "with-security-parameters": False},
+            "seed": _plan.config.seed,
         }
     ),
 ).include(lambda ctx: ctx.operation.label in _labels)

@@ -17,7 +17,7 @@ from conformance.plugin import suite_plan, suite_settings
 from conformance.requirements.catalogue import Need
 
 _config = suite_plan().config
-schema = build_schema(_config.spec, _config.profile, tuple(_config.writable_usernames) or None)
+schema = build_schema(_config.spec, _config.profile, tuple(_config.writable_usernames) or None, _config.seed)
 _cases = CaseFilter()  # a request that passed once is not sent again
 
 

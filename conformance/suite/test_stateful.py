@@ -13,11 +13,14 @@ import pytest
 
 from conformance.checks.context import SuiteContext
 from conformance.checks.stateful import find_defects, stateful_settings
+from conformance.config import RunConfig
 
 
-def test_conversation_lifecycle(conformance: SuiteContext, conformance_settings: hypothesis.settings) -> None:
+def test_conversation_lifecycle(
+    conformance: SuiteContext, conformance_settings: hypothesis.settings, conformance_config: RunConfig
+) -> None:
     if not conformance.can_write:
         pytest.skip("the read-only profile sends no writes")
-    defects = find_defects(conformance, stateful_settings(conformance_settings))
+    defects = find_defects(conformance, stateful_settings(conformance_settings), conformance_config.seed)
     if defects:
         pytest.fail(f"the conversations lifecycle breaks {', '.join(defects)} (see evidence)", pytrace=False)

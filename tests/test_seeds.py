@@ -1,0 +1,88 @@
+"""`--seed` selects the generated requests: the same seed replays them, another explores others.
+
+Each kind of generated test is held to it: Schemathesis' cases of the conversations
+operations, the generic reads of the whole API, and the conversations state machine. The
+requests are taken from the target's side, as it received them, in the order it did.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.reference.server import ReferenceOptions, ReferenceServer
+from tests.cli import conformance_run
+
+pytestmark = pytest.mark.slow
+
+KEY = "seeds-secret-api-key-0123456789abcdef"
+GENERATED = "test_operation or test_read_operation or test_conversation_lifecycle"
+# The machine's usernames carry a suffix made fresh in each process (`<stem>-<nonce><example>`).
+MACHINE_NAME = re.compile(r"-[0-9a-f]{6}\d+(?=[/?]|$)")
+
+
+def kind(line: str) -> str:
+    """Which generated test sent a request: the machine's names carry a suffix, the generic
+    reads go beyond Conversations, the rest are Schemathesis' cases of Conversations."""
+    path = line.split(" ", 1)[1]
+    if not path.startswith("/api/v0/conversations"):
+        return "reads"
+    return "machine" if "-SUFFIX" in path else "operations"
+
+
+@pytest.fixture
+def received() -> Iterator[tuple[ReferenceServer, list[str]]]:
+    """A live target that notes each request line it receives (usernames' suffixes masked)."""
+    with ReferenceServer(ReferenceOptions(api_key=KEY)) as server:
+        lines: list[str] = []
+        handle: Callable[[dict[str, Any]], Any] = server.app.handle  # type: ignore[union-attr]
+
+        def noting(environ: dict[str, Any]) -> Any:
+            query = f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else ""
+            path = MACHINE_NAME.sub("-SUFFIX", environ["PATH_INFO"] + query)
+            lines.append(f"{environ['REQUEST_METHOD']} {path}")
+            return handle(environ)
+
+        server.app.handle = noting  # type: ignore[union-attr,method-assign]
+        yield server, lines
+
+
+def requests_of(tmp_path: Path, server: ReferenceServer, lines: list[str], seed: int) -> dict[str, list[str]]:
+    """The requests one run with `seed` sent, by the kind of test that sent them."""
+    lines.clear()
+    run = conformance_run(
+        tmp_path / f"seed-{seed}-{len(list(tmp_path.iterdir()))}",
+        f"--target-url={server.url}",
+        "--profile=full",
+        "--i-understand-this-messages-real-users",
+        "--rate=none",
+        "--max-examples=5",
+        "--no-shrink",
+        f"--seed={seed}",
+        "-k",
+        GENERATED,
+        env={"SLSKD_API_KEY": KEY},
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    sent: dict[str, list[str]] = {"operations": [], "reads": [], "machine": []}
+    for line in lines:
+        if not line.endswith(("/application/version", "/session/enabled", "/session")):
+            sent.setdefault(kind(line), []).append(line)
+    return sent
+
+
+def test_the_same_seed_replays_the_requests_and_another_seed_sends_others(
+    tmp_path: Path, received: tuple[ReferenceServer, list[str]]
+) -> None:
+    server, lines = received
+    first = requests_of(tmp_path, server, lines, seed=0)
+    again = requests_of(tmp_path, server, lines, seed=0)
+    other = requests_of(tmp_path, server, lines, seed=7)
+    assert all(first.values()), {k: len(v) for k, v in first.items()}
+    for what in ("operations", "reads", "machine"):
+        assert again[what] == first[what], f"{what}: seed 0 sent other requests the second time"
+        assert other[what] != first[what], f"{what}: seeds 0 and 7 sent the same requests"
