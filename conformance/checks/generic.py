@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import requests
 import schemathesis
@@ -128,10 +129,25 @@ SCHEMATHESIS_REQUIREMENTS = (
 
 
 @check(*SCHEMATHESIS_REQUIREMENTS, *(r for pair in SPECIAL_CASES.values() for r in pair), kind="schemathesis")
+def refuses_a_blank_username(case: Any, response: requests.Response, failure: Failure) -> bool:
+    """A send to a username that is only whitespace (or empty) answered 400: the schema lets
+    any string through, but no Soulseek user has such a name (slskd refuses it: facts) and the
+    docs list 400 for a send the server cannot make, so it is no "valid input rejected"."""
+    username = unquote(str((case.path_parameters or {}).get("username", "")))
+    return (
+        failure.code == "ST202"
+        and case.operation.label == SEND_LABEL
+        and response.status_code == 400
+        and not username.strip()
+    )
+
+
 def check_case(ctx: SuiteContext, case: Any, response: requests.Response) -> None:
     """Validate one generated case's response and record a verdict per requirement touched."""
     label = case.operation.label
-    failures = failures_of(case, response, CHECKS)
+    failures = [
+        f for f in failures_of(case, response, CHECKS) if not refuses_a_blank_username(case, response, f)
+    ]
     broken: dict[str, str] = {}
     answered = f"{request_line(response)} answered {response.status_code}"
     for failure in failures:
