@@ -20,7 +20,7 @@ from conformance.transport.policy import Profile, WritePolicy
 from conformance.transport.preflight import preflight
 from conformance.transport.session import GuardedSession
 from tests.servers.fake_slskd import FakeSlskd
-from tests.servers.hostile import endless_body, huge_body, redirect_to, trickling_body
+from tests.servers.hostile import TricklingHeaders, endless_body, huge_body, redirect_to, trickling_body
 from tests.servers.local import LocalServer, Received, Reply
 
 API = "/api/v0"
@@ -221,3 +221,12 @@ def test_a_request_exception_from_the_limits_is_a_requests_exception() -> None:
     """Callers that handle transport errors (preflight, cleanup, Schemathesis) handle these too."""
     assert issubclass(ResponseTooLarge, requests.RequestException)
     assert issubclass(ResponseTooSlow, requests.Timeout)
+
+
+def test_trickling_headers_end_at_the_total_deadline_not_per_read() -> None:
+    with TricklingHeaders(every=1.0, most=20) as target, guarded(target.url, timeout=2.0) as session:
+        started = time.monotonic()
+        with pytest.raises(requests.ReadTimeout):
+            session.get(f"{target.url}{API}/conversations")
+        elapsed = time.monotonic() - started
+    assert 1.9 < elapsed < 3.0

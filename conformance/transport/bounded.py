@@ -9,9 +9,18 @@ at `deadline`, setting the socket's timeout to the time left before each read.
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
@@ -77,3 +86,78 @@ def _set_read_timeout(response: requests.Response, seconds: float) -> None:
     sock = getattr(connection, "sock", None)
     if sock is not None:
         sock.settimeout(max(seconds, 0.001))
+
+
+# --- the headers, within the same deadline ----------------------------------------------------
+# urllib3 bounds each socket read while it reads the status line and headers, so a target
+# sending one header byte a second would never time out. A connection of `DeadlineAdapter`
+# shuts its socket down when the request's deadline (set by `headers_by`) passes first.
+
+_deadline: ContextVar[float | None] = ContextVar("conformance_header_deadline", default=None)
+
+
+@contextmanager
+def headers_by(deadline: float) -> Iterator[None]:
+    """Requests sent inside must have their headers by `deadline` (`time.monotonic()`)."""
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+class _HeaderDeadline:
+    """`getresponse` that a timer cuts short at the deadline, whatever each read's timeout."""
+
+    sock: socket.socket | None
+
+    def getresponse(self) -> Any:
+        deadline = _deadline.get()
+        if deadline is None or self.sock is None:
+            return super().getresponse()  # type: ignore[misc]
+        fired = threading.Event()
+        watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _shut, (self.sock, fired))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            response = super().getresponse()  # type: ignore[misc]
+        except Exception:
+            if fired.is_set():  # what broke was the watchdog's doing: the answer was too slow
+                raise TimeoutError("no answer within the timeout") from None
+            raise
+        finally:
+            watchdog.cancel()
+        if fired.is_set():  # headers cut short by the shutdown read as complete: they are not
+            response.close()
+            raise TimeoutError("no answer within the timeout")
+        return response
+
+
+def _shut(sock: socket.socket, fired: threading.Event) -> None:
+    fired.set()
+    with suppress(OSError):  # already closed: nothing left to stop
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Connection(_HeaderDeadline, HTTPConnection):
+    pass
+
+
+class _TLSConnection(_HeaderDeadline, HTTPSConnection):
+    pass
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TLSPool(HTTPSConnectionPool):
+    ConnectionCls = _TLSConnection
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter whose connections honour `headers_by`."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}

@@ -26,7 +26,12 @@ from urllib3.exceptions import InsecureRequestWarning
 
 from conformance.errors import RunCutShort
 from conformance.results.exchange import Exchange
-from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES, read_body
+from conformance.transport.bounded import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DeadlineAdapter,
+    headers_by,
+    read_body,
+)
 from conformance.transport.pacing import Pacer, Rate
 from conformance.transport.policy import SAFE_METHODS, WritePolicy
 
@@ -70,6 +75,8 @@ class GuardedSession(requests.Session):
         interrupted: Callable[[], bool] = lambda: False,
     ) -> None:
         super().__init__()
+        for prefix in ("http://", "https://"):  # the deadline covers the headers too
+            self.mount(prefix, DeadlineAdapter())
         self.policy = policy
         self.verify = verify
         self.timeout = timeout
@@ -129,7 +136,7 @@ class GuardedSession(requests.Session):
             self._pacer.wait()
         started, deadline = time.perf_counter(), time.monotonic() + self.timeout
         try:
-            with self._quiet_if_insecure():
+            with self._quiet_if_insecure(), headers_by(deadline):
                 response = super().send(
                     request, allow_redirects=False, stream=True, **{**kwargs, "timeout": self.timeout}
                 )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -106,3 +108,43 @@ def _echo(request: Received) -> str:
             "headers": everything,
         }
     )
+
+
+class TricklingHeaders:
+    """A raw HTTP server that sends its status line, then its headers one byte every `every`
+    seconds: every socket read is quick, the headers never end (bounded to `most` bytes)."""
+
+    def __init__(self, every: float = 1.0, most: int = 120) -> None:
+        self._every, self._most = every, most
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def __enter__(self) -> TricklingHeaders:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        try:
+            client, _ = self._listener.accept()
+        except OSError:  # closed before any client came
+            return
+        with client:
+            client.recv(65536)
+            header = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * self._most
+            try:
+                for byte in header:
+                    client.sendall(bytes([byte]))
+                    if self._stop.wait(self._every if byte == ord("a") else 0):
+                        return
+            except OSError:  # the client gave up: what the test wants
+                return
