@@ -66,8 +66,8 @@ class Conversations(ConversationsMachine):
     def hear_back_from_a_peer(self, peer: str, text: str) -> Any:
         """The reply is read in the same step, as a client showing it does, so that no check
         hangs on two rules meeting in one example: the first reply is asked for among the
-        unread messages (and stays unread, for the acknowledgements aimed elsewhere), the
-        next acknowledged at once, and so on."""
+        unread messages (and stays unread: an acknowledgement of its id is aimed at another
+        conversation), the next acknowledged at once, and so on."""
         username = self.username(peer)
         if peer in self.silent_peers or not self.receive(username, text):
             return multiple()
@@ -76,7 +76,15 @@ class Conversations(ConversationsMachine):
                 self.acknowledge(username, self.heard[-1].id)
             else:
                 self.read_messages(username, unacknowledged_only=True)
+                self.aim_elsewhere(username, self.heard[-1].id)
         return peer
+
+    def aim_elsewhere(self, owner: str, id: int) -> None:
+        """Acknowledge the unread reply's id under another conversation of this example: only
+        a lookup confined to that username leaves the reply unread."""
+        others = [u for u in self.model.usernames if u != owner and self.trusts(u)]
+        if others and not self.model.sharing(others[0], id):
+            self.acknowledge_elsewhere(others[0], id)
 
     @precondition(has_heard)
     @rule(choice=st.integers(min_value=0, max_value=7))
