@@ -10,10 +10,9 @@ at `deadline`, setting the socket's timeout to the time left before each read.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -23,6 +22,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
+
+from conformance.transport.watchdog import WATCHDOG
 
 CHUNK = 64 * 1024
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -91,7 +92,8 @@ def _set_read_timeout(response: requests.Response, seconds: float) -> None:
 # --- the headers, within the same deadline ----------------------------------------------------
 # urllib3 bounds each socket read while it reads the status line and headers, so a target
 # sending one header byte a second would never time out. A connection of `DeadlineAdapter`
-# shuts its socket down when the request's deadline (set by `headers_by`) passes first.
+# has the watchdog shut its socket down when the request's deadline (set by `headers_by`)
+# passes first.
 
 _deadline: ContextVar[float | None] = ContextVar("conformance_header_deadline", default=None)
 
@@ -107,7 +109,7 @@ def headers_by(deadline: float) -> Iterator[None]:
 
 
 class _HeaderDeadline:
-    """`getresponse` that a timer cuts short at the deadline, whatever each read's timeout."""
+    """`getresponse` that the watchdog cuts short at the deadline, whatever each read's timeout."""
 
     sock: socket.socket | None
 
@@ -115,28 +117,17 @@ class _HeaderDeadline:
         deadline = _deadline.get()
         if deadline is None or self.sock is None:
             return super().getresponse()  # type: ignore[misc]
-        fired = threading.Event()
-        watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _shut, (self.sock, fired))
-        watchdog.daemon = True
-        watchdog.start()
+        watch = WATCHDOG.arm(self.sock, deadline)
         try:
             response = super().getresponse()  # type: ignore[misc]
         except Exception:
-            if fired.is_set():  # what broke was the watchdog's doing: the answer was too slow
+            if WATCHDOG.disarm(watch):  # what broke was the watchdog's doing: the answer was too slow
                 raise TimeoutError("no answer within the timeout") from None
             raise
-        finally:
-            watchdog.cancel()
-        if fired.is_set():  # headers cut short by the shutdown read as complete: they are not
+        if WATCHDOG.disarm(watch):  # headers cut short by the shutdown read as complete: they are not
             response.close()
             raise TimeoutError("no answer within the timeout")
         return response
-
-
-def _shut(sock: socket.socket, fired: threading.Event) -> None:
-    fired.set()
-    with suppress(OSError):  # already closed: nothing left to stop
-        sock.shutdown(socket.SHUT_RDWR)
 
 
 class _Connection(_HeaderDeadline, HTTPConnection):
