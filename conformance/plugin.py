@@ -17,12 +17,14 @@ import sys
 import threading
 from collections.abc import Generator, Iterator
 from contextlib import nullcontext
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import hypothesis
 import pytest
 
+from conformance.cache import keep_hypothesis_storage
 from conformance.checks.context import SuiteContext
 from conformance.checks.failures import RequirementFailed
 from conformance.config import RunConfig
@@ -34,7 +36,7 @@ from conformance.reporting.terminal import summary_lines
 from conformance.requirements.judge import failed_is_defect
 from conformance.requirements.selection import marker_name, requirements_of
 from conformance.run import Plan, Run
-from conformance.runner import DECIDED, names_suite
+from conformance.runner import DECIDED, SUITE_DIR, SUITE_PACKAGE, names_suite
 from conformance.transport.bounded import ResponseTooLarge, ResponseTooSlow
 from conformance.transport.redaction import redact_report, redact_text
 
@@ -69,6 +71,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         or config.option.version
     ):
         return None
+    keep_hypothesis_storage()  # not `.hypothesis/` in the current directory
     try:
         run = Run(run_config(config))
     except ConformanceError as error:
@@ -238,21 +241,34 @@ class RunHooks:
         yield
         self.selected = True
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> None:
+        """A run of the whole suite reaches its target before collecting: the first request
+        leaves as soon as the options are read, not after Schemathesis has built every
+        operation's tests (half a second). Any other run waits for the collection to say
+        whether it runs anything at all (`pytest_collection_finish`)."""
+        if runs_whole_suite(session.config):
+            self._start(session.config)
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Reach the target once, before any test: a bad target is one line, not N errors. Nothing
         selected, or only listing (--co): no target, hence no report and `latest` left alone."""
         if not self.selected or not session.items or session.config.option.collectonly:
             return
+        if self.run.target is None:
+            self._start(session.config)
+
+    def _start(self, config: pytest.Config) -> None:
         try:
             self.run.start()
         except ConformanceError as error:
-            self._exit(session.config, error)
+            self._exit(config, error)
         if threading.current_thread() is threading.main_thread():
             self.previous_sigint = signal.signal(signal.SIGINT, self._on_ctrl_c)
         if self.progress is not None:
             self.run.recorder.listeners.append(self.progress.tick)
         if self.run.context is not None and self.terminal is not None:
-            self.run.context.shrink_budget.announce = lambda text: self._say(session.config, text)
+            self.run.context.shrink_budget.announce = lambda text: self._say(config, text)
 
     def _say(self, config: pytest.Config, text: str) -> None:
         """One line on the terminal now, in the middle of a test (pytest's capture suspended)."""
@@ -350,6 +366,32 @@ class RunHooks:
             return  # pytest's own outcome (a usage error, a crash): runner.PYTEST_CODES tells it
         session.config.stash[DECIDED] = decided
         session.exitstatus = int(decided)
+
+
+# pytest's options (their `dest`) that list instead of running, or may leave some tests out.
+_SELECTING_OR_LISTING = (
+    "collectonly", "setuponly", "setupplan", "showfixtures", "show_fixtures_per_test", "looponfail",
+    "keyword", "markexpr", "deselect", "ignore", "ignore_glob", "lf", "stepwise",
+)  # fmt: skip
+
+
+def runs_whole_suite(config: pytest.Config) -> bool:
+    """Whether this process runs every test of the suite, as `conformance run` does by default:
+    nothing only listed (--co, --fixtures, --setup-plan …), nothing left out (-k, -m, --deselect,
+    a path or node id inside the suite: any of them may select nothing, or be a usage error,
+    which must be said before any request), and not the pytest-xdist controller (its workers
+    reach the target, not it)."""
+    return (
+        all(_is_whole_suite(arg, pyargs=config.option.pyargs) for arg in config.args)
+        and not any(getattr(config.option, name, None) for name in _SELECTING_OR_LISTING)
+        and not config.pluginmanager.has_plugin("dsession")
+    )
+
+
+def _is_whole_suite(arg: str, *, pyargs: bool) -> bool:
+    if pyargs and arg == SUITE_PACKAGE:
+        return True
+    return "::" not in arg and Path(arg).resolve() == SUITE_DIR
 
 
 def _cut_short_by(error: BaseException) -> str | None:

@@ -98,8 +98,14 @@ def pytest_args(argv: list[str]) -> list[str]:
     module of each distribution that registers a pytest plugin (Schemathesis, Hypothesis,
     anyio …), some 250 modules re-parsed and compiled on every run wherever the rewritten
     bytecode cannot be cached (PYTHONDONTWRITEBYTECODE, a read-only site-packages): about
-    2 s of CPU before the first request. The suite's asserts carry their own messages."""
-    return [str(SUITE_DIR), "-p", "conformance.plugin", "-p", "no:cacheprovider", "--assert=plain", *argv]
+    2 s of CPU before the first request. The suite's asserts carry their own messages. Nor
+    pytest's unraisable-exception hook, which collects the garbage five times at exit so as to
+    report what finalizers raised (0.4 s of every run); an exception nothing can catch, were
+    there one, still reaches Python's own hook on stderr."""
+    return [
+        str(SUITE_DIR), "-p", "conformance.plugin", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+        "--assert=plain", *argv,
+    ]  # fmt: skip
 
 
 def run_suite(argv: list[str]) -> int:

@@ -1,7 +1,8 @@
 """`Run`: the steps of `conformance.run`, in order, holding what one step hands the next.
 
-The pytest plugin drives it: `Run(config)` before collection, `start()` once collection is
-done, `cleanup()` and `write_reports()` when the session finishes. Under pytest-xdist each
+The pytest plugin drives it: `Run(config)` before collection, `start()` before collecting a
+run of the whole suite (else once collection is done), `cleanup()` and `write_reports()` when
+the session finishes. Under pytest-xdist each
 worker starts its own `Run` and the controller `adopt`s their facts.
 """
 
