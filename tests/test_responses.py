@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks.responses import is_utc_timestamp, walk
+from conformance.checks.responses import is_utc_timestamp, schema_problem, walk
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,48 @@ def test_walk_names_every_value_by_its_property() -> None:
     assert ("direction", "In") in pairs
     assert ("direction", None) in pairs
     assert ("username", "a") in pairs
+
+
+SPEC = {
+    "paths": {
+        "/things": {
+            "get": {
+                "responses": {
+                    "200": {
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}},
+            }
+        }
+    },
+}
+
+
+def test_a_body_that_matches_its_model_has_no_schema_problem() -> None:
+    # formats are not judged here (the timestamp check does that), as jsonschema without a format checker
+    body = [{"id": n, "at": "not a date"} for n in range(500)]
+    assert schema_problem(SPEC, "GET /things", 200, body) is None
+
+
+def test_a_body_that_does_not_match_names_the_wrong_property() -> None:
+    body = [{"id": 1}, {"id": "two"}]
+    problem = schema_problem(SPEC, "GET /things", 200, body)
+    assert problem == "GET /things 200: 1/id: 'two' is not of type 'integer'"
+
+
+def test_an_undocumented_answer_has_no_schema_problem() -> None:
+    assert schema_problem(SPEC, "GET /things", 404, "anything") is None
+    assert schema_problem(SPEC, "GET /other", 200, "anything") is None

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import requests
 
 from conformance.checks.context import SuiteContext, request_line
@@ -82,15 +83,47 @@ def documented_schema(spec: dict[str, Any], label: str, status: int) -> dict[str
 
 
 def schema_problem(spec: dict[str, Any], label: str, status: int, body: Any) -> str | None:
-    """Why `body` does not match the documented model (None: it matches, or nothing is documented)."""
-    schema = documented_schema(spec, label, status)
-    if schema is None:
+    """Why `body` does not match the documented model (None: it matches, or nothing is documented).
+
+    A compiled validator (jsonschema-rs, which Schemathesis brings) answers whether the body
+    matches, in microseconds even for a long list; only a body that does not is validated
+    again by `jsonschema`, whose best match names the property that is wrong.
+    """
+    validator = _compiled(spec, label, status)
+    if validator is None:
         return None
+    try:
+        if validator.is_valid(body):
+            return None
+    except ValueError:  # a value jsonschema-rs cannot take: the slower validator decides
+        pass
+    schema = documented_schema(spec, label, status)
     error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(body))
     if error is None:
         return None
     where = "/".join(map(str, error.absolute_path)) or "the body"
     return f"{label} {status}: {where}: {error.message}"
+
+
+_COMPILED: dict[tuple[int, str, int], tuple[dict[str, Any], jsonschema_rs.Validator | None]] = {}
+COMPILED_KEPT = 256  # validators of a few specs; a process checks one spec at a time
+
+
+def _compiled(spec: dict[str, Any], label: str, status: int) -> jsonschema_rs.Validator | None:
+    """The validator of `label`'s documented `status` answer, compiled once per spec.
+
+    The cache holds the spec itself, so its `id` cannot be reused by another spec meanwhile.
+    Formats are not validated, as `jsonschema.Draft7Validator` without a format checker.
+    """
+    key = (id(spec), label, status)
+    kept = _COMPILED.get(key)
+    if kept is None:
+        schema = documented_schema(spec, label, status)
+        validator = None if schema is None else jsonschema_rs.Draft7Validator(schema, validate_formats=False)
+        if len(_COMPILED) >= COMPILED_KEPT:
+            _COMPILED.clear()
+        kept = _COMPILED[key] = (spec, validator)
+    return kept[1]
 
 
 @dataclass(frozen=True)
