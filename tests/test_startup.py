@@ -66,6 +66,16 @@ def test_a_target_that_is_down_is_said_before_the_suite_is_collected(tmp_path: P
     assert "collected" not in done.stdout, "pytest collected the suite before the first request"
 
 
+def test_what_only_the_reports_need_is_not_loaded_before_the_first_request() -> None:
+    """jinja2 and jsonschema render and check the reports at the end; werkzeug is not used."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, conformance.plugin, conformance.reference.server; "
+         "print(sorted({'jinja2', 'jsonschema', 'werkzeug'} & set(sys.modules)))"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert loaded.stdout.strip() == "[]"
+
+
 @pytest.fixture
 def hypothesis_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """A cache directory of its own; Hypothesis' storage is put back afterwards."""

@@ -15,8 +15,6 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, quote_from_bytes, unquote_to_bytes
 
-from werkzeug.wsgi import get_input_stream
-
 JSON_TYPE = "application/json; charset=utf-8"
 # Kestrel's default MaxRequestBodySize: slskd's UseKestrel sets only listeners, and only the
 # relay controller has a [RequestSizeLimit], so a longer body on these routes is 413.
@@ -79,11 +77,22 @@ class Request:
             length = self.environ.get("CONTENT_LENGTH") or ""
             if length.isdigit() and int(length) > MAX_REQUEST_BODY:
                 raise HttpError(PAYLOAD_TOO_LARGE)
-            body = get_input_stream(self.environ).read(MAX_REQUEST_BODY + 1)
+            body = read_input(self.environ, MAX_REQUEST_BODY + 1)
             if len(body) > MAX_REQUEST_BODY:
                 raise HttpError(PAYLOAD_TOO_LARGE)
             self._body = body
         return self._body
+
+
+def read_input(environ: dict[str, Any], limit: int) -> bytes:
+    """At most `limit` bytes of the request body, read as WSGI says: to the end of a stream the
+    server marks terminated (ours reads chunked bodies whole), else no further than
+    CONTENT_LENGTH, and nothing without one."""
+    stream = environ["wsgi.input"]
+    if environ.get("wsgi.input_terminated"):
+        return stream.read(limit)
+    length = environ.get("CONTENT_LENGTH") or ""
+    return stream.read(min(int(length), limit)) if length.isdigit() else b""
 
 
 def raw_path(environ: dict[str, Any]) -> bytes:

@@ -8,16 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConfigError
-from conformance.reporting.html import write_html
-from conformance.reporting.junit import write_junit
-from conformance.reporting.retention import prune_reports
-from conformance.reporting.schema import validate_results
 
 
 def write_reports(document: dict[str, Any], reports_dir: Path, keep_reports: int) -> Path:
     """Validate `document`, write results.json, junit.xml and index.html; returns the run's folder.
 
-    Afterwards only the newest `keep_reports` run folders stay (0: all), plus `latest`."""
+    Afterwards only the newest `keep_reports` run folders stay (0: all), plus `latest`.
+    The views are imported here, at the end of the run: jsonschema and jinja2 need not load
+    before the first request."""
+    from conformance.reporting.html import write_html
+    from conformance.reporting.junit import write_junit
+    from conformance.reporting.retention import prune_reports
+    from conformance.reporting.schema import validate_results
+
     validate_results(document)
     directory = reports_dir / document["run"]["id"]
     try:
