@@ -19,8 +19,10 @@ from conformance.requirements.judge import Judge
 from conformance.results.collector import CaseRecorder
 
 # Seconds between reads while waiting for a peer's reply: a live network (or `conformance network`)
-# delivers it after the send's 201, the embedded server before it.
+# delivers it after the send's 201, the embedded server before it (one read is then enough: a
+# reply missing from it never comes, and waiting on it only delays the same verdict).
 REPLY_POLLS = (0.0, 0.2, 0.5, 1.0)
+AT_ONCE = (0.0,)
 
 _UNSET: Any = object()
 
@@ -50,6 +52,7 @@ class SuiteContext:
     shrink_budget: ShrinkBudget = field(default_factory=ShrinkBudget)  # seconds to minimise failures
     # what the target can show (catalogue `needs`); CONVERSATION when not logged in to Soulseek
     offers: Need = Need.INCOMING
+    reply_polls: tuple[float, ...] = REPLY_POLLS  # AT_ONCE where the reply is stored before the 201
 
     @property
     def sends_succeed(self) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.checks.context import REPLY_POLLS, SuiteContext, request_line
+from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.responses import an_object, check_response, json_body, objects
 from conformance.requirements.catalogue import Need
 
@@ -65,7 +65,7 @@ class Probe:
         before = self._incoming_ids(peer)
         response = self.send(peer, message)
         if response.status_code < 300:
-            for pause in REPLY_POLLS:
+            for pause in self.ctx.reply_polls:
                 time.sleep(pause)
                 if self._incoming_ids(peer) - before:
                     break

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine
 
 from conformance.checks.comparison import ACK_ALL, ACK_ONE, CHECK, CLOSE, RECEIVE, SEND, Effect, param
-from conformance.checks.context import REPLY_POLLS
 from conformance.checks.model import CREATED, NOT_FOUND, SERVER_ERROR, ConversationsModel, Direction
 from conformance.checks.reading import message_of
 from conformance.checks.responses import json_body
@@ -102,7 +101,7 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         False when the peer did not answer (it is then no longer modelled)."""
         self.post(peer, text)
         known = set(self.model.ids(peer, Direction.IN))
-        for pause in REPLY_POLLS:
+        for pause in self.ctx.reply_polls:
             time.sleep(pause)
             response = self.request("GET", peer, "messages", requirement=Req.CONV_MSGS_OK, about=[peer])
             items = json_body(response)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks.context import SuiteContext
+from conformance.checks.context import AT_ONCE, REPLY_POLLS, SuiteContext
 from conformance.checks.shrinking import ShrinkBudget
 from conformance.config import RunConfig
 from conformance.results.collector import CaseRecorder
@@ -36,4 +36,5 @@ def suite_context(
         spec=plan.spec,
         shrink_budget=ShrinkBudget(config.shrink_budget if config.shrink else 0.0),
         strict_docs=config.strict_docs,
+        reply_polls=AT_ONCE if embedded else REPLY_POLLS,  # its echo peer answers before the 201
     )
