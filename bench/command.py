@@ -3,8 +3,10 @@
 One invocation starts one reference server and measures, as child processes: (a0) the
 default `conformance run` as a user types it, (a) the same full run against the shared
 server, (b) plain `schemathesis run` on the same spec, max-examples and seed, (c) a raw
-`requests.Session` loop sending as many requests as (a). Medians over --repeat rounds; the
-runs of a round follow each other, so on a busy machine compare the ratios, not the seconds.
+`requests.Session` loop sending as many requests as (a). The shared server notes when each
+child's first request arrives; `conformance --help` and `--version` are timed too. Medians
+over --repeat rounds; the runs of a round follow each other, so on a busy machine compare the
+ratios, not the seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import platform
 from pathlib import Path
 
 from bench.report import document, table
-from bench.runs import run_bench, scale
+from bench.runs import run_bench, scale, startup
 
 SCALE = (10, 25, 50, 200)
 
@@ -51,12 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"max-examples {args.max_examples}, seed {args.seed}, medians of {args.repeat}\n")
     runs = run_bench(args.max_examples, args.seed, args.repeat)
+    started = startup(args.repeat)
     scores = None
     if args.mutants:
         from bench.scores import mutation_scores  # loads the corpus: only when asked
 
         scores = mutation_scores(args.max_examples, args.seed, args.jobs)
-    print("\n".join(table(runs, scores)))
+    print("\n".join(table(runs, scores, started)))
     scaled = scale(SCALE, args.seed, args.repeat, {args.max_examples: runs["a0"]}) if args.scale else None
     if scaled:
         print("\nscale of (a0) with --max-examples:")
@@ -67,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
             )
     if args.json is not None:
         settings = {"max_examples": args.max_examples, "seed": args.seed, "repeat": args.repeat}
-        figures = document(runs, machine=machine(), settings=settings, scores=scores, scaled=scaled)
+        figures = document(
+            runs, machine=machine(), settings=settings, scores=scores, scaled=scaled, startup=started
+        )
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         print(f"\nfigures written to {args.json}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench.runs import Sample
+from bench.runs import Sample, Startup
 from bench.scores import Score
 
 TITLES = {
@@ -44,7 +44,9 @@ def ratios(runs: dict[str, Sample]) -> dict[str, float]:
     }
 
 
-def goals(runs: dict[str, Sample], scores: dict[str, Score] | None) -> list[Goal]:
+def goals(
+    runs: dict[str, Sample], scores: dict[str, Score] | None, startup: Startup | None = None
+) -> list[Goal]:
     found = [
         Goal("(a0) wall", runs["a0"].wall, 4.0, " s"),
         Goal("(a0) requests", runs["a0"].requests, 1000),
@@ -53,11 +55,17 @@ def goals(runs: dict[str, Sample], scores: dict[str, Score] | None) -> list[Goal
     ]
     if scores:
         found.append(Goal("(a0) mutants survived", scores["a0"].total - scores["a0"].killed, 0))
+    if runs["a"].first_request is not None:
+        found.append(Goal("(a) first request", runs["a"].first_request, 1.0, " s"))
+    if startup:
+        found += [Goal("--help", startup.help, 0.3, " s"), Goal("--version", startup.version, 0.3, " s")]
     return found
 
 
-def table(runs: dict[str, Sample], scores: dict[str, Score] | None = None) -> list[str]:
-    """One column per run, one row per figure, then the ratios and the goals."""
+def table(
+    runs: dict[str, Sample], scores: dict[str, Score] | None = None, startup: Startup | None = None
+) -> list[str]:
+    """One column per run, one row per figure, then the ratios, the start-up and the goals."""
     raw = runs["c"].per_request
     rows: list[tuple[str, dict[str, str]]] = [
         ("wall s", {n: f"{s.wall:.2f}" for n, s in runs.items()}),
@@ -66,6 +74,10 @@ def table(runs: dict[str, Sample], scores: dict[str, Score] | None = None) -> li
         ("ms per request", {n: f"{1000 * s.per_request:.2f}" for n, s in runs.items()}),
         ("per request vs raw", {n: f"{s.per_request / raw:.2f}×" for n, s in runs.items()}),
         ("peak MB", {n: f"{s.rss_mb:.1f}" for n, s in runs.items()}),
+        (
+            "first request s",
+            {n: "—" if s.first_request is None else f"{s.first_request:.2f}" for n, s in runs.items()},
+        ),
     ]
     if scores:
         rows.append(("mutants found", {n: str(scores[n]) if n in scores else "—" for n in runs}))
@@ -76,8 +88,10 @@ def table(runs: dict[str, Sample], scores: dict[str, Score] | None = None) -> li
     lines += [
         "",
         f"(a0)/(b) wall: {r['a0_over_b_wall']:.2f}   (a)/(c) per request: {r['per_request_over_raw']:.2f}",
-        *map(str, goals(runs, scores)),
     ]
+    if startup:
+        lines.append(f"conformance --help: {startup.help:.2f} s   --version: {startup.version:.2f} s")
+    lines += map(str, goals(runs, scores, startup))
     return lines
 
 
@@ -88,6 +102,7 @@ def document(
     settings: dict[str, int],
     scores: dict[str, Score] | None = None,
     scaled: dict[int, Sample] | None = None,
+    startup: Startup | None = None,
 ) -> dict[str, Any]:
     """The JSON a CI job tracks: every run's medians, the ratios, the goals, and (when
     measured) the mutation scores and the scale of (a0)."""
@@ -98,9 +113,11 @@ def document(
         "ratios": {name: round(value, 3) for name, value in ratios(runs).items()},
         "goals": {
             goal.name: {"value": round(goal.value, 3), "bound": goal.bound, "met": goal.met}
-            for goal in goals(runs, scores)
+            for goal in goals(runs, scores, startup)
         },
     }
+    if startup:
+        result["startup"] = startup.as_json()
     if scores:
         result["mutation"] = {name: score.as_json() for name, score in scores.items()}
     if scaled:

@@ -4,6 +4,8 @@
 included); (a) the same full run against the benchmark's shared server; (b) plain
 `schemathesis run` on the same generated spec, max-examples and seed; (c) a raw
 `requests.Session` loop sending as many requests as (a): the lower bound of HTTP cost.
+The shared server notes when each child's first request arrives (how long its start-up
+took); `conformance --help` and `--version` are timed on their own.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Sample:
     cases: int  # test cases (or requests, for the raw loop)
     requests: int
     rss_mb: float
+    first_request: float | None = None  # seconds from the child's start; None: not seen (embedded)
 
     @property
     def per_request(self) -> float:
@@ -65,35 +68,90 @@ class Sample:
         return self.wall / self.requests
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        figures: dict[str, Any] = {
             "wall_s": round(self.wall, 3),
             "requests": self.requests,
             "cases": self.cases,
             "peak_mb": round(self.rss_mb, 1),
         }
+        if self.first_request is not None:
+            figures["first_request_s"] = round(self.first_request, 3)
+        return figures
+
+
+@dataclass(frozen=True)
+class Startup:
+    """What a user waits for before anything happens: medians of whole commands, seconds."""
+
+    help: float  # `conformance --help`
+    version: float  # `conformance --version`
+
+    def as_json(self) -> dict[str, float]:
+        return {"help_s": round(self.help, 3), "version_s": round(self.version, 3)}
+
+
+class Arrivals:
+    """The shared server's clock for first requests: `expect()` before a child starts, then
+    `first` is when the server began answering the first request after it (perf_counter)."""
+
+    def __init__(self, server: ReferenceServer) -> None:
+        app = server.app
+        if app is None:
+            raise RuntimeError("the shared server is not started")
+        self._handle = app.handle
+        app.handle = self._note  # type: ignore[method-assign]
+        self.first: float | None = None
+
+    def expect(self) -> None:
+        self.first = None
+
+    def _note(self, environ: dict[str, Any]) -> Any:
+        if self.first is None:
+            self.first = time.perf_counter()
+        return self._handle(environ)
+
+
+@dataclass(frozen=True)
+class Measured:
+    wall: float  # seconds
+    rss_mb: float  # peak RSS
+    first_request: float | None  # seconds from the start to the first request `arrivals` saw
 
 
 def measure(
-    argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None
-) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    arrivals: Arrivals | None = None,
+) -> Measured:
+    """One child process: its wall time, peak RSS, and when its first request reached `arrivals`."""
+    if arrivals is not None:
+        arrivals.expect()
     started = time.perf_counter()
     child = subprocess.Popen(
         argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}, cwd=cwd
     )
     _, _, usage = os.wait4(child.pid, 0)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
+    wall = time.perf_counter() - started
+    first = arrivals.first if arrivals is not None else None
+    return Measured(wall, usage.ru_maxrss / 1024, None if first is None else first - started)
 
 
-def conformance_run(extra: list[str], examples: int, seed: int, env: dict[str, str] | None = None) -> Sample:
+def conformance_run(
+    extra: list[str],
+    examples: int,
+    seed: int,
+    env: dict[str, str] | None = None,
+    arrivals: Arrivals | None = None,
+) -> Sample:
     with tempfile.TemporaryDirectory() as reports:
-        wall, rss = measure(
+        child = measure(
             [PYTHON, "-m", "conformance.cli", "run", "-q", f"--reports-dir={reports}",
              f"--max-examples={examples}", f"--seed={seed}", *extra],
-            env,
+            env, arrivals=arrivals,
         )  # fmt: skip
         run = json.loads((Path(reports) / "latest" / "results.json").read_text(encoding="utf-8"))["run"]
-    return Sample(wall, run["cases"], run["requests"], rss)
+    return Sample(child.wall, run["cases"], run["requests"], child.rss_mb, child.first_request)
 
 
 def schemathesis_argv(url: str, key: str, examples: int, seed: int, reports: str) -> list[str]:
@@ -109,26 +167,39 @@ def schemathesis_report(reports: str) -> dict[str, Any]:
     return json.loads(next(Path(reports).glob("*.json")).read_text(encoding="utf-8"))
 
 
-def plain_schemathesis(url: str, key: str, examples: int, seed: int) -> Sample:
+def plain_schemathesis(
+    url: str, key: str, examples: int, seed: int, arrivals: Arrivals | None = None
+) -> Sample:
     with tempfile.TemporaryDirectory() as reports:
         # cwd: its crash cache (.schemathesis/) stays out of the working tree
-        wall, rss = measure(schemathesis_argv(url, key, examples, seed, reports), cwd=reports)
+        child = measure(schemathesis_argv(url, key, examples, seed, reports), cwd=reports, arrivals=arrivals)
         cases = schemathesis_report(reports)["test_cases"]["generated"]
-    return Sample(wall, cases, cases, rss)
+    return Sample(child.wall, cases, cases, child.rss_mb, child.first_request)
 
 
-def raw_loop(url: str, key: str, total: int) -> Sample:
-    wall, rss = measure([PYTHON, "-c", RAW_LOOP, f"{url}/api/v0", key, str(total)])
-    return Sample(wall, total, total, rss)
+def raw_loop(url: str, key: str, total: int, arrivals: Arrivals | None = None) -> Sample:
+    child = measure([PYTHON, "-c", RAW_LOOP, f"{url}/api/v0", key, str(total)], arrivals=arrivals)
+    return Sample(child.wall, total, total, child.rss_mb, child.first_request)
 
 
 def median(samples: list[Sample]) -> Sample:
+    firsts = [s.first_request for s in samples if s.first_request is not None]
     return Sample(
         statistics.median(s.wall for s in samples),
         int(statistics.median(s.cases for s in samples)),
         int(statistics.median(s.requests for s in samples)),
         statistics.median(s.rss_mb for s in samples),
+        statistics.median(firsts) if firsts else None,
     )
+
+
+def startup(repeat: int) -> Startup:
+    """Medians of `conformance --help` and `conformance --version`, each a whole process."""
+
+    def timed(flag: str) -> float:
+        return statistics.median(measure([PYTHON, "-m", "conformance.cli", flag]).wall for _ in range(repeat))
+
+    return Startup(help=timed("--help"), version=timed("--version"))
 
 
 def run_bench(examples: int, seed: int, repeat: int) -> dict[str, Sample]:
@@ -137,12 +208,13 @@ def run_bench(examples: int, seed: int, repeat: int) -> dict[str, Sample]:
     key = secrets.token_urlsafe(24)
     samples: dict[str, list[Sample]] = {name: [] for name in RUNS}
     with ReferenceServer(ReferenceOptions(api_key=key)) as server:
+        arrivals = Arrivals(server)
         for _ in range(repeat):
             samples["a0"].append(conformance_run([], examples, seed))
             live = [f"--target-url={server.url}", *UNBOUNDED_FULL_RUN]
-            samples["a"].append(conformance_run(live, examples, seed, {"SLSKD_API_KEY": key}))
-            samples["b"].append(plain_schemathesis(server.url, key, examples, seed))
-            samples["c"].append(raw_loop(server.url, key, samples["a"][-1].requests))
+            samples["a"].append(conformance_run(live, examples, seed, {"SLSKD_API_KEY": key}, arrivals))
+            samples["b"].append(plain_schemathesis(server.url, key, examples, seed, arrivals))
+            samples["c"].append(raw_loop(server.url, key, samples["a"][-1].requests, arrivals))
     return {name: median(runs) for name, runs in samples.items()}
 
 
