@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from conformance.checks.context import request_line
 from conformance.checks.probes import JSON, Probe, unknown_user
 from conformance.requirements.catalogue import Need
 from conformance.requirements.registry import register
+from conformance.yaml_data import read_yaml
 
 SCENARIOS_PATH = Path(__file__).with_name("scenarios.yaml")
 
@@ -141,7 +141,7 @@ def _step(raw: dict[str, Any]) -> Step:
 def load_scenarios(path: Path = SCENARIOS_PATH) -> tuple[Scenario, ...]:
     """The scenarios, each registered as a check of the requirements it names."""
     scenarios = []
-    for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["scenarios"]:
+    for raw in read_yaml(path)["scenarios"]:
         scenario = Scenario(
             name=raw["name"],
             user=raw.get("user"),

@@ -15,16 +15,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from conformance.requirements.judge import is_defect
+from conformance.yaml_data import read_yaml
 
 CORPUS_PATH = Path(__file__).with_name("corpus.yaml")
 
 
 @cache
 def load_corpus(path: Path = CORPUS_PATH) -> dict[str, tuple[str, ...]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     return {fault: tuple(kills) for fault, kills in data["mutants"].items()}
 
 

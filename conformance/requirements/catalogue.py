@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from conformance.yaml_data import read_yaml
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 
@@ -107,7 +107,7 @@ class Requirement:
 
 @cache
 def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, Requirement]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     labels: dict[str, str] = data["operations"]
     catalogue: dict[str, Requirement] = {}
     for raw in data["requirements"]:

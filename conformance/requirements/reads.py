@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from conformance.requirements.catalogue import CATALOGUE_PATH
+from conformance.yaml_data import read_yaml
 
 SAFE, UNSAFE = "safe", "unsafe"
 UNDECIDED = "no decision in the catalogue's reads: list, so it is treated as unsafe"
@@ -31,7 +30,7 @@ class ReadDecision:
 
 @cache
 def read_decisions(path: Path = CATALOGUE_PATH) -> dict[str, ReadDecision]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     decisions = {}
     for raw in data["reads"]:
         if raw["decision"] not in (SAFE, UNSAFE):

@@ -13,12 +13,11 @@ import fnmatch
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance.specgen.apidocs import Operation, json_name, parse_api_page
 from conformance.specgen.markers import ENTRIES, MARKER
 from conformance.specgen.modeldocs import parse_model_page
 from conformance.specgen.types import parse_default, referenced_models, schema_for
+from conformance.yaml_data import read_yaml
 
 SERVER = "https://localhost:5031/api/v0"  # what the docs say every URI is relative to
 
@@ -120,7 +119,7 @@ def build_spec(
 
 # --- the overlay ------------------------------------------------------------------------------
 def load_overlay_entries(path: Path) -> list[dict[str, Any]]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]
+    entries = read_yaml(path)["entries"]
     for entry in entries:
         missing = {"target", "reason", "source"} - set(entry)
         if missing or not ({"set", "merge"} & set(entry)):

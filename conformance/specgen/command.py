@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance.errors import ConfigError, ExitCode
 from conformance.resources import CONVERSATIONS_SPEC, DOCS_ORIGIN, DOCS_VARIABLE, MERGED_SPEC, OVERLAY
 from conformance.specgen.assemble import build_spec
 from conformance.specgen.roundtrip import report_lines, round_trip_report
+from conformance.yaml_data import read_yaml
 
 
 def render(document: dict[str, Any]) -> str:
@@ -51,7 +50,7 @@ def docs_folder(given: Path | None) -> Path:
 def _round_trip(docs: Path, upstream_file: Path) -> int:
     if not upstream_file.is_file():
         raise ConfigError(f"upstream OpenAPI file not found: {upstream_file}")
-    upstream = yaml.safe_load(upstream_file.read_text(encoding="utf-8"))
+    upstream = read_yaml(upstream_file)
     report = round_trip_report(generate(docs, None, merged=True), upstream)
     print("\n".join(report_lines(report)))
     for name, (_, _, differences) in report.items():
