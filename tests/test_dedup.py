@@ -1,5 +1,5 @@
-"""Which generated cases are not sent: repeats of a passing request, and the rest of an
-operation whose answers have settled; never a case Hypothesis replays after a failure."""
+"""Which generated cases are not sent: repeats of a passing request, and the rest of a
+stream whose answers have settled; never a case Hypothesis replays after a failure."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from conformance.checks.dedup import CaseFilter, shape
+from conformance.checks.dedup import CaseFilter, fuzzing_draws, shape
 
 
 @dataclass
@@ -23,6 +23,7 @@ class FakeCase:
     headers: dict[str, str] = field(default_factory=dict)
     media_type: str | None = None
     body: Any = None
+    meta: Any = None
 
     @property
     def operation(self) -> SimpleNamespace:
@@ -76,3 +77,18 @@ def test_without_settle_after_only_repeats_are_left_out() -> None:
     for n in range(10):
         cases.record(FakeCase(f"/users/{n}/info"), answer(404), passed=True)
     assert cases.worth_sending(FakeCase("/users/new/info"))
+
+
+def drawn(n: int, phase: str, mode: str = "positive") -> FakeCase:
+    meta = SimpleNamespace(phase=SimpleNamespace(name=phase), generation=SimpleNamespace(mode=mode))
+    return FakeCase(f"/users/{n}/info", meta=meta)
+
+
+def test_fuzzing_draws_settle_per_generation_mode_and_coverage_cases_never() -> None:
+    cases = CaseFilter(settle_after=2, stream=fuzzing_draws)
+    for n in range(2):
+        cases.record(drawn(n, "fuzzing"), answer(404), passed=True)
+        cases.record(drawn(10 + n, "coverage"), answer(404), passed=True)
+    assert not cases.worth_sending(drawn(20, "fuzzing"))
+    assert cases.worth_sending(drawn(21, "fuzzing", mode="negative")), "negative draws are another stream"
+    assert cases.worth_sending(drawn(22, "coverage")), "each coverage case asks a question of its own"

@@ -169,6 +169,26 @@ def test_closing_a_closed_conversation_may_answer_either_reading_recorded_as_inf
     assert [e["message"].split(" (")[0] for e in evidence] == [f"CONV-CLOSE-204 read as {reading!r}"]
 
 
+def test_an_example_asks_a_question_once_until_a_write_may_change_the_answer() -> None:
+    """Hypothesis draws the same step again and again (its first examples above all): a read
+    stays answered until the example writes, and a write refused with 404 sent again would
+    find what it found; a write, refused or not, has the next read sent again."""
+    with embedded() as ctx:
+        machine = conversations_machine(ctx)()
+        user = machine.username("Alice")
+        start = ctx.session.requests_sent
+        for _ in range(2):
+            machine.acknowledge_all(user)
+            machine.look(user)
+        assert ctx.session.requests_sent - start == 2, "one 404 for each question"
+        machine.send(user, "hi")
+        machine.look(user)
+        assert ctx.session.requests_sent - start == 4, "the send, and its read-back once"
+        machine.acknowledge(user, 999)
+        machine.look(user)
+        assert ctx.session.requests_sent - start == 6, "a refused write may still have touched it"
+
+
 def test_a_default_run_gives_every_requirement_of_the_lifecycle_a_verdict() -> None:
     with embedded() as ctx:
         assert run_machine(ctx, seed=0) == []

@@ -24,7 +24,7 @@ import requests
 from conformance.checks.choices import is_ordinal
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.failures import failure_for
-from conformance.checks.model import OUTGOING_ID, ConversationsModel, Direction, Message, Summary
+from conformance.checks.model import NOT_FOUND, OUTGOING_ID, ConversationsModel, Direction, Message, Summary
 from conformance.checks.probes import operation_label
 from conformance.checks.reading import content, instant, message_of, state
 from conformance.checks.responses import check_response, json_body
@@ -97,6 +97,9 @@ def is_tricky(username: str) -> bool:
     return any(not (c.isascii() and (c.isalnum() or c in "-_.~")) for c in username)
 
 
+RequestKey = tuple[str, tuple[str | int, ...], tuple[tuple[str, Any], ...]]
+
+
 class ModelComparison:
     """Judges what the server shows against the model; the state machine's reads."""
 
@@ -105,6 +108,7 @@ class ModelComparison:
     model: ConversationsModel
     vouched: set[str]  # the conversations the model vouches for in this example
     effects: dict[str, Effect]  # per username, what the latest write to it promised
+    answered: dict[RequestKey, requests.Response]  # this example's answers still current (`settled`)
 
     def expect(self, requirement: str, ok: bool, message: str = "", *, about: Iterable[str] = ()) -> bool:
         """Record a verdict; a defect raises. A tolerated defect (found and shrunk by an earlier
@@ -132,7 +136,11 @@ class ModelComparison:
         `requirement`), no 5xx it does not expect (a send while not logged in to Soulseek
         answers 500 by design), and slskd's per-response conventions."""
         segments = ("conversations", *path)
-        response = self.ctx.call(method, *segments, **kwargs)
+        key = self.request_key(method, path, kwargs)
+        response = self.answered.get(key) if key else None
+        if response is None:
+            response = self.ctx.call(method, *segments, **kwargs)
+            self.settled(key, response)
         statuses = (expected,) if isinstance(expected, int) else expected
         if path and response.status_code not in statuses:
             requirement = self.username_requirement(str(path[0]), method, response.status_code) or requirement
@@ -152,6 +160,30 @@ class ModelComparison:
             if defect not in self.tolerated:
                 raise failure_for(defect)(f"{defect}: {method} {response.request.path_url}, see evidence")
         return response
+
+    @staticmethod
+    def request_key(method: str, path: tuple[str | int, ...], kwargs: dict[str, Any]) -> RequestKey | None:
+        """What identifies a call that asking again cannot answer differently, None for a
+        send (a second send stores a second message) or a call with a body."""
+        if method == "POST" or kwargs.keys() - {"params"}:
+            return None
+        return method, path, tuple(sorted((kwargs.get("params") or {}).items()))
+
+    def settled(self, key: RequestKey | None, response: requests.Response) -> None:
+        """Remember an answer that asking again cannot change, and forget those a write may have.
+
+        A read stays current until the example sends a write. A write answered 404 changed
+        nothing the model knows of; sent again before any other write, it is idempotent
+        (PUT, DELETE): it finds what it found. Any other write may change every answer. So an
+        example asking the same question twice (Hypothesis draws the same step often, the
+        first examples above all) sends it once and judges the one answer twice."""
+        if key is not None and key[0] == "GET":
+            self.answered[key] = response
+        elif key is not None and response.status_code == NOT_FOUND:
+            self.answered = {k: r for k, r in self.answered.items() if k[0] != "GET"}
+            self.answered[key] = response
+        else:
+            self.answered = {}
 
     def username_requirement(self, username: str, method: str, status: int) -> str | None:
         """When an unexpected status is the username's doing: a 5xx for a name with unicode or

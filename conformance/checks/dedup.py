@@ -2,14 +2,20 @@
 
 Two kinds: a request identical to one already sent (Schemathesis' coverage and fuzzing
 phases repeat some: the same question, the same verdict), and, where `settle_after` is
-given, any further case of an operation that has answered that many cases in a row with
-the same kind of answer (status class and body shape) and passed: the generic reads of the
-whole API, whose random identifiers draw the same documented 404 from every server.
+given, any further case of a stream that has answered that many cases in a row with the
+same kind of answer (status class and body shape) and passed: random draws that keep
+drawing the same answer have asked what the rest would ask. What a stream is depends on
+the test: every case of one operation for the generic reads of the whole API (random ids
+draw the same documented 404 from every server), one operation's fuzzing-phase draws of one
+generation mode for the conversations (random usernames draw the documented 404, valid
+messages 201); the coverage phase's cases are each a different question (one boundary, one
+wrong type), so they never settle there.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import requests
@@ -39,6 +45,23 @@ def request_key(case: Any) -> tuple[Any, ...]:
     )
 
 
+Stream = Callable[[Any], Hashable | None]
+
+
+def by_operation(case: Any) -> Hashable:
+    """Every case of one operation is one stream."""
+    return case.operation.label
+
+
+def fuzzing_draws(case: Any) -> Hashable | None:
+    """One operation's fuzzing-phase cases of one generation mode are a stream; a case of
+    another phase (coverage: each a question of its own) belongs to none."""
+    meta = getattr(case, "meta", None)
+    if meta is None or meta.phase.name != "fuzzing":
+        return None
+    return case.operation.label, str(meta.generation.mode)
+
+
 def answer_kind(response: requests.Response) -> tuple[Any, ...]:
     """(status class, body shape): what kind of answer, whatever its values."""
     return response.status_code // 100, shape(json_body(response) if response.content else None)
@@ -50,31 +73,31 @@ class CaseFilter:
     Only cases that passed are remembered, and an operation that failed once never settles:
     Hypothesis replays a failing case while it shrinks, and that replay must be sent."""
 
-    def __init__(self, settle_after: int | None = None) -> None:
+    def __init__(self, settle_after: int | None = None, stream: Stream = by_operation) -> None:
         self.settle_after = settle_after
+        self.stream = stream
         self._passed: set[tuple[Any, ...]] = set()
-        self._answers: dict[str, deque[tuple[Any, ...]]] = {}
+        self._answers: dict[Hashable, deque[tuple[Any, ...]]] = {}
         self._failed: set[str] = set()  # operations with a failing case
 
     def worth_sending(self, case: Any) -> bool:
-        """False for a repeat of a passing case, or for an operation whose answers settled."""
+        """False for a repeat of a passing case, or for a case of a stream whose answers settled."""
         if request_key(case) in self._passed:
             return False
-        label = case.operation.label
-        recent = self._answers.get(label, ())
+        recent = self._answers.get(self.stream(case), ())
         return not (
             self.settle_after is not None
-            and label not in self._failed
+            and case.operation.label not in self._failed
             and len(recent) == self.settle_after
             and len(set(recent)) == 1
         )
 
     def record(self, case: Any, response: requests.Response, passed: bool) -> None:
         """Remember how a sent case fared, and the kind of answer it drew."""
-        label = case.operation.label
         if not passed:
-            self._failed.add(label)
+            self._failed.add(case.operation.label)
             return
         self._passed.add(request_key(case))
-        if self.settle_after is not None:
-            self._answers.setdefault(label, deque(maxlen=self.settle_after)).append(answer_kind(response))
+        key = self.stream(case)
+        if self.settle_after is not None and key is not None:
+            self._answers.setdefault(key, deque(maxlen=self.settle_after)).append(answer_kind(response))

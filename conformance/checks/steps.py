@@ -56,6 +56,7 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         self.suffix = f"{_NONCE}{next(_examples)}"
         self.vouched = {self.username(stem) for stem in self.names.stems}  # fresh: known absent
         self.effects: dict[str, Effect] = {}
+        self.answered = {}
         self.heard: list[Received] = []  # incoming messages that arrived in this example
         self.writes = 0
 

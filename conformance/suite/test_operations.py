@@ -11,14 +11,17 @@ from typing import Any
 import pytest
 
 from conformance.checks.context import SuiteContext
-from conformance.checks.dedup import CaseFilter
+from conformance.checks.dedup import CaseFilter, fuzzing_draws
 from conformance.checks.generic import build_schema, check_case
 from conformance.plugin import suite_plan, suite_settings
 from conformance.requirements.catalogue import Need
 
 _config = suite_plan().config
 schema = build_schema(_config.spec, _config.profile, tuple(_config.writable_usernames) or None, _config.seed)
-_cases = CaseFilter()  # a request that passed once is not sent again
+# A request that passed once is not sent again; nor are more random draws of an operation
+# (fuzzing phase, one generation mode) that answered SETTLE_AFTER alike in a row.
+SETTLE_AFTER = 3
+_cases = CaseFilter(settle_after=SETTLE_AFTER, stream=fuzzing_draws)
 
 
 @schema.parametrize()
