@@ -17,7 +17,7 @@ import os
 import platform
 from pathlib import Path
 
-from bench.report import document, table
+from bench.report import document, marginal, table
 from bench.runs import run_bench, scale, startup
 
 SCALE = (10, 25, 50, 200)
@@ -67,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {examples:>4} examples: {sample.wall:6.2f} s, {sample.cases:>5} cases, "
                 f"{sample.requests:>6} requests, {1000 * sample.per_request:.2f} ms per request"
+            )
+        raw = runs["c"].per_request_running or runs["c"].per_request
+        for span, seconds in marginal(scaled).items():
+            print(
+                f"  {span:>9} examples: {1000 * seconds:.2f} ms per added request "
+                f"({seconds / raw:.2f}× the raw loop's, after its first request)"
             )
     if args.json is not None:
         settings = {"max_examples": args.max_examples, "seed": args.seed, "repeat": args.repeat}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from bench.runs import Sample, Startup
@@ -38,10 +39,14 @@ class Goal:
 def ratios(runs: dict[str, Sample]) -> dict[str, float]:
     """(a0) against plain Schemathesis in wall time, and (a)'s cost per request against the
     raw loop's on the same server (both sides pay the same HTTP)."""
-    return {
+    found = {
         "a0_over_b_wall": runs["a0"].wall / runs["b"].wall,
         "per_request_over_raw": runs["a"].per_request / runs["c"].per_request,
     }
+    running, raw = runs["a"].per_request_running, runs["c"].per_request_running
+    if running is not None and raw:  # both after their first request: start-up excluded on both sides
+        found["per_request_running_over_raw"] = running / raw
+    return found
 
 
 def goals(
@@ -53,6 +58,9 @@ def goals(
         Goal("(a) per request vs raw", ratios(runs)["per_request_over_raw"], 1.5, "×"),
         Goal("(a0) peak memory", runs["a0"].rss_mb, 300, " MB"),
     ]
+    running = ratios(runs).get("per_request_running_over_raw")
+    if running is not None:
+        found.append(Goal("(a) per request vs raw, once running", running, 1.5, "×"))
     if scores:
         found.append(Goal("(a0) mutants survived", scores["a0"].total - scores["a0"].killed, 0))
     if runs["a"].first_request is not None:
@@ -87,12 +95,29 @@ def table(
     r = ratios(runs)
     lines += [
         "",
-        f"(a0)/(b) wall: {r['a0_over_b_wall']:.2f}   (a)/(c) per request: {r['per_request_over_raw']:.2f}",
+        f"(a0)/(b) wall: {r['a0_over_b_wall']:.2f}   (a)/(c) per request: {r['per_request_over_raw']:.2f}"
+        + (
+            f" (after each one's first request: {r['per_request_running_over_raw']:.2f})"
+            if "per_request_running_over_raw" in r
+            else ""
+        ),
     ]
     if startup:
         lines.append(f"conformance --help: {startup.help:.2f} s   --version: {startup.version:.2f} s")
     lines += map(str, goals(runs, scores, startup))
     return lines
+
+
+def marginal(scaled: dict[int, Sample]) -> dict[str, float]:
+    """Wall seconds per added request between consecutive example counts of the scale: what a
+    request costs once the fixed costs (start-up, collection, reports) are paid; it stays flat
+    when the run scales linearly."""
+    spans = [(scaled[low], scaled[high], f"{low}-{high}") for low, high in pairwise(sorted(scaled))]
+    return {
+        span: (high.wall - low.wall) / (high.requests - low.requests)
+        for low, high, span in spans
+        if high.requests != low.requests
+    }
 
 
 def document(
@@ -122,4 +147,7 @@ def document(
         result["mutation"] = {name: score.as_json() for name, score in scores.items()}
     if scaled:
         result["scale"] = {str(n): sample.as_json() for n, sample in scaled.items()}
+        result["scale_marginal_ms_per_request"] = {
+            span: round(1000 * seconds, 3) for span, seconds in marginal(scaled).items()
+        }
     return result

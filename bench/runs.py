@@ -67,6 +67,12 @@ class Sample:
         """Wall seconds per request: what a request costs all told."""
         return self.wall / self.requests
 
+    @property
+    def per_request_running(self) -> float | None:
+        """Wall seconds per request after the first one left: the process's start-up (imports,
+        interpreter) excluded, what stays per request. None when the first was not seen."""
+        return None if self.first_request is None else (self.wall - self.first_request) / self.requests
+
     def as_json(self) -> dict[str, Any]:
         figures: dict[str, Any] = {
             "wall_s": round(self.wall, 3),
