@@ -1,20 +1,20 @@
 """Runs the whole suite against one mutant of the reference server and judges the outcome.
 
-Each run is a separate process (a fresh server, a fresh Hypothesis state), exactly as a
-user would run `conformance run --reference-fault NAME`; the verdict is read back from the
-run's results.json, the same file every report is made from.
+Each run is a separate process (a fresh server, a fresh Hypothesis state) entering
+`conformance run --reference-fault NAME` where a user's shell does (forked from a server that
+has done the imports, `forks.py`); the verdict is read back from the run's results.json, the
+same file every report is made from.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from conformance.mutation.forks import conformance_process
 from conformance.requirements.judge import is_defect
 from conformance.yaml_data import read_yaml
 
@@ -44,30 +44,36 @@ class Outcome:
 def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outcome:
     """One conformance run in a child process; returns what its results.json says."""
     with tempfile.TemporaryDirectory(prefix="slskd-conformance-") as tmp:
+        reports, stdout, stderr = Path(tmp) / "reports", Path(tmp) / "stdout", Path(tmp) / "stderr"
         args = [
             *extra,
             "-q",
             "--no-header",
             "-p",
             "no:randomly",
-            f"--reports-dir={tmp}",
+            f"--reports-dir={reports}",
             f"--max-examples={max_examples}",
             f"--seed={seed}",
             "--no-shrink",  # a kill needs the failure, not its minimal sequence
         ]
-        command = [sys.executable, "-m", "conformance.cli", "run", *args]  # as a user types it
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
-        results_path = Path(tmp) / "latest" / "results.json"
+        exit_code = conformance_process(["run", *args], stdout, stderr)
+        results_path = reports / "latest" / "results.json"
         if not results_path.exists():  # the run never got going: nothing was judged
-            last_line = (completed.stderr.strip() or completed.stdout.strip() or "no output").splitlines()[-1]
-            return Outcome(None, completed.returncode, frozenset(), frozenset(), error=last_line)
+            said = [_said(stderr), _said(stdout), "no output"]
+            return Outcome(None, exit_code, frozenset(), frozenset(), error=next(s for s in said if s))
         results = json.loads(results_path.read_text(encoding="utf-8"))
     failing = frozenset(r["id"] for r in results["requirements"] if r["status"] == "fail")
     strict = results["run"]["strict_docs"]
     defects = frozenset(
         r["id"] for r in results["requirements"] if is_defect(r["level"], r["status"], strict)
     )
-    return Outcome(None, completed.returncode, failing, defects)
+    return Outcome(None, exit_code, failing, defects)
+
+
+def _said(output: Path) -> str:
+    """The last line a run wrote to `output`, if any."""
+    text = output.read_text(encoding="utf-8", errors="replace").strip() if output.exists() else ""
+    return text.splitlines()[-1] if text else ""
 
 
 def run_mutant(fault: str, *, max_examples: int = 10, seed: int = 0) -> Outcome:
