@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from conformance.checks.responses import is_utc_timestamp, schema_problem, walk
@@ -79,3 +83,14 @@ def test_a_body_that_does_not_match_names_the_wrong_property() -> None:
 def test_an_undocumented_answer_has_no_schema_problem() -> None:
     assert schema_problem(SPEC, "GET /things", 404, "anything") is None
     assert schema_problem(SPEC, "GET /other", 200, "anything") is None
+
+
+def test_a_body_that_matches_is_judged_without_loading_jsonschema() -> None:
+    """jsonschema takes ~0.1 s to import; a run whose bodies all match never pays it."""
+    program = (
+        "import sys; from tests.test_responses import SPEC; "
+        "from conformance.checks.responses import schema_problem; "
+        "assert schema_problem(SPEC, 'GET /things', 200, [{'id': 1}]) is None; "
+        "assert 'jsonschema' not in sys.modules, 'loaded'"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True, cwd=Path(__file__).parents[1])
