@@ -21,6 +21,15 @@ FIXTURE_DOCS = Path(__file__).parent / "fixtures" / "docs"  # our own pages in t
 UPSTREAM_VARIABLE = "SLSKD_UPSTREAM_OPENAPI"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """`-n auto` balances by work stealing, not in fixed chunks: a few dozen of these tests are
+    whole runs of several seconds each, and a worker left holding the last of them kept the
+    other idle for a minute. An explicit --dist is left as given."""
+    if getattr(config.option, "numprocesses", None) and config.option.dist == "no":
+        config.option.dist = "worksteal"
+
+
 def require(path: Path, what: str) -> Path:
     """`path`, or a skip naming what is missing and where it was looked for (a failure on CI)."""
     if path.exists():
