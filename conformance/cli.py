@@ -7,7 +7,6 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from importlib.metadata import version
 
 from conformance import __version__
 from conformance.errors import ConformanceError, ExitCode
@@ -48,7 +47,10 @@ def _command(name: str) -> Callable[[list[str]], int]:
 
 
 def version_text() -> str:
-    """What a bug report needs; read from metadata, so it answers without loading Schemathesis."""
+    """What a bug report needs; read from metadata, so it answers without loading Schemathesis
+    (importlib.metadata itself is a third of `conformance --help`'s imports: loaded here only)."""
+    from importlib.metadata import version
+
     from conformance.resources import DOCS_ORIGIN
 
     return "\n".join(
