@@ -130,14 +130,17 @@ class ModelComparison:
         expected: int | tuple[int, ...] = 200,
         requirement: str,
         about: Iterable[str] = (),
+        awaiting: bool = False,
         **kwargs: Any,
     ) -> requests.Response:
         """One call to a conversations route, judged: the status the model expects (blaming
         `requirement`), no 5xx it does not expect (a send while not logged in to Soulseek
-        answers 500 by design), and slskd's per-response conventions."""
+        answers 500 by design), and slskd's per-response conventions. A question this example
+        already asked is answered as it was (`settled`), unless the answer is `awaiting` what
+        no write of ours brings (a peer's reply)."""
         segments = ("conversations", *path)
         key = self.request_key(method, path, kwargs)
-        response = self.answered.get(key) if key else None
+        response = self.answered.get(key) if key and not awaiting else None
         if response is None:
             response = self.ctx.call(method, *segments, **kwargs)
             self.settled(key, response)
@@ -344,11 +347,15 @@ class ModelComparison:
             return
         requirement = Req.CONV_GET_OK if predicted.active else Req.CONV_CLOSED_READABLE
         response = self.request("GET", username, params=params, requirement=requirement, about=[username])
+        self.judge_conversation(username, response, include_messages is not False, effect)
+
+    def judge_conversation(
+        self, username: str, response: requests.Response, include_messages: bool, effect: Effect | None = None
+    ) -> None:
+        """A read of one conversation against the model, blaming `effect` for a disagreement."""
         if response.status_code == 200:
             shown = json_body(response)
-            self.check_conversation(
-                username, shown, include_messages is not False, self.blame(username, effect)
-            )
+            self.check_conversation(username, shown, include_messages, self.blame(username, effect))
 
     @check(*LIST_REQUIREMENTS, kind="stateful")
     def check_list(

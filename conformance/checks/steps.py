@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 
+import requests
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine
 
@@ -65,14 +66,19 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         return [heard for heard in self.heard if self.model.holds_unacknowledged(heard.username, heard.id)]
 
     # --- the steps ------------------------------------------------------------------------
-    def after_write(self, username: str, effect: Effect) -> None:
+    def after_write(self, username: str, effect: Effect, shown: requests.Response | None = None) -> None:
         """A write is followed by reading its own conversation back: that read is what judges
-        the write. The rest of the server (other conversations, the list filters) is read once
-        at the end of the example (`teardown`) and by the rules that read."""
+        the write (`shown`, when the step has read it already). The rest of the server (other
+        conversations, the list filters) is read once at the end of the example (`teardown`)
+        and by the rules that read."""
         self.effects[username] = effect
         self.writes += 1
-        if self.trusts(username):
+        if not self.trusts(username):
+            return
+        if shown is None:
             self.look(username, effect=effect)
+        else:
+            self.judge_conversation(username, shown, include_messages=True, effect=effect)
 
     def teardown(self) -> None:
         """End every example that has not failed with one list, whose filters take turns (by
@@ -96,16 +102,18 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         )
         self.model.send(username, text, logged_in=self.ctx.sends_succeed)
 
-    @check(Req.CONV_MSGS_OK, *RECEIVE.requirements, kind="stateful")
+    @check(Req.CONV_GET_OK, *RECEIVE.requirements, kind="stateful")
     def receive(self, peer: str, text: str) -> bool:
-        """Send to an echo peer and wait for its answer, an incoming message to model;
-        False when the peer did not answer (it is then no longer modelled)."""
+        """Send to an echo peer and read its conversation until the answer is there, an
+        incoming message to model: the read that shows it is the step's read-back. False when
+        the peer did not answer (it is then no longer modelled)."""
         self.post(peer, text)
         known = set(self.model.ids(peer, Direction.IN))
         for pause in self.ctx.reply_polls:
             time.sleep(pause)
-            response = self.request("GET", peer, "messages", requirement=Req.CONV_MSGS_OK, about=[peer])
-            items = json_body(response)
+            response = self.request("GET", peer, requirement=Req.CONV_GET_OK, about=[peer], awaiting=True)
+            body = json_body(response)
+            items = body.get("messages") if isinstance(body, dict) else None
             replies = [
                 (item, message)
                 for item in (items if isinstance(items, list) else [])
@@ -127,7 +135,7 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
                 about=[peer],
             )
             self.model.receive(peer, message.id, message.text)
-        self.after_write(peer, RECEIVE)
+        self.after_write(peer, RECEIVE, shown=response)
         self.heard += [Received(peer, message.id) for _, message in replies]
         return True
 

@@ -388,7 +388,7 @@ def test_the_list_is_ordered_by_username(probe: Probe) -> None:
 def test_only_the_latest_100_messages_are_returned_oldest_first(probe: Probe) -> None:
     probe.require(Need.OUTGOING)
     user = probe.fresh_user("window")
-    texts = [f"message {n:03d}" for n in range(WINDOW + 5)]
+    texts = [f"message {n:03d}" for n in range(WINDOW + 1)]  # one past the window: the oldest drops out
     for text in texts:
         probe.send(user, text)
     messages = probe.messages(user)
