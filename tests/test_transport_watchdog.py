@@ -61,6 +61,20 @@ def test_an_earlier_deadline_armed_later_is_kept(pair: Pair) -> None:
     other.close()
 
 
+def test_a_deadline_too_far_for_any_wait_leaves_the_others_watched(pair: Pair) -> None:
+    ours, _ = pair
+    far, other = socket.socketpair()
+    dog = Watchdog()
+    dog.arm(far, time.monotonic() + 1e12)  # beyond threading.TIMEOUT_MAX
+    time.sleep(0.1)
+    started = time.monotonic()
+    dog.arm(ours, started + 0.3)
+    assert ours.recv(1) == b""
+    assert time.monotonic() - started < 2.0
+    far.close()
+    other.close()
+
+
 def test_many_requests_share_one_thread_and_leave_nothing_behind(pair: Pair) -> None:
     ours, theirs = pair
     dog = Watchdog()

@@ -80,7 +80,8 @@ class Watchdog:
                 # Disarmed entries still at the top only cost one early wake-up; waking for
                 # each disarm instead would cost one per request.
                 self._waiting_until = self._heap[0][0] if self._heap else math.inf
-                self._wake.wait(None if not self._heap else self._waiting_until - now)
+                pause = min(self._waiting_until - now, threading.TIMEOUT_MAX)  # longer raises: no thread
+                self._wake.wait(pause if self._heap else None)
 
 
 def _fire(watch: Watch) -> None:
