@@ -189,6 +189,23 @@ def test_an_example_asks_a_question_once_until_a_write_may_change_the_answer() -
         assert ctx.session.requests_sent - start == 6, "a refused write may still have touched it"
 
 
+def test_a_list_judges_only_the_items_no_list_of_the_run_has_passed_yet() -> None:
+    """Every list shows every conversation on the server: judging each item again on every
+    list made each example cost more than the one before. An item equal to one that passed
+    passes again; a changed item is judged."""
+    with embedded() as ctx:
+        machine = conversations_machine(ctx)()
+        user = machine.username("Alice")
+        machine.send(user, "hi")
+        machine.check_others(user)
+        every = {"includeInactive": "true"}
+        assert machine.unjudged_items(ctx.call("GET", "conversations", params=every)) == []
+        machine.close(user)
+        unjudged = machine.unjudged_items(ctx.call("GET", "conversations", params=every))
+        assert [item["username"] for item in unjudged] == [user]
+        assert type(machine)().unjudged_items(ctx.call("GET", "conversations", params=every)) == unjudged
+
+
 def test_a_default_run_gives_every_requirement_of_the_lifecycle_a_verdict() -> None:
     with embedded() as ctx:
         assert run_machine(ctx, seed=0) == []

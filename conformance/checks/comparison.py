@@ -92,12 +92,20 @@ def folded(username: str) -> str:
     return unicodedata.normalize("NFC", username).casefold()
 
 
+def item_key(item: Any) -> ItemKey | None:
+    """What identifies a list item exactly, None when it holds more than plain values."""
+    if not isinstance(item, dict) or any(isinstance(value, (dict, list)) for value in item.values()):
+        return None
+    return tuple(item.items())
+
+
 def is_tricky(username: str) -> bool:
     """Whether a username tests the routes' decoding (USER-ROUNDTRIP) rather than plain ASCII."""
     return any(not (c.isascii() and (c.isalnum() or c in "-_.~")) for c in username)
 
 
 RequestKey = tuple[str, tuple[str | int, ...], tuple[tuple[str, Any], ...]]
+ItemKey = tuple[tuple[str, Any], ...]
 
 
 class ModelComparison:
@@ -109,6 +117,7 @@ class ModelComparison:
     vouched: set[str]  # the conversations the model vouches for in this example
     effects: dict[str, Effect]  # per username, what the latest write to it promised
     answered: dict[RequestKey, requests.Response]  # this example's answers still current (`settled`)
+    judged_items: set[ItemKey]  # list items whose conventions passed, in any example of this run
 
     def expect(self, requirement: str, ok: bool, message: str = "", *, about: Iterable[str] = ()) -> bool:
         """Record a verdict; a defect raises. A tolerated defect (found and shrunk by an earlier
@@ -159,10 +168,27 @@ class ModelComparison:
             response.status_code < 500 or response.status_code in statuses,
             f"{request_line(response)} answered {response.status_code}",
         )
-        for defect in check_response(self.ctx, operation_label(method, segments), response):
+        listing = method == "GET" and not path
+        body = self.unjudged_items(response) if listing else json_body(response)
+        defects = check_response(self.ctx, operation_label(method, segments), response, body)
+        for defect in defects:
             if defect not in self.tolerated:
                 raise failure_for(defect)(f"{defect}: {method} {response.request.path_url}, see evidence")
+        if listing and not defects and isinstance(body, list):
+            self.judged_items.update(key for item in body if (key := item_key(item)) is not None)
         return response
+
+    def unjudged_items(self, response: requests.Response) -> Any:
+        """The part of a list the per-response checks have not passed yet, in this run.
+
+        Every list shows every conversation on the server, those of earlier examples too, so
+        judging each item on every list made each example cost more than the one before. The
+        checks are judgements of each item on its own (its schema, its nulls, its timestamps),
+        so an item equal to one that passed passes again: only the others are judged."""
+        body = json_body(response)
+        if not isinstance(body, list):
+            return body
+        return [item for item in body if item_key(item) not in self.judged_items]
 
     @staticmethod
     def request_key(method: str, path: tuple[str | int, ...], kwargs: dict[str, Any]) -> RequestKey | None:

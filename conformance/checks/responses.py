@@ -229,9 +229,15 @@ def status_only_the_overlay_documents(ctx: SuiteContext, answer: Answer) -> Verd
     )
 
 
-def check_response(ctx: SuiteContext, label: str, response: requests.Response) -> list[str]:
-    """Judge `response` by every per-response check; return the defects found."""
-    body = json_body(response)
+_WHOLE: Any = object()
+
+
+def check_response(
+    ctx: SuiteContext, label: str, response: requests.Response, body: Any = _WHOLE
+) -> list[str]:
+    """Judge `response` by every per-response check; return the defects found. `body`, when
+    given, is the part of the JSON body to judge (the rest passed before)."""
+    body = json_body(response) if body is _WHOLE else body
     answer = Answer(label, response, body, tuple(walk(body)) if body is not None else ())
     defects = []
     for requirement, function in RESPONSE_CHECKS:

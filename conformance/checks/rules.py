@@ -178,6 +178,7 @@ def conversations_machine(ctx: SuiteContext, tolerated: Iterable[str] = ()) -> t
         "names": names,
         "tolerated": frozenset(tolerated),
         "silent_peers": set(),
+        "judged_items": set(),
         "users": users,
         "anyone": st.one_of(Conversations.written, users),
     }
