@@ -80,6 +80,19 @@ def test_a_body_that_does_not_match_names_the_wrong_property() -> None:
     assert problem == "GET /things 200: 1/id: 'two' is not of type 'integer'"
 
 
+def test_a_pattern_only_python_reads_is_still_judged() -> None:
+    """jsonschema-rs cannot compile `(?P<name>…)`; jsonschema judges such a model instead."""
+    spec = {
+        "paths": {"/t": {"get": {"responses": {"200": {"content": {"application/json": {"schema": {
+            "type": "string", "pattern": "^(?P<word>[a-z]+)$",
+        }}}}}}}},
+    }  # fmt: skip
+    assert schema_problem(spec, "GET /t", 200, "fine") is None
+    assert schema_problem(spec, "GET /t", 200, "Not Fine") == (
+        "GET /t 200: the body: 'Not Fine' does not match '^(?P<word>[a-z]+)$'"
+    )
+
+
 def test_an_undocumented_answer_has_no_schema_problem() -> None:
     assert schema_problem(SPEC, "GET /things", 404, "anything") is None
     assert schema_problem(SPEC, "GET /other", 200, "anything") is None

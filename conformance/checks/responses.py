@@ -88,30 +88,34 @@ def schema_problem(spec: dict[str, Any], label: str, status: int, body: Any) -> 
     matches, in microseconds even for a long list; only a body that does not is validated
     again by `jsonschema` (loaded only then: ~0.1 s), whose best match names the wrong property.
     """
-    validator = _compiled(spec, label, status)
-    if validator is None:
+    compiled = _compiled(spec, label, status)
+    if compiled is None:
         return None
+    schema, validator = compiled
     try:
-        if validator.is_valid(body):
+        if validator is not None and validator.is_valid(body):
             return None
     except ValueError:  # a value jsonschema-rs cannot take: the slower validator decides
         pass
     from jsonschema import Draft7Validator
     from jsonschema.exceptions import best_match
 
-    error = best_match(Draft7Validator(documented_schema(spec, label, status)).iter_errors(body))
+    error = best_match(Draft7Validator(schema).iter_errors(body))
     if error is None:
         return None
     where = "/".join(map(str, error.absolute_path)) or "the body"
     return f"{label} {status}: {where}: {error.message}"
 
 
-_COMPILED: dict[tuple[int, str, int], tuple[dict[str, Any], jsonschema_rs.Validator | None]] = {}
+Compiled = tuple[dict[str, Any], jsonschema_rs.Validator | None]  # the schema, its fast validator
+_COMPILED: dict[tuple[int, str, int], tuple[dict[str, Any], Compiled | None]] = {}
 COMPILED_KEPT = 256  # validators of a few specs; a process checks one spec at a time
 
 
-def _compiled(spec: dict[str, Any], label: str, status: int) -> jsonschema_rs.Validator | None:
-    """The validator of `label`'s documented `status` answer, compiled once per spec.
+def _compiled(spec: dict[str, Any], label: str, status: int) -> Compiled | None:
+    """The schema of `label`'s documented `status` answer and its validator, compiled once per
+    spec; None when nothing is documented. The validator is None for a schema jsonschema-rs
+    cannot compile (a pattern only Python's `re` reads, like `(?P<name>…)`): `jsonschema` judges.
 
     The cache holds the spec itself, so its `id` cannot be reused by another spec meanwhile.
     Formats are not validated, as `jsonschema.Draft7Validator` without a format checker.
@@ -119,12 +123,19 @@ def _compiled(spec: dict[str, Any], label: str, status: int) -> jsonschema_rs.Va
     key = (id(spec), label, status)
     kept = _COMPILED.get(key)
     if kept is None:
-        schema = documented_schema(spec, label, status)
-        validator = None if schema is None else jsonschema_rs.Draft7Validator(schema, validate_formats=False)
         if len(_COMPILED) >= COMPILED_KEPT:
             _COMPILED.clear()
-        kept = _COMPILED[key] = (spec, validator)
+        kept = _COMPILED[key] = (spec, _compile(documented_schema(spec, label, status)))
     return kept[1]
+
+
+def _compile(schema: dict[str, Any] | None) -> Compiled | None:
+    if schema is None:
+        return None
+    try:
+        return schema, jsonschema_rs.Draft7Validator(schema, validate_formats=False)
+    except ValueError:
+        return schema, None
 
 
 @dataclass(frozen=True)
