@@ -92,11 +92,10 @@ def folded(username: str) -> str:
     return unicodedata.normalize("NFC", username).casefold()
 
 
-def item_key(item: Any) -> ItemKey | None:
-    """What identifies a list item exactly, None when it holds more than plain values."""
-    if not isinstance(item, dict) or any(isinstance(value, (dict, list)) for value in item.values()):
-        return None
-    return tuple(item.items())
+def passed_before(judged: dict[str, dict[str, Any]], item: Any) -> bool:
+    """Whether a list item equals the last item of its username whose conventions passed."""
+    username = item.get("username") if isinstance(item, dict) else None
+    return isinstance(username, str) and judged.get(username) == item
 
 
 def is_tricky(username: str) -> bool:
@@ -105,7 +104,6 @@ def is_tricky(username: str) -> bool:
 
 
 RequestKey = tuple[str, tuple[str | int, ...], tuple[tuple[str, Any], ...]]
-ItemKey = tuple[tuple[str, Any], ...]
 
 
 class ModelComparison:
@@ -117,7 +115,7 @@ class ModelComparison:
     vouched: set[str]  # the conversations the model vouches for in this example
     effects: dict[str, Effect]  # per username, what the latest write to it promised
     answered: dict[RequestKey, requests.Response]  # this example's answers still current (`settled`)
-    judged_items: set[ItemKey]  # list items whose conventions passed, in any example of this run
+    judged_items: dict[str, dict[str, Any]]  # per username, the last list item that passed (this run)
 
     def expect(self, requirement: str, ok: bool, message: str = "", *, about: Iterable[str] = ()) -> bool:
         """Record a verdict; a defect raises. A tolerated defect (found and shrunk by an earlier
@@ -175,7 +173,11 @@ class ModelComparison:
             if defect not in self.tolerated:
                 raise failure_for(defect)(f"{defect}: {method} {response.request.path_url}, see evidence")
         if listing and not defects and isinstance(body, list):
-            self.judged_items.update(key for item in body if (key := item_key(item)) is not None)
+            self.judged_items.update(
+                (item["username"], item)
+                for item in body
+                if isinstance(item, dict) and isinstance(item.get("username"), str)
+            )
         return response
 
     def unjudged_items(self, response: requests.Response) -> Any:
@@ -188,7 +190,7 @@ class ModelComparison:
         body = json_body(response)
         if not isinstance(body, list):
             return body
-        return [item for item in body if item_key(item) not in self.judged_items]
+        return [item for item in body if not passed_before(self.judged_items, item)]
 
     @staticmethod
     def request_key(method: str, path: tuple[str | int, ...], kwargs: dict[str, Any]) -> RequestKey | None:

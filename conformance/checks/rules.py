@@ -178,7 +178,7 @@ def conversations_machine(ctx: SuiteContext, tolerated: Iterable[str] = ()) -> t
         "names": names,
         "tolerated": frozenset(tolerated),
         "silent_peers": set(),
-        "judged_items": set(),
+        "judged_items": {},
         "users": users,
         "anyone": st.one_of(Conversations.written, users),
     }
