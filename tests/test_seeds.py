@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,8 @@ def kind(line: str) -> str:
     return "machine" if "-SUFFIX" in path else "operations"
 
 
-@pytest.fixture
-def received() -> Iterator[tuple[ReferenceServer, list[str]]]:
+@contextmanager
+def noting_target() -> Iterator[tuple[ReferenceServer, list[str]]]:
     """A live target that notes each request line it receives (usernames' suffixes masked)."""
     with ReferenceServer(ReferenceOptions(api_key=KEY)) as server:
         lines: list[str] = []
@@ -51,22 +52,24 @@ def received() -> Iterator[tuple[ReferenceServer, list[str]]]:
         yield server, lines
 
 
-def requests_of(tmp_path: Path, server: ReferenceServer, lines: list[str], seed: int) -> dict[str, list[str]]:
-    """The requests one run with `seed` sent, by the kind of test that sent them."""
-    lines.clear()
-    run = conformance_run(
-        tmp_path / f"seed-{seed}-{len(list(tmp_path.iterdir()))}",
-        f"--target-url={server.url}",
-        "--profile=full",
-        "--i-understand-this-messages-real-users",
-        "--rate=none",
-        "--max-examples=5",
-        "--no-shrink",
-        f"--seed={seed}",
-        "-k",
-        GENERATED,
-        env={"SLSKD_API_KEY": KEY},
-    )
+def requests_of(tmp_path: Path, seed: int) -> dict[str, list[str]]:
+    """The requests one run with `seed` sent, by the kind of test that sent them, to a fresh
+    target: which generated cases are sent depends on the answers too (a stream of alike
+    answers settles), so each run starts from the same state."""
+    with noting_target() as (server, lines):
+        run = conformance_run(
+            tmp_path / f"seed-{seed}-{len(list(tmp_path.iterdir()))}",
+            f"--target-url={server.url}",
+            "--profile=full",
+            "--i-understand-this-messages-real-users",
+            "--rate=none",
+            "--max-examples=5",
+            "--no-shrink",
+            f"--seed={seed}",
+            "-k",
+            GENERATED,
+            env={"SLSKD_API_KEY": KEY},
+        )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     sent: dict[str, list[str]] = {"operations": [], "reads": [], "machine": []}
     for line in lines:
@@ -75,13 +78,10 @@ def requests_of(tmp_path: Path, server: ReferenceServer, lines: list[str], seed:
     return sent
 
 
-def test_the_same_seed_replays_the_requests_and_another_seed_sends_others(
-    tmp_path: Path, received: tuple[ReferenceServer, list[str]]
-) -> None:
-    server, lines = received
-    first = requests_of(tmp_path, server, lines, seed=0)
-    again = requests_of(tmp_path, server, lines, seed=0)
-    other = requests_of(tmp_path, server, lines, seed=7)
+def test_the_same_seed_replays_the_requests_and_another_seed_sends_others(tmp_path: Path) -> None:
+    first = requests_of(tmp_path, seed=0)
+    again = requests_of(tmp_path, seed=0)
+    other = requests_of(tmp_path, seed=7)
     assert all(first.values()), {k: len(v) for k, v in first.items()}
     for what in ("operations", "reads", "machine"):
         assert again[what] == first[what], f"{what}: seed 0 sent other requests the second time"
