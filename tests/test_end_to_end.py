@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from conformance.mutation.forks import conformance_process
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.reporting.schema import validate_results
 from tests.leaks import assert_no_secret
@@ -67,6 +68,16 @@ def conformance_run(tmp_path: Path, *args: str, env: dict[str, str] | None = Non
         timeout=300,
     )
     return Run(completed.returncode, completed.stdout, completed.stderr, reports)
+
+
+def forked_run(tmp_path: Path, *args: str) -> Run:
+    """`conformance run --max-examples=10 ARGS…` forked from the fork server the mutant runs
+    use (a fresh process entering `conformance.cli.main`, without a second of imports): for
+    runs judged by their verdict, where how a shell starts the process is not what is tested."""
+    reports, stdout, stderr = tmp_path / "reports", tmp_path / "stdout", tmp_path / "stderr"
+    argv = ["run", f"--reports-dir={reports}", "--max-examples=10", *args]
+    code = conformance_process(argv, stdout, stderr)
+    return Run(code, stdout.read_text(encoding="utf-8"), stderr.read_text(encoding="utf-8"), reports)
 
 
 @pytest.fixture(scope="module")

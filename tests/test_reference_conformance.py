@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.reference.variants import VARIANTS
-from tests.test_end_to_end import Run, conformance_run
+from tests.test_end_to_end import Run, forked_run
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def readings(run: Run) -> list[str]:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_slskd_as_its_code_intends_is_conformant(tmp_path: Path, seed: int) -> None:
-    run = conformance_run(tmp_path, "--server-behaviour=intended", f"--seed={seed}", *FAST)
+    run = forked_run(tmp_path, "--server-behaviour=intended", f"--seed={seed}", *FAST)
     assert (run.code, defects(run)) == (0, []), run.stdout[-3000:]
     assert any("read as 'closed-not-found'" in message for message in readings(run))
 
@@ -38,12 +38,12 @@ def test_slskd_as_its_code_intends_is_conformant(tmp_path: Path, seed: int) -> N
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_each_representation_variant_is_conformant(tmp_path: Path, variant: str) -> None:
     seed = list(VARIANTS).index(variant) % 3  # the variants share the seeds out between them
-    run = conformance_run(tmp_path, f"--reference-variant={variant}", f"--seed={seed}", *FAST)
+    run = forked_run(tmp_path, f"--reference-variant={variant}", f"--seed={seed}", *FAST)
     assert (run.code, defects(run)) == (0, []), run.stdout[-3000:]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_every_variant_at_once_is_conformant(tmp_path: Path, seed: int) -> None:
     every = [f"--reference-variant={variant}" for variant in VARIANTS]
-    run = conformance_run(tmp_path, *every, f"--seed={seed}", *FAST)
+    run = forked_run(tmp_path, *every, f"--seed={seed}", *FAST)
     assert (run.code, defects(run)) == (0, []), run.stdout[-3000:]
