@@ -70,13 +70,13 @@ def conformance_run(tmp_path: Path, *args: str, env: dict[str, str] | None = Non
     return Run(completed.returncode, completed.stdout, completed.stderr, reports)
 
 
-def forked_run(tmp_path: Path, *args: str) -> Run:
-    """`conformance run --max-examples=10 ARGS…` forked from the fork server the mutant runs
+def forked_run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    """`conformance run --max-examples=10 ARGS…` (`env` added) forked from the fork server the mutant runs
     use (a fresh process entering `conformance.cli.main`, without a second of imports): for
     runs judged by their verdict, where how a shell starts the process is not what is tested."""
     reports, stdout, stderr = tmp_path / "reports", tmp_path / "stdout", tmp_path / "stderr"
     argv = ["run", f"--reports-dir={reports}", "--max-examples=10", *args]
-    code = conformance_process(argv, stdout, stderr)
+    code = conformance_process(argv, stdout, stderr, env)
     return Run(code, stdout.read_text(encoding="utf-8"), stderr.read_text(encoding="utf-8"), reports)
 
 

@@ -17,7 +17,7 @@ from conformance.reference import ReferenceOptions, ReferenceServer
 from conformance.reference.network import Incoming
 from conformance.reference.soulseek import SoulseekConnection
 from conformance.reference.store import Store, StoredMessage
-from tests.test_end_to_end import KEY, SLSKD_QUIRKS, Run, conformance_run
+from tests.test_end_to_end import KEY, SLSKD_QUIRKS, Run, conformance_run, forked_run
 
 NETWORK_REQUIREMENTS = {
     "NET-SEND-DELIVERED",
@@ -46,7 +46,7 @@ def gate(
             soulseek_username="slskd-under-test",
         )
         with ReferenceServer(options) as slskd:
-            yield conformance_run(
+            yield forked_run(
                 tmp_path,
                 "--target-url", slskd.url,
                 "--network-control", control.url,

@@ -8,14 +8,13 @@ them instead of failing with an AttributeError, a TypeError or a KeyError of our
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.cli import conformance_run
 from tests.servers.local import LocalServer
 from tests.servers.misbehaving import WRONG_SHAPES, wrong_shape
+from tests.test_end_to_end import forked_run
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +28,13 @@ CRASHES = ("INTERNALERROR", "Traceback", "AttributeError", "TypeError", "KeyErro
 @pytest.mark.parametrize("shape", WRONG_SHAPES)
 def test_wrongly_shaped_answers_are_defects_with_a_verdict_not_crashes(tmp_path: Path, shape: str) -> None:
     with LocalServer(wrong_shape(WRONG_SHAPES[shape])) as server:
-        run = conformance_run(
+        run = forked_run(
             tmp_path, f"--target-url={server.url}", *FULL, AS_FOUND, env={"SLSKD_API_KEY": "wrong-shapes-key"}
         )
     output = run.stdout + run.stderr
     assert [crash for crash in CRASHES if crash in output] == [], output[-4000:]
-    assert run.returncode == 1, output[-4000:]
-    results = json.loads((tmp_path / "latest" / "results.json").read_text(encoding="utf-8"))
+    assert run.code == 1, output[-4000:]
+    results = run.results
     assert results["summary"]["verdict"] == "non-conformant"
     failing = {row["id"] for row in results["requirements"] if row["status"] == "fail"}
     assert "API-RESPONSE-SCHEMA" in failing, sorted(failing)

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 # What a run imports (pytest's and its plugins' entry points, the spec's Schemathesis schema,
 # the reporters); never the suite's own modules, which pytest imports once the run's plan is
@@ -80,13 +80,17 @@ _every: list[subprocess.Popen[str]] = []
 _lock = threading.Lock()
 
 
-def conformance_process(argv: list[str], stdout: Path, stderr: Path) -> int:
+def conformance_process(
+    argv: list[str], stdout: Path, stderr: Path, env: dict[str, str] | None = None
+) -> int:
     """`conformance ARGV` in a fresh forked process, its output in the files `stdout` and
-    `stderr`; its exit code (negative: the signal that ended it)."""
+    `stderr`, `env` added to its environment (read by the run, as `SLSKD_API_KEY` is); its exit
+    code (negative: the signal that ended it)."""
     with _lock:
         server = _idle.pop() if _idle else _start()
     assert server.stdin and server.stdout  # both are pipes
-    server.stdin.write(json.dumps({"argv": argv, "stdout": str(stdout), "stderr": str(stderr)}) + "\n")
+    request = {"argv": argv, "stdout": str(stdout), "stderr": str(stderr), "env": env or {}}
+    server.stdin.write(json.dumps(request) + "\n")
     server.stdin.flush()
     answer = server.stdout.readline()
     if not answer:
@@ -129,7 +133,7 @@ def serve(requests: IO[str], answers: IO[str]) -> None:
         answers.flush()
 
 
-def _become_the_run(request: dict[str, str | list[str]], protocol: tuple[IO[str], IO[str]]) -> None:
+def _become_the_run(request: dict[str, Any], protocol: tuple[IO[str], IO[str]]) -> None:
     """In the fork: drop the server's pipes, take the run's output files, and leave by the
     interpreter's own exit (threads joined, atexit handlers run), as a fresh process does. The
     imports inherited are frozen out of the garbage collector's sweeps: they live as long as
@@ -140,6 +144,7 @@ def _become_the_run(request: dict[str, str | list[str]], protocol: tuple[IO[str]
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(os.open(str(request["stdout"]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
     os.dup2(os.open(str(request["stderr"]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+    os.environ.update(request["env"])
     gc.freeze()
     argv = list(request["argv"])
     sys.argv = ["conformance", *argv]
