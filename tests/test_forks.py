@@ -4,10 +4,12 @@ entered as the shell enters it, in a process of its own, its output and exit cod
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 from conformance import __version__
-from conformance.mutation.forks import PRELOADED, conformance_process
+from conformance.mutation.forks import FRESH_PER_RUN, PRELOADED, conformance_process
 
 
 def test_a_forked_command_answers_as_the_shell_s_does(tmp_path: Path) -> None:
@@ -24,3 +26,12 @@ def test_a_forked_command_answers_as_the_shell_s_does(tmp_path: Path) -> None:
 def test_every_preloaded_module_exists() -> None:
     """A module renamed away would stop the server, and every mutant run with it: said here by name."""
     assert [name for name in PRELOADED if importlib.util.find_spec(name) is None] == []
+
+
+def test_the_names_a_run_writes_are_not_drawn_once_for_every_fork() -> None:
+    """The checks draw a nonce for their usernames when imported: the server must not import
+    them, or every run forked from it would write the same names."""
+    imports = "; ".join(f"import {name}" for name in PRELOADED)
+    loaded = f"import sys; print([m for m in {list(FRESH_PER_RUN)!r} if m in sys.modules])"
+    said = subprocess.run([sys.executable, "-c", f"{imports}; {loaded}"], capture_output=True, text=True)
+    assert said.stdout == "[]\n", said.stderr
