@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conformance import __version__
 from conformance.mutation.forks import FRESH_PER_RUN, PRELOADED, conformance_process
 
@@ -21,6 +23,18 @@ def test_a_forked_command_answers_as_the_shell_s_does(tmp_path: Path) -> None:
     assert err.read_text(encoding="utf-8") == (
         "conformance: unknown command 'no-such-command' (conformance --help lists them)\n"
     )
+
+
+def test_a_forked_run_reads_the_caller_s_environment_of_the_moment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, err, run = tmp_path / "out", tmp_path / "err", ["run", f"--reports-dir={tmp_path}"]
+    assert conformance_process(["--version"], out, err) == 0  # the server is up before the change
+    monkeypatch.setenv("CONFORMANCE_STRICT_DOCS", "perhaps")
+    assert conformance_process(run, out, err) == 2
+    assert "CONFORMANCE_STRICT_DOCS must be true or false" in err.read_text(encoding="utf-8")
+    monkeypatch.delenv("CONFORMANCE_STRICT_DOCS")
+    assert conformance_process(run, out, err, {"CONFORMANCE_STRICT_DOCS": "perhaps"}) == 2
 
 
 def test_every_preloaded_module_exists() -> None:
