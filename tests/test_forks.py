@@ -25,7 +25,7 @@ def test_a_forked_command_answers_as_the_shell_s_does(tmp_path: Path) -> None:
     )
 
 
-def test_a_forked_run_reads_the_caller_s_environment_of_the_moment(
+def test_a_forked_run_has_the_caller_s_environment_and_directory_of_the_moment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out, err, run = tmp_path / "out", tmp_path / "err", ["run", f"--reports-dir={tmp_path}"]
@@ -35,6 +35,9 @@ def test_a_forked_run_reads_the_caller_s_environment_of_the_moment(
     assert "CONFORMANCE_STRICT_DOCS must be true or false" in err.read_text(encoding="utf-8")
     monkeypatch.delenv("CONFORMANCE_STRICT_DOCS")
     assert conformance_process(run, out, err, {"CONFORMANCE_STRICT_DOCS": "perhaps"}) == 2
+    monkeypatch.chdir(tmp_path)
+    assert conformance_process(["run", "--co", "-q", "--junitxml=listed.xml"], out, err) == 0
+    assert (tmp_path / "listed.xml").is_file(), "a relative path is the caller's working directory's"
 
 
 def test_every_preloaded_module_exists() -> None:

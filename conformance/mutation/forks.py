@@ -11,8 +11,8 @@ parent's `__main__` before their target.
 
 The server reads one request a line (the arguments, where stdout and stderr go) and answers
 each with the run's exit code; it serves one run at a time, so concurrent callers each get
-their own server. Each run gets the caller's environment of the moment (`env` added); the
-working directory is the one the server was started in.
+their own server. Each run gets the caller's environment and working directory of the moment
+(`env` added), as a subprocess would.
 """
 
 from __future__ import annotations
@@ -91,7 +91,13 @@ def conformance_process(
         server = _idle.pop() if _idle else _start()
     assert server.stdin and server.stdout  # both are pipes
     environment = {**os.environ, **(env or {})}  # the caller's now, as a subprocess would get
-    request = {"argv": argv, "stdout": str(stdout), "stderr": str(stderr), "env": environment}
+    request = {
+        "argv": argv,
+        "stdout": str(stdout),
+        "stderr": str(stderr),
+        "env": environment,
+        "cwd": os.getcwd(),
+    }
     server.stdin.write(json.dumps(request) + "\n")
     server.stdin.flush()
     answer = server.stdout.readline()
@@ -148,6 +154,7 @@ def _become_the_run(request: dict[str, Any], protocol: tuple[IO[str], IO[str]]) 
     os.dup2(os.open(str(request["stderr"]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
     os.environ.clear()
     os.environ.update(request["env"])
+    os.chdir(request["cwd"])
     gc.freeze()
     argv = list(request["argv"])
     sys.argv = ["conformance", *argv]
