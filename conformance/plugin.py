@@ -29,6 +29,7 @@ from conformance.checks.context import SuiteContext
 from conformance.checks.failures import RequirementFailed
 from conformance.config import RunConfig
 from conformance.errors import ConformanceError, ExitCode, RunCutShort
+from conformance.gc_settings import settle_imports
 from conformance.options import add_options, run_config
 from conformance.reporting.failures import failure_blocks
 from conformance.reporting.progress import ProgressLine, status_text
@@ -81,6 +82,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     config.stash[RUN] = run
     config.pluginmanager.register(RunHooks(run), "slskd-conformance-run")
     _plan = run.plan
+    settle_imports()  # everything a run needs to start is imported by now
     return None
 
 
