@@ -92,6 +92,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _plan = None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    """The report of a test the run cut short, made without pytest's traceback: the test could
+    not judge, so `RunHooks` shows the reason, never the traceback, and rendering one reads
+    the source of every frame through Hypothesis and Schemathesis (a run cut short by
+    --max-requests spent three quarters of its time on tracebacks it then dropped)."""
+    error = call.excinfo.value if call.excinfo else None
+    if error is None or RUN not in item.config.stash or _cut_short_by(error) is None:
+        return None
+    keywords = dict.fromkeys(item.keywords, 1)
+    return pytest.TestReport(
+        item.nodeid, item.location, keywords, "skipped", None, call.when,
+        duration=call.duration, start=call.start, stop=call.stop, user_properties=item.user_properties,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def conformance_run(pytestconfig: pytest.Config) -> Run:
     if RUN not in pytestconfig.stash:

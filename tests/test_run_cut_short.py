@@ -14,12 +14,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
 
 from conformance.errors import ExitCode, WriteBlocked
-from conformance.plugin import _cut_short_by
+from conformance.plugin import RUN, _cut_short_by, pytest_runtest_makereport
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.reporting.schema import validate_results
 from conformance.runner import PytestOutcome
@@ -155,3 +156,26 @@ def test_what_cleanup_cannot_undo_is_a_finding_in_the_terminal_summary(tmp_path:
     said = "the conversation with 'alice' the run opened is still active: DELETE answered 500"
     assert results["run"]["cleanup"] == [said]
     assert f"cleanup could not undo: {said}" in output
+
+
+def test_a_test_cut_short_is_reported_without_rendering_its_traceback() -> None:
+    """The reason is all the report shows, so the traceback through Hypothesis and
+    Schemathesis (the source of every frame read back) is never rendered; any other error is
+    left to pytest."""
+
+    def no_traceback(excinfo: object) -> None:
+        raise AssertionError("a traceback was rendered")
+
+    item = SimpleNamespace(
+        nodeid="suite.py::test_x", location=("suite.py", 1, "test_x"), keywords={"test_x": 1},
+        user_properties=[], config=SimpleNamespace(stash={RUN: object()}), repr_failure=no_traceback,
+    )  # fmt: skip
+
+    def call(error: BaseException) -> SimpleNamespace:
+        return SimpleNamespace(
+            excinfo=SimpleNamespace(value=error), when="call", duration=0.5, start=1.0, stop=1.5
+        )
+
+    report = pytest_runtest_makereport(item, call(BudgetExhausted("request budget of 40 exhausted")))  # type: ignore[arg-type]
+    assert report is not None and (report.outcome, report.when, report.duration) == ("skipped", "call", 0.5)
+    assert pytest_runtest_makereport(item, call(ValueError("a bug"))) is None  # type: ignore[arg-type]
