@@ -18,13 +18,23 @@ from conformance.transport.watchdog import COMPACT_AT, Watchdog
 Pair = tuple[socket.socket, socket.socket]
 
 
-@pytest.fixture
-def pair() -> Iterator[Pair]:
+def _connected() -> Iterator[Pair]:
     ours, theirs = socket.socketpair()
     ours.settimeout(5.0)  # a read the watchdog failed to end fails the test, not the session
     yield ours, theirs
     ours.close()
     theirs.close()
+
+
+@pytest.fixture
+def pair() -> Iterator[Pair]:
+    yield from _connected()
+
+
+@pytest.fixture
+def another() -> Iterator[Pair]:
+    """A second connection, for a test that arms two deadlines."""
+    yield from _connected()
 
 
 def test_a_read_ends_when_its_deadline_passes(pair: Pair) -> None:
@@ -49,11 +59,11 @@ def test_a_disarmed_watch_leaves_its_socket_alone(pair: Pair) -> None:
 @pytest.mark.parametrize(
     "first_in_s", [60, 1e12], ids=["a later deadline", "one beyond threading.TIMEOUT_MAX"]
 )
-def test_an_earlier_deadline_armed_later_is_kept(pair: Pair, first_in_s: float) -> None:
+def test_an_earlier_deadline_armed_later_is_kept(pair: Pair, another: Pair, first_in_s: float) -> None:
     """The thread sleeps until the earliest deadline it knows; a newer, earlier one wakes it,
     and one too far for any wait does not end the thread."""
     ours, _ = pair
-    first, other = socket.socketpair()
+    first, _ = another
     dog = Watchdog()
     dog.arm(first, time.monotonic() + first_in_s)
     time.sleep(0.1)  # the thread now waits for the first deadline
@@ -61,8 +71,6 @@ def test_an_earlier_deadline_armed_later_is_kept(pair: Pair, first_in_s: float) 
     dog.arm(ours, started + 0.3)
     assert ours.recv(1) == b""
     assert time.monotonic() - started < 2.0
-    first.close()
-    other.close()
 
 
 def test_many_requests_share_one_thread_and_leave_nothing_behind(pair: Pair) -> None:
