@@ -22,18 +22,13 @@ Rows:
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import secrets
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
+from bench.runs import measured_run
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer
 from conformance.network.state import PeerKind
@@ -96,19 +91,14 @@ TARGETS: dict[str, tuple[Target, str, tuple[str, ...]]] = {
 def measure(name: str, examples: int, seed: int) -> Row:
     target, behaviour, extra = TARGETS[name]
     key = secrets.token_urlsafe(24)
-    with target(key, behaviour) as (url, options), tempfile.TemporaryDirectory(prefix="live-") as reports:
-        command = [
-            sys.executable, "-m", "conformance.cli", "run", "-q", f"--reports-dir={reports}",
-            f"--max-examples={examples}", f"--seed={seed}", "--target-url", url, *options, *extra,
-        ]  # fmt: skip
-        started = time.perf_counter()
-        subprocess.run(command, env={**os.environ, "SLSKD_API_KEY": key}, capture_output=True, check=False)
-        wall = time.perf_counter() - started
-        results = json.loads((Path(reports) / "latest" / "results.json").read_text(encoding="utf-8"))
+    with target(key, behaviour) as (url, options):
+        child, results = measured_run(
+            ["--target-url", url, *options, *extra], examples, seed, {"SLSKD_API_KEY": key}
+        )
     summary = results["summary"]
     verdict = f"{summary['verdict']} ({summary['defects']} defects)"
     covered = f"{summary['covered']}/{summary['requirements']}"
-    return Row(name, verdict, results["run"]["requests"], wall, covered)
+    return Row(name, verdict, results["run"]["requests"], child.wall, covered)
 
 
 def main(argv: list[str] | None = None) -> int:

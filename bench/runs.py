@@ -143,6 +143,24 @@ def measure(
     return Measured(wall, usage.ru_maxrss / 1024, None if first is None else first - started)
 
 
+def measured_run(
+    extra: list[str],
+    examples: int,
+    seed: int,
+    env: dict[str, str] | None = None,
+    arrivals: Arrivals | None = None,
+) -> tuple[Measured, dict[str, Any]]:
+    """One `conformance run` as a user types it: how it ran, and its results.json."""
+    with tempfile.TemporaryDirectory() as reports:
+        child = measure(
+            [PYTHON, "-m", "conformance.cli", "run", "-q", f"--reports-dir={reports}",
+             f"--max-examples={examples}", f"--seed={seed}", *extra],
+            env, arrivals=arrivals,
+        )  # fmt: skip
+        results = json.loads((Path(reports) / "latest" / "results.json").read_text(encoding="utf-8"))
+    return child, results
+
+
 def conformance_run(
     extra: list[str],
     examples: int,
@@ -150,13 +168,8 @@ def conformance_run(
     env: dict[str, str] | None = None,
     arrivals: Arrivals | None = None,
 ) -> Sample:
-    with tempfile.TemporaryDirectory() as reports:
-        child = measure(
-            [PYTHON, "-m", "conformance.cli", "run", "-q", f"--reports-dir={reports}",
-             f"--max-examples={examples}", f"--seed={seed}", *extra],
-            env, arrivals=arrivals,
-        )  # fmt: skip
-        run = json.loads((Path(reports) / "latest" / "results.json").read_text(encoding="utf-8"))["run"]
+    child, results = measured_run(extra, examples, seed, env, arrivals)
+    run = results["run"]
     return Sample(child.wall, run["cases"], run["requests"], child.rss_mb, child.first_request)
 
 
