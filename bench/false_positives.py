@@ -3,8 +3,9 @@
 Every server here is one the documentation (plus slskd's facts) allows, so every defect a
 run reports against it is a false defect; the slskd behaviour has exactly its known
 deviations, so only a defect outside that set counts there. Each cell is one
-`conformance run` against the embedded reference server, as a user types it, with the
-test suite's budget (`--max-examples 10 --no-shrink`; shrinking changes which evidence is
+`conformance run` against the embedded reference server, run as the mutant tests run one
+(`run_suite_process`: a fresh process entering the CLI, the verdict read from results.json)
+with their budget (`--max-examples 10 --no-shrink`; shrinking changes which evidence is
 kept, not which requirements fail).
 
     python -m bench.false_positives [--seeds 0 1 2] [--variant-seeds 1]
@@ -15,16 +16,13 @@ prints one Markdown row per server: its seeds, the defects per seed, and the fal
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
+from conformance.mutation.mutants import run_suite_process
 from conformance.reference.variants import VARIANTS
 
-BUDGET = ("--max-examples=10", "--no-shrink")
+EXAMPLES = 10  # the test suite's budget; runs do not shrink (`run_suite_process`)
 # slskd 0.26.0's deviations from its docs (shared/slskd/source-notes.md §4): un-awaited
 # lookups never answer 404, and acknowledging an id several messages share answers 500.
 KNOWN_SLSKD = frozenset(
@@ -56,17 +54,12 @@ def servers() -> list[Server]:
     ]
 
 
-def defects(server: Server, seed: int, reports: Path) -> set[str]:
-    """The MUST/SHOULD requirements one run against `server` fails."""
-    command = [sys.executable, "-m", "conformance.cli", "run", f"--reports-dir={reports}", f"--seed={seed}"]
-    subprocess.run(
-        [*command, *BUDGET, *server.options],
-        capture_output=True,
-        check=False,
-        timeout=600,
-    )
-    results = json.loads((reports / "latest" / "results.json").read_text(encoding="utf-8"))
-    return {r["id"] for r in results["requirements"] if r["status"] == "fail" and r["level"] != "INFO"}
+def defects(server: Server, seed: int) -> set[str]:
+    """The defects one run against `server` reports (the level rule: `judge.is_defect`)."""
+    outcome = run_suite_process(list(server.options), max_examples=EXAMPLES, seed=seed)
+    if outcome.error is not None:  # no verdict is not a clean verdict
+        raise RuntimeError(f"{server.name}, seed {seed}: the run judged nothing: {outcome.error}")
+    return set(outcome.defects)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,17 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     print("| server | seeds | defects per seed | false defects |")
     print("|---|---|---|---|")
     runs = false = 0
-    with tempfile.TemporaryDirectory(prefix="false-positives-") as folder:
-        for number, server in enumerate(servers()):
-            seeds = args.seeds[: args.variant_seeds] if server.name.startswith("variant ") else args.seeds
-            found = [defects(server, seed, Path(folder) / f"{number}-{seed}") for seed in seeds]
-            wrong = sorted(set().union(*found) - server.known)
-            runs += len(seeds)
-            false += sum(bool(defects_of_seed - server.known) for defects_of_seed in found)
-            counts = ", ".join(str(len(d)) for d in found)
-            print(
-                f"| {server.name} | {', '.join(map(str, seeds))} | {counts} | {', '.join(wrong) or 'none'} |"
-            )
+    for server in servers():
+        seeds = args.seeds[: args.variant_seeds] if server.name.startswith("variant ") else args.seeds
+        found = [defects(server, seed) for seed in seeds]
+        wrong = sorted(set().union(*found) - server.known)
+        runs += len(seeds)
+        false += sum(bool(defects_of_seed - server.known) for defects_of_seed in found)
+        counts = ", ".join(str(len(d)) for d in found)
+        print(f"| {server.name} | {', '.join(map(str, seeds))} | {counts} | {', '.join(wrong) or 'none'} |")
     print(f"\n{runs} runs, {false} with a false defect")
     return 1 if false else 0
 
