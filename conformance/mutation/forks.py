@@ -18,7 +18,6 @@ their own server. Each run gets the caller's environment and working directory o
 from __future__ import annotations
 
 import atexit
-import gc
 import importlib
 import json
 import os
@@ -143,9 +142,8 @@ def serve(requests: IO[str], answers: IO[str]) -> None:
 
 def _become_the_run(request: dict[str, Any], protocol: tuple[IO[str], IO[str]]) -> None:
     """In the fork: drop the server's pipes, take the run's output files, and leave by the
-    interpreter's own exit (threads joined, atexit handlers run), as a fresh process does. The
-    imports inherited are frozen out of the garbage collector's sweeps: they live as long as
-    the process in a fresh interpreter too."""
+    interpreter's own exit (threads joined, atexit handlers run), as a fresh process does (the
+    run itself freezes its imports out of the garbage collector's sweeps: `gc_settings`)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for stream in protocol:
         stream.close()
@@ -155,7 +153,6 @@ def _become_the_run(request: dict[str, Any], protocol: tuple[IO[str], IO[str]]) 
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
-    gc.freeze()
     argv = list(request["argv"])
     sys.argv = ["conformance", *argv]
     from conformance.cli import main
