@@ -20,10 +20,12 @@ from conformance.specgen.roundtrip import report_lines, round_trip_report
 from tests.conftest import FIXTURE_DOCS, require
 
 
-def spec_command(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def spec_command(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """`conformance spec ARGS` in a fresh interpreter, as a user would run it."""
     command = [sys.executable, "-m", "conformance.cli", "spec", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env)
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
 
 
 # The match rates reached; the gaps are facts Markdown cannot carry (see specs/ROUND-TRIP.md).
@@ -48,6 +50,18 @@ def test_the_committed_specs_are_valid_openapi_3(spec: Path) -> None:
 def test_regenerating_from_the_docs_changes_nothing(flag: list[str], slskd_docs: Path) -> None:
     completed = spec_command("--check", "--docs", str(slskd_docs), *flag)
     assert completed.returncode == 0, completed.stderr
+
+
+def test_without_out_the_spec_is_written_to_the_working_directory_not_the_package(
+    slskd_docs: Path, tmp_path: Path
+) -> None:
+    before = CONVERSATIONS_SPEC.stat().st_mtime_ns
+    completed = spec_command("--docs", str(slskd_docs), cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    written = tmp_path / CONVERSATIONS_SPEC.name
+    assert written.read_text(encoding="utf-8") == CONVERSATIONS_SPEC.read_text(encoding="utf-8")
+    assert CONVERSATIONS_SPEC.stat().st_mtime_ns == before
+    assert completed.stdout.strip() == f"wrote {CONVERSATIONS_SPEC.name}"
 
 
 def test_the_conversations_spec_has_the_seven_documented_operations_and_three_models() -> None:

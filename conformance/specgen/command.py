@@ -1,4 +1,10 @@
-"""`conformance spec`: regenerate the committed specs from the Markdown docs and the overlay."""
+"""`conformance spec`: regenerate the specs from the Markdown docs and the overlay.
+
+A new spec is written to `--out`, else to the working directory under the committed file's
+name: never into the installed package, whose files a wheel install may not let anyone write
+and a clone's tests read (regenerating the committed spec is `--out specs/<name>`).
+`--check` compares with the committed (installed) spec, which only reads it.
+"""
 
 from __future__ import annotations
 
@@ -73,8 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--all", action="store_true", help="every API page merged (specs/slskd-api.openapi.json)"
     )
-    parser.add_argument("--out", type=Path, help="where to write (default: the committed spec)")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the committed file would change")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where to write (default: the committed spec's file name in the working directory)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the committed file (or --out) would change"
+    )
     parser.add_argument(
         "--round-trip",
         type=Path,
@@ -86,15 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     docs = docs_folder(args.docs)
     if args.round_trip:
         return _round_trip(docs, args.round_trip)
-    out = args.out or (MERGED_SPEC if args.all else CONVERSATIONS_SPEC)
+    committed = MERGED_SPEC if args.all else CONVERSATIONS_SPEC
     text = render(generate(docs, args.overlay, merged=args.all))
     if args.check:
+        out = args.out or committed
         current = out.read_text(encoding="utf-8") if out.exists() else ""
         if current != text:
             print(f"{out} is stale: run `conformance spec{' --all' if args.all else ''}`", file=sys.stderr)
             return ExitCode.NON_CONFORMANT
         print(f"{out} is up to date")
         return ExitCode.CONFORMANT
+    out = args.out or Path(committed.name)
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
     return ExitCode.CONFORMANT
