@@ -118,10 +118,29 @@ def test_get_peer_address_gives_a_session_its_address_and_a_peer_none(network: N
     client = logged_in(network, "alice")
     client.send(messages.username_request(Code.GET_PEER_ADDRESS, "bob"))
     answer = client.expect(Code.GET_PEER_ADDRESS)
-    assert (answer.string(), answer.ipv4(), answer.uint32()) == ("bob", "127.0.0.1", 40000)
+    fields = (answer.string(), answer.ipv4(), answer.uint32(), answer.uint32(), answer.uint16())
+    assert fields == ("bob", "127.0.0.1", 40000, 0, 0) and answer.remaining == 0
     client.send(messages.username_request(Code.GET_PEER_ADDRESS, "echo"))
     echo = client.expect(Code.GET_PEER_ADDRESS)
-    assert (echo.string(), echo.ipv4(), echo.uint32()) == ("echo", "0.0.0.0", 0)
+    fields = (echo.string(), echo.ipv4(), echo.uint32(), echo.uint32(), echo.uint16())
+    assert fields == ("echo", "0.0.0.0", 0, 0, 0) and echo.remaining == 0
+    bob.close()
+
+
+def test_get_peer_address_hands_out_the_obfuscated_port_a_session_announced(network: NetworkServer) -> None:
+    bob = logged_in(network, "bob")
+    bob.send(messages.set_listen_port(40000, obfuscated_port=40001))
+    client = logged_in(network, "alice")
+    eventually(lambda: network.call(network.network.address, "bob").obfuscated_port, "the obfuscated port")
+    client.send(messages.username_request(Code.GET_PEER_ADDRESS, "bob"))
+    answer = client.expect(Code.GET_PEER_ADDRESS)
+    assert (answer.string(), answer.ipv4(), answer.uint32(), answer.uint32(), answer.uint16()) == (
+        "bob",
+        "127.0.0.1",
+        40000,
+        1,
+        40001,
+    )
     bob.close()
 
 

@@ -22,7 +22,8 @@ from typing import NamedTuple
 
 MAX_FRAME = 1 << 20  # far above any message slskd exchanges with the server (a shares count, a PM)
 HEADER = struct.Struct("<I")
-INT32, UINT32, UINT64 = struct.Struct("<i"), struct.Struct("<I"), struct.Struct("<Q")
+UINT16, INT32 = struct.Struct("<H"), struct.Struct("<i")
+UINT32, UINT64 = struct.Struct("<I"), struct.Struct("<Q")
 
 
 class Code(IntEnum):
@@ -94,6 +95,9 @@ class Payload:
     def byte(self) -> int:
         return self._take(1)[0]
 
+    def uint16(self) -> int:
+        return UINT16.unpack(self._take(UINT16.size))[0]
+
     def int32(self) -> int:
         return INT32.unpack(self._take(INT32.size))[0]
 
@@ -123,6 +127,10 @@ class Builder:
 
     def byte(self, value: int) -> Builder:
         self._parts.append(bytes((value,)))
+        return self
+
+    def uint16(self, value: int) -> Builder:
+        self._parts.append(UINT16.pack(value))
         return self
 
     def int32(self, value: int) -> Builder:

@@ -35,6 +35,14 @@ class PrivateMessage(NamedTuple):
     is_new: bool  # False: replayed, delivered again at login because it was never acknowledged
 
 
+class PeerAddress(NamedTuple):
+    """Where a user takes peer connections, as the server hands it out (0.0.0.0:0: nowhere)."""
+
+    address: str
+    port: int
+    obfuscated_port: int = 0  # 0: the user announced no obfuscated port
+
+
 class LoginResult(NamedTuple):
     succeeded: bool
     message: str  # greeting or reason
@@ -65,8 +73,20 @@ def read_login_request(payload: Payload) -> LoginRequest:
     return LoginRequest(username, password, version, hash_, minor)
 
 
-def set_listen_port(port: int) -> bytes:
-    return Builder(Code.SET_LISTEN_PORT).uint32(port).build()
+def set_listen_port(port: int, obfuscated_port: int = 0) -> bytes:
+    builder = Builder(Code.SET_LISTEN_PORT).uint32(port)
+    if obfuscated_port:
+        builder.uint32(1).uint32(obfuscated_port)
+    return builder.build()
+
+
+def read_set_listen_port(payload: Payload) -> tuple[int, int]:
+    """(port, obfuscated port or 0): the obfuscation fields are optional (slskd never sends them)."""
+    port = payload.uint32()
+    if payload.remaining < 8:
+        return port, 0
+    obfuscation, obfuscated_port = payload.uint32(), payload.uint32()
+    return port, obfuscated_port if obfuscation else 0
 
 
 def set_online_status(status: int) -> bytes:
@@ -132,15 +152,32 @@ def user_status(username: str, status: int) -> bytes:
 
 
 def watch_user(username: str, status: int | None) -> bytes:
-    """The WatchUser answer; `status` None: no such user on the network."""
+    """The WatchUser answer; `status` None: no such user on the network.
+
+    A user who exists gets the status and the stats; one who is online or away also gets a
+    country code (empty here: the network knows no countries), which the real server leaves
+    out for an offline user."""
     builder = Builder(Code.WATCH_USER).string(username).byte(status is not None)
     if status is not None:
         builder.uint32(status).uint32(0).uint64(0).uint32(0).uint32(0)  # speed, uploads, files, dirs
+        if status != OFFLINE:
+            builder.string("")
     return builder.build()
 
 
-def peer_address(username: str, address: str, port: int) -> bytes:
-    return Builder(Code.GET_PEER_ADDRESS).string(username).ipv4(address).uint32(port).build()
+def peer_address(username: str, where: PeerAddress) -> bytes:
+    """The whole answer the real server sends: after the port, uint32 obfuscation (1 when there
+    is an obfuscated port, else 0) and the obfuscated port as a uint16. Soulseek.NET stops
+    reading at the port; Nicotine+ reads both fields and drops a frame that lacks them."""
+    return (
+        Builder(Code.GET_PEER_ADDRESS)
+        .string(username)
+        .ipv4(where.address)
+        .uint32(where.port)
+        .uint32(1 if where.obfuscated_port else 0)
+        .uint16(where.obfuscated_port)
+        .build()
+    )
 
 
 def user_stats(username: str) -> bytes:

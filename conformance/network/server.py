@@ -39,7 +39,7 @@ class Connection:
         self.reader, self.writer = reader, writer
         peer = writer.get_extra_info("peername") or ("?", 0)
         self.host, self.port = str(peer[0]), int(peer[1])
-        self.listen_port = 0
+        self.listen_port = self.obfuscated_port = 0
         self.status = ONLINE
         self.username: str | None = None
 
@@ -101,7 +101,7 @@ class Connection:
 
     # --- the commands a logged-in client sends -------------------------------------------------
     def _set_listen_port(self, payload: Payload) -> None:
-        self.listen_port = payload.uint32()
+        self.listen_port, self.obfuscated_port = messages.read_set_listen_port(payload)
 
     def _set_online_status(self, payload: Payload) -> None:
         self.status = payload.uint32()  # unsigned: it is echoed back in GetStatus and WatchUser
@@ -122,7 +122,7 @@ class Connection:
 
     def _get_peer_address(self, payload: Payload) -> None:
         username = payload.string()
-        self.deliver(messages.peer_address(username, *self.network.address(username)))
+        self.deliver(messages.peer_address(username, self.network.address(username)))
 
     def _get_user_stats(self, payload: Payload) -> None:
         self.deliver(messages.user_stats(payload.string()))

@@ -25,10 +25,10 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from conformance.network import messages
-from conformance.network.messages import OFFLINE, ONLINE, PrivateMessage
+from conformance.network.messages import OFFLINE, ONLINE, PeerAddress, PrivateMessage
 
 GREETING = "slskd-conformance simulated network: no real user is here"
-NO_ADDRESS = ("0.0.0.0", 0)  # what the server answers for a user it cannot connect anyone to
+NO_ADDRESS = PeerAddress("0.0.0.0", 0)  # what the server answers for a user it cannot connect anyone to
 
 
 class PeerKind(StrEnum):
@@ -43,6 +43,7 @@ class Session(Protocol):
     host: str
     port: int
     listen_port: int
+    obfuscated_port: int  # 0: none announced
     status: int
 
     def deliver(self, frame: bytes) -> None: ...
@@ -173,11 +174,12 @@ class Network:
             return None
         return OFFLINE if account.session is None else account.session.status
 
-    def address(self, username: str) -> tuple[str, int]:
+    def address(self, username: str) -> PeerAddress:
         account = self.accounts.get(username)
         if account is None or account.session is None:
             return NO_ADDRESS  # simulated peers accept no peer connections
-        return account.session.host, account.session.listen_port
+        session = account.session
+        return PeerAddress(session.host, session.listen_port, session.obfuscated_port)
 
     # --- private messages ----------------------------------------------------------------------
     def private_message(self, sender: str, recipient: str, text: str) -> Message:
