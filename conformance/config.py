@@ -217,6 +217,7 @@ def _checked(option: Callable[[str], Any], environ: Mapping[str, str]) -> RunCon
         option("--profile"),
         target_url,
         understood=option("--i-understand-this-messages-real-users") or network_control is not None,
+        simulated=network_control is not None,
     )
     peers, echo_peers, blacklisted = (
         tuple(option(name) or ()) for name in ("--peer", "--echo-peer", "--blacklisted-peer")

@@ -65,9 +65,11 @@ def network_control(value: str | None, target_url: str | None) -> str | None:
     return value.strip().rstrip("/")
 
 
-def profile(value: str | None, target_url: str | None, *, understood: bool) -> Profile:
+def profile(value: str | None, target_url: str | None, *, understood: bool, simulated: bool) -> Profile:
+    """--profile, else full where no real user can be written to (the embedded server, or a target
+    `--network-control` will prove is on the simulated network before any write), else read-only."""
     if value is None:
-        return Profile.READ_ONLY if target_url else Profile.FULL
+        return Profile.FULL if simulated or not target_url else Profile.READ_ONLY
     try:
         profile = Profile(value)
     except ValueError:

@@ -42,7 +42,8 @@ def add_options(parser: pytest.Parser) -> None:
     add("--readonly-api-key", "a second, read-only API key for the auth checks (or SLSKD_READONLY_API_KEY)")
     add(
         "--profile",
-        "read-only | safe-writes | full (default: full for the embedded server, read-only for --target-url)",
+        "read-only | safe-writes | full (default: full for the embedded server or with --network-control, "
+        "read-only for --target-url)",
     )
     add(
         "--i-understand-this-messages-real-users",
@@ -52,7 +53,7 @@ def add_options(parser: pytest.Parser) -> None:
     add(
         "--network-control",
         "control API URL of the `conformance network` the target is logged in to; proven before any "
-        "write, it allows --profile full on a live target",
+        "write, it allows --profile full on a live target and makes it the default",
         metavar="URL",
     )
     add("--peer", "a username the run may write to (safe-writes allowlist); repeatable", action="append")

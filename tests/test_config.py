@@ -146,12 +146,6 @@ def test_peers_given_to_a_read_only_run_are_accepted_with_a_note(parse: Parse) -
     assert any("read-only profile sends no writes" in note for note in config.notes)
 
 
-def test_an_unknown_profile_names_the_choices(parse: Parse) -> None:
-    assert refusal(parse, "--profile", "yolo") == (
-        "--profile must be one of read-only, safe-writes, full (got 'yolo')"
-    )
-
-
 @pytest.mark.parametrize(
     "option",
     [("--reference-fault", "never-404"), ("--server-behaviour", "slskd"), ("--reference-not-logged-in",)],
@@ -187,10 +181,8 @@ def test_a_rate_is_a_count_per_second_minute_or_hour(parse: Parse) -> None:
         "--rate must look like 5/s or 300/m, and be at least 1/h (got 'fast')"
     )
     assert refusal(parse, "--rate", "0/s").startswith("--rate must look like")
-
-
-def test_rate_none_unpaces_a_live_target(parse: Parse) -> None:
-    assert parse(*LIVE, "--rate", "none").rate is None
+    assert parse(*LIVE, "--rate", "1/h").rate == Rate(1, 3600.0)
+    assert parse(*LIVE, "--rate", "none").rate is None  # unpaced, even live
 
 
 @pytest.mark.parametrize(
@@ -214,15 +206,6 @@ def test_rate_none_unpaces_a_live_target(parse: Parse) -> None:
 )
 def test_numbers_out_of_range_are_refused(parse: Parse, option: str, value: str) -> None:
     assert refusal(parse, option, value).startswith(f"{option} must be a number")
-
-
-def test_a_rate_slower_than_one_an_hour_is_a_typo(parse: Parse) -> None:
-    assert refusal(parse, "--rate", "0.0000001/h").startswith("--rate must look like 5/s or 300/m")
-    assert parse(*LIVE, "--rate", "1/h").rate == Rate(1, 3600.0)
-
-
-def test_a_malformed_url_is_refused_in_one_line(parse: Parse) -> None:
-    assert refusal(parse, "--target-url", "http://[::1").startswith("--target-url is not a valid URL")
 
 
 @pytest.mark.parametrize(
@@ -264,12 +247,7 @@ def test_a_budget_must_leave_requests_beyond_those_kept_for_cleanup(parse: Parse
 def test_numbers_in_range_are_taken(parse: Parse) -> None:
     config = parse("--max-requests", "7", "--timeout", "0.5", "--max-examples", "3", "--seed", "42")
     assert (config.max_requests, config.timeout, config.max_examples, config.seed) == (7, 0.5, 3, 42)
-
-
-def test_a_server_version_override_must_look_like_a_version(parse: Parse) -> None:
     assert parse("--server-version", "0.26.0").server_version == "0.26.0"
-    message = refusal(parse, "--server-version", "latest")
-    assert message == "--server-version must look like 0.26.0 (got 'latest')"
 
 
 # --- TLS and files ---------------------------------------------------------------------------
@@ -286,10 +264,6 @@ def test_tls_verification_is_on_off_or_a_bundle(parse: Parse, tmp_path: Path) ->
     assert refusal(parse, *LIVE, "--insecure", "--ca-bundle", str(bundle)) == (
         "choose one of --insecure and --ca-bundle"
     )
-
-
-def test_a_missing_spec_file_is_refused(parse: Parse, tmp_path: Path) -> None:
-    assert refusal(parse, "--spec", str(tmp_path / "nope.json")).startswith("spec file not found")
 
 
 # --- credentials -----------------------------------------------------------------------------
@@ -319,11 +293,6 @@ def test_token_credentials_are_bearer_tokens(parse: Parse) -> None:
     assert (config.auth_kind, config.secrets) == ("token", {"jwt-abc"})
 
 
-def test_two_credential_options_at_once_are_refused(parse: Parse) -> None:
-    message = refusal(parse, *LIVE, "--api-key", "key", "--token", "jwt")
-    assert message == "choose one way to authenticate: got --api-key and --token"
-
-
 def test_with_several_credentials_in_the_environment_the_key_wins_with_a_note(parse: Parse) -> None:
     env = {"SLSKD_API_KEY": "key-1234", "SLSKD_USERNAME": "admin", "SLSKD_PASSWORD": "pw-5678"}
     config = parse(*LIVE, env=env)
@@ -337,9 +306,23 @@ def test_a_credential_option_wins_over_credentials_in_the_environment(parse: Par
     assert "authenticating with --token; SLSKD_API_KEY ignored" in config.notes
 
 
-def test_a_password_alone_is_refused(parse: Parse) -> None:
-    message = refusal(parse, *LIVE, env={"SLSKD_PASSWORD": "pw"})
-    assert message == "SLSKD_PASSWORD needs --username (or SLSKD_USERNAME)"
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (("--profile", "yolo"), {}, "--profile must be one of read-only, safe-writes, full (got 'yolo')"),
+        ((*LIVE, "--api-key", "k", "--token", "j"), {}, "choose one way to authenticate: got --api-key"),
+        (LIVE, {"SLSKD_PASSWORD": "pw"}, "SLSKD_PASSWORD needs --username (or SLSKD_USERNAME)"),
+        (("--rate", "0.0000001/h"), {}, "--rate must look like 5/s or 300/m"),  # slower than 1/h: a typo
+        (("--target-url", "http://[::1"), {}, "--target-url is not a valid URL"),
+        (("--spec", "nope.json"), {}, "spec file not found"),
+        (("--server-version", "latest"), {}, "--server-version must look like 0.26.0 (got 'latest')"),
+    ],
+    ids=["profile", "two-credentials", "password-alone", "slow-rate", "bad-url", "no-spec", "version"],
+)
+def test_a_mistake_is_refused_in_one_line_that_says_what_to_do(
+    parse: Parse, args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
+    assert refusal(parse, *args, env=env).startswith(message)
 
 
 def test_credentials_given_without_a_target_are_noted_as_unused(parse: Parse) -> None:
@@ -420,9 +403,19 @@ def test_the_help_names_a_variable_for_every_option_and_no_dest_that_looks_like_
         assert kwargs.get("action") == "store_true" or not str(kwargs["metavar"]).startswith("SLSKD_")
 
 
-def test_a_network_control_url_allows_the_full_profile_on_a_live_target(parse: Parse) -> None:
-    config = parse(*LIVE, "--profile", "full", "--network-control", "http://127.0.0.1:2272/")
-    assert (config.profile, config.network_control) == (Profile.FULL, "http://127.0.0.1:2272")
+@pytest.mark.parametrize(
+    ("args", "profile"),
+    [
+        (("--profile", "full"), Profile.FULL),
+        ((), Profile.FULL),  # proven on the simulated network before any write: every check by default
+        (("--profile", "read-only"), Profile.READ_ONLY),  # an explicit profile still wins
+    ],
+)
+def test_a_network_control_url_makes_full_the_default_and_allows_it(
+    parse: Parse, args: tuple[str, ...], profile: Profile
+) -> None:
+    config = parse(*LIVE, *args, "--network-control", "http://127.0.0.1:2272/")
+    assert (config.profile, config.network_control) == (profile, "http://127.0.0.1:2272")
 
 
 def test_a_network_control_run_is_paced_until_proven_unless_a_rate_is_given(parse: Parse) -> None:
