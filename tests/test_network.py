@@ -157,6 +157,58 @@ def test_configuration_and_unknown_commands_are_recorded_and_ignored(network: Ne
     assert network.call(network.network.sessions)[0]["status"] == 1
 
 
+# --- what the network does not implement ---------------------------------------------------------
+def test_the_room_list_is_answered_with_no_rooms(network: NetworkServer) -> None:
+    client = logged_in(network, "alice")
+    client.send(Builder(Code.ROOM_LIST).build())
+    answer = client.expect(Code.ROOM_LIST)
+    assert [answer.uint32() for _ in range(7)] == [0] * 7 and answer.remaining == 0
+    assert network.call(network.network.unimplemented_view) == []  # an answer, not a gap
+
+
+def test_a_join_room_is_refused_as_the_real_server_refuses_it_and_counted(network: NetworkServer) -> None:
+    client = logged_in(network, "alice")
+    client.send(*(Builder(Code.JOIN_ROOM).string("lobby").uint32(0).build() for _ in range(2)))
+    assert client.expect(Code.CANNOT_JOIN_ROOM).string() == "lobby"
+    assert client.expect(Code.CANNOT_JOIN_ROOM).string() == "lobby"
+    (record,) = network.call(network.network.unimplemented_view)
+    assert record == {
+        "code": 14,
+        "name": "JOIN_ROOM",
+        "count": 2,
+        "users": ["alice"],
+        "answer": "CannotJoinRoom (1003)",
+    }
+
+
+def test_a_request_the_network_does_not_know_is_counted_and_logged_once_per_user_and_code(
+    network: NetworkServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    alice, bob = logged_in(network, "alice"), logged_in(network, "bob")
+    with caplog.at_level(logging.INFO, logger="conformance.network"):
+        for client in (alice, alice, bob):
+            client.send(Builder(9999).string("whatever").build(), messages.ping())
+            client.expect(Code.PING)  # nothing answered the 9999 before the ping's answer
+    logged = [r.getMessage() for r in caplog.records if "does not implement" in r.getMessage()]
+    assert logged == [
+        "alice sent code 9999, which the network does not implement: not answered",
+        "bob sent code 9999, which the network does not implement: not answered",
+    ]
+    with ControlServer(network) as api:
+        status, records = control(api.url, "GET", "/unimplemented")
+    assert status == 200
+    assert records == [{"code": 9999, "name": None, "count": 3, "users": ["alice", "bob"], "answer": None}]
+
+
+def test_commands_that_only_inform_the_server_are_not_unimplemented(network: NetworkServer) -> None:
+    client = logged_in(network, "alice")
+    for code in (Code.HAVE_NO_PARENTS, Code.BRANCH_LEVEL, Code.BRANCH_ROOT, Code.ACCEPT_CHILDREN):
+        client.send(Builder(code).uint32(0).build())
+    client.send(Builder(Code.PRIVATE_ROOM_TOGGLE).byte(1).build(), messages.ping())
+    client.expect(Code.PING)
+    assert network.call(network.network.unimplemented_view) == []
+
+
 # --- private messages ----------------------------------------------------------------------------
 def test_a_private_message_arrives_with_a_server_id_a_whole_second_and_the_new_flag(
     network: NetworkServer,

@@ -4,6 +4,9 @@
   listen port and status it announced;
 - `GET /accounts/{username}`: what the account sent, was delivered (new or replayed),
   acknowledged, and how many of each command code it sent;
+- `GET /unimplemented`: each request code the network does not carry out, how often and from
+  whom, and the refusal it answered with (`null`: none, so the client waited for its timeout);
+  a run reads it to tell "the network did not answer" from "the target failed";
 - `GET /peers`: the simulated peers and the messages each received (held, for an offline peer);
 - `POST /peers/{peer}/messages` `{"to": U, "message": T, "count": N}`: the peer sends N messages
   to U now → 201 `{"ids": [...]}`;
@@ -50,6 +53,8 @@ class ControlApi:
         match method, parts:
             case "GET", ["sessions"]:
                 return HTTPStatus.OK, self.server.call(network.sessions)
+            case "GET", ["unimplemented"]:
+                return HTTPStatus.OK, self.server.call(network.unimplemented_view)
             case "GET", ["peers"]:
                 return HTTPStatus.OK, self.server.call(network.peer_view)
             case "GET", ["accounts", username]:

@@ -83,6 +83,16 @@ class Connection:
         handler = HANDLERS.get(frame.code)
         if handler is not None:
             handler(self, payload)
+        elif frame.code not in NO_ANSWER_EXPECTED:
+            self._unimplemented(frame.code, None)
+
+    def _unimplemented(self, code: int, answer: str | None) -> None:
+        """Counted for the control API and logged once per user and code: a client waiting for an
+        answer the network never sends times out, and the run must tell that from a failure."""
+        assert self.username is not None
+        if self.network.record_unimplemented(self.username, code, answer):
+            what = f"answered {answer}" if answer else "not answered"
+            log.info("%s sent code %d, which the network does not implement: %s", self.username, code, what)
 
     def _login(self, payload: Payload) -> None:
         request = messages.read_login_request(payload)
@@ -104,7 +114,8 @@ class Connection:
         self.listen_port, self.obfuscated_port = messages.read_set_listen_port(payload)
 
     def _set_online_status(self, payload: Payload) -> None:
-        self.status = payload.uint32()  # unsigned: it is echoed back in GetStatus and WatchUser
+        assert self.username is not None  # unsigned: it is echoed back in GetStatus and WatchUser
+        self.network.set_status(self.username, payload.uint32())
 
     def _ping(self, payload: Payload) -> None:
         self.deliver(messages.ping())
@@ -113,8 +124,23 @@ class Connection:
         self.deliver(messages.privileges(0))
 
     def _watch_user(self, payload: Payload) -> None:
+        assert self.username is not None
         username = payload.string()
-        self.deliver(messages.watch_user(username, self.network.status(username)))
+        status = self.network.status(username)
+        self.deliver(messages.watch_user(username, status))
+        if status is not None:  # a name nobody has is not watched, as on the real server
+            self.network.watch(self.username, username)
+
+    def _unwatch_user(self, payload: Payload) -> None:
+        assert self.username is not None
+        self.network.unwatch(self.username, payload.string())
+
+    def _room_list(self, payload: Payload) -> None:
+        self.deliver(messages.room_list_empty())  # the network has no rooms
+
+    def _join_room(self, payload: Payload) -> None:
+        self.deliver(messages.cannot_join_room(payload.string()))
+        self._unimplemented(Code.JOIN_ROOM, "CannotJoinRoom (1003)")
 
     def _get_status(self, payload: Payload) -> None:
         username = payload.string()
@@ -137,14 +163,30 @@ class Connection:
         self.network.acknowledge(self.username, payload.uint32())
 
 
-# Codes not listed (SharedFoldersAndFiles, HaveNoParents, BranchLevel, rooms …) are recorded and
-# otherwise ignored, as the real server ignores what it does not need to answer.
+# Every code is recorded per account. Those in NO_ANSWER_EXPECTED only inform the server (the
+# real one answers none of them); any other code without a handler is a request the network
+# does not implement: counted in the control API (`GET /unimplemented`) and logged.
+NO_ANSWER_EXPECTED = frozenset(
+    {
+        Code.SHARED_FOLDERS_AND_FILES,
+        Code.HAVE_NO_PARENTS,
+        Code.ACCEPT_CHILDREN,
+        Code.SEND_UPLOAD_SPEED,
+        Code.BRANCH_LEVEL,
+        Code.BRANCH_ROOT,
+        Code.CHILD_DEPTH,
+        Code.PRIVATE_ROOM_TOGGLE,
+    }
+)
 HANDLERS: dict[int, Callable[[Connection, Payload], None]] = {
     Code.SET_LISTEN_PORT: Connection._set_listen_port,
     Code.SET_ONLINE_STATUS: Connection._set_online_status,
     Code.PING: Connection._ping,
     Code.CHECK_PRIVILEGES: Connection._check_privileges,
     Code.WATCH_USER: Connection._watch_user,
+    Code.UNWATCH_USER: Connection._unwatch_user,
+    Code.ROOM_LIST: Connection._room_list,
+    Code.JOIN_ROOM: Connection._join_room,
     Code.GET_STATUS: Connection._get_status,
     Code.GET_PEER_ADDRESS: Connection._get_peer_address,
     Code.GET_USER_STATS: Connection._get_user_stats,

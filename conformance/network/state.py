@@ -11,6 +11,8 @@ The rules, as the real server applies them and slskd relies on them:
   delivered at once when the recipient is logged in (marked new) and stays unacknowledged until
   the recipient acknowledges its id; every unacknowledged message is delivered again at the
   recipient's next login, marked replayed (slskd's `wasReplayed`).
+- A session that watches a user (WatchUser) is told that user's status (GetStatus) whenever it
+  changes: at login, at logout and at SetOnlineStatus. The watch list ends with the session.
 - Simulated peers: an echo peer answers every message once with `echo: <text>`, a silent peer
   never answers, an offline peer shows as offline and holds what it is sent.
 """
@@ -25,6 +27,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from conformance.network import messages
+from conformance.network.codec import Code
 from conformance.network.messages import OFFLINE, ONLINE, PeerAddress, PrivateMessage
 
 GREETING = "slskd-conformance simulated network: no real user is here"
@@ -93,11 +96,39 @@ class Account:
         }
 
 
+def code_name(code: int) -> str | None:
+    try:
+        return Code(code).name
+    except ValueError:
+        return None
+
+
+@dataclass
+class Unimplemented:
+    """A request code the network does not carry out: how often, from whom, what it answered."""
+
+    code: int
+    answer: str | None  # the refusal sent back, e.g. "CannotJoinRoom (1003)"; None: no answer
+    count: int = 0
+    users: set[str] = field(default_factory=set)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": code_name(self.code),
+            "count": self.count,
+            "users": sorted(self.users),
+            "answer": self.answer,
+        }
+
+
 class Network:
     def __init__(self, peers: dict[str, PeerKind], clock: Callable[[], float] = time.time) -> None:
         self.peers = dict(peers)
         self.peer_inbox: dict[str, list[Message]] = {name: [] for name in peers}
         self.accounts: dict[str, Account] = {}
+        self.watchers: dict[str, set[str]] = {}  # watched username → the sessions' usernames watching it
+        self.unimplemented: dict[int, Unimplemented] = {}  # by code
         self._clock = clock
         self._ids = itertools.count(1)
 
@@ -117,8 +148,9 @@ class Network:
         if account.password != password:
             return "INVALIDPASS"
         if account.session is not None:
-            self._kick(account)
+            self._kick(username, account, push=False)  # the name stays online: no offline push
         account.session = session
+        self._push_status(username)
         return None
 
     def replay(self, username: str) -> None:
@@ -129,15 +161,15 @@ class Network:
 
     def logout(self, session: Session) -> None:
         """The connection is gone; a session already replaced by a newer login stays replaced."""
-        for account in self.accounts.values():
+        for username, account in self.accounts.items():
             if account.session is session:
-                account.session = None
+                self._end_session(username, account, push=True)
 
     def kick(self, username: str) -> bool:
         account = self.accounts.get(username)
         if account is None or account.session is None:
             return False
-        self._kick(account)
+        self._kick(username, account, push=True)
         return True
 
     def disconnect(self, username: str) -> bool:
@@ -145,15 +177,25 @@ class Network:
         account = self.accounts.get(username)
         if account is None or account.session is None:
             return False
-        session, account.session = account.session, None
+        session = account.session
+        self._end_session(username, account, push=True)
         session.close()
         return True
 
-    def _kick(self, account: Account) -> None:
-        session, account.session = account.session, None
+    def _kick(self, username: str, account: Account, *, push: bool) -> None:
+        session = account.session
+        self._end_session(username, account, push=push)
         if session is not None:
             session.deliver(messages.kicked())
             session.close()
+
+    def _end_session(self, username: str, account: Account, *, push: bool) -> None:
+        """The session is over: its watch list goes with it; its watchers learn it is offline."""
+        account.session = None
+        for watching in self.watchers.values():
+            watching.discard(username)
+        if push:
+            self._push_status(username)
 
     def holds(self, username: str, session: Session) -> bool:
         """Whether `session` is still `username`'s session (a newer login or a kick ends it)."""
@@ -164,7 +206,38 @@ class Network:
         commands = self.accounts[username].commands
         commands[code] = commands.get(code, 0) + 1
 
+    def record_unimplemented(self, username: str, code: int, answer: str | None) -> bool:
+        """A request the network does not carry out (`answer`: the refusal it sent, None: none).
+
+        True the first time this user sends this code, so the caller logs it once, not per frame.
+        """
+        record = self.unimplemented.setdefault(code, Unimplemented(code, answer))
+        record.count += 1
+        first = username not in record.users
+        record.users.add(username)
+        return first
+
     # --- users ---------------------------------------------------------------------------------
+    def watch(self, watcher: str, username: str) -> None:
+        self.watchers.setdefault(username, set()).add(watcher)
+
+    def unwatch(self, watcher: str, username: str) -> None:
+        self.watchers.get(username, set()).discard(watcher)
+
+    def set_status(self, username: str, status: int) -> None:
+        """SetOnlineStatus: a change is pushed to the watchers; the same status again is not."""
+        session = self.accounts[username].session
+        if session is not None and session.status != status:
+            session.status = status
+            self._push_status(username)
+
+    def _push_status(self, username: str) -> None:
+        frame = messages.user_status(username, self.status(username) or OFFLINE)
+        for watcher in sorted(self.watchers.get(username, ())):
+            session = self.accounts[watcher].session
+            if session is not None:
+                session.deliver(frame)
+
     def status(self, username: str) -> int | None:
         """The user's presence; None when no such user exists on the network."""
         if username in self.peers:
@@ -250,6 +323,9 @@ class Network:
     def account(self, username: str) -> dict[str, Any] | None:
         account = self.accounts.get(username)
         return None if account is None else account.as_json(username)
+
+    def unimplemented_view(self) -> list[dict[str, Any]]:
+        return [record.as_json() for _, record in sorted(self.unimplemented.items())]
 
     def peer_view(self) -> list[dict[str, Any]]:
         return [
