@@ -57,7 +57,12 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="URL",
     )
     add("--peer", "a username the run may write to (safe-writes allowlist); repeatable", action="append")
-    add("--echo-peer", "an allowlisted peer that replies to messages; repeatable", action="append")
+    add(
+        "--echo-peer",
+        "an allowlisted peer that replies to messages; repeatable (default with --network-control and "
+        "the full profile: the echo peers of that network)",
+        action="append",
+    )
     add("--blacklisted-peer", "an allowlisted peer the target has blacklisted; repeatable", action="append")
     add(
         "--rate",

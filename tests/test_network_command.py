@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main as cli
-from conformance.network.command import main
+from conformance.network.command import build_parser, main, peers_from
 from tests.cli import refused_in_one_line
 from tests.network_client import RawClient
 from tests.servers.local import closed_port, taken_port
@@ -37,6 +37,22 @@ def test_bad_options_end_with_one_line_and_exit_2(
     assert says in refused_in_one_line(main(argv), capsys.readouterr(), "conformance network")
 
 
+@pytest.mark.parametrize(
+    ("argv", "peers"),
+    [
+        ([], {"echo-peer": "echo", "quiet-peer": "silent"}),  # what every network check needs
+        (["--echo-peer", "e"], {"e": "echo", "quiet-peer": "silent"}),  # named: no default of its kind
+        (["--offline-peer", "echo-peer"], {"echo-peer": "offline", "quiet-peer": "silent"}),
+        (["--no-default-peers"], {}),
+        (["--no-default-peers", "--silent-peer", "s"], {"s": "silent"}),
+    ],
+)
+def test_with_no_peer_named_of_a_kind_the_network_has_that_kinds_default_peer(
+    argv: list[str], peers: dict[str, str]
+) -> None:
+    assert peers_from(build_parser().parse_args(argv)) == peers
+
+
 def test_a_taken_port_ends_with_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with taken_port() as port:
         code = cli(["network", "--port", str(port), "--control-port", "0"])
@@ -55,12 +71,14 @@ def test_it_prints_one_line_serves_logs_liars_and_stops_on_ctrl_c() -> None:
         try:
             line = process.stdout.readline() if process.stdout else ""
             assert f"listening on 127.0.0.1:{port}" in line and f"http://127.0.0.1:{control}" in line
-            assert "echo (echo), away (offline)" in line
+            assert "echo (echo), away (offline), quiet-peer (silent)" in line, (
+                "a default for a kind not named"
+            )
             liar = RawClient(port)
             liar.send(b"\xff\xff\xff\xff")
             assert liar.closed_by_server()
             with urllib.request.urlopen(f"http://127.0.0.1:{control}/peers", timeout=5) as answer:
-                assert [peer["kind"] for peer in json.load(answer)] == ["offline", "echo"]
+                assert [peer["kind"] for peer in json.load(answer)] == ["offline", "echo", "silent"]
         finally:
             process.send_signal(signal.SIGINT)
             out, err = process.communicate(timeout=10)

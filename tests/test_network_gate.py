@@ -1,5 +1,6 @@
-"""The gate as CI runs it, here: `conformance network` + a reference slskd logged in to it +
-`conformance run --network-control … --profile full`. The chain checker → REST API → Soulseek
+"""The gate as CI runs it, here: `conformance network` with its default peers + a reference slskd
+logged in to it + `conformance run --network-control …` (full by default, the echo peer read
+from the network). The chain checker → REST API → Soulseek
 protocol → simulated peers reports what the network alone can see, and nothing else."""
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from conformance.network.command import DEFAULT_PEERS
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer
-from conformance.network.state import PeerKind
 from conformance.reference import ReferenceOptions, ReferenceServer
 from conformance.reference.network import Incoming
 from conformance.reference.soulseek import SoulseekConnection
@@ -34,9 +35,9 @@ SLSKD_GAPS = {"DOCGAP-LENIENT-BINDING", "DOCGAP-OVERLAY-STATUS", "DOCGAP-OUT-ID-
 def gate(
     tmp_path: Path, *pytest_args: str, behaviour: str = "slskd", fault: str | None = None
 ) -> Iterator[Run]:
-    """Start the network and a reference logged in to it; run the suite with its control URL."""
-    peers = {"echo-peer": PeerKind.ECHO, "quiet-peer": PeerKind.SILENT}
-    with NetworkServer(peers) as network, ControlServer(network) as control:
+    """Start the network and a reference logged in to it; run the suite with its control URL and
+    nothing else a user would have to know (no profile, no peer names)."""
+    with NetworkServer(DEFAULT_PEERS) as network, ControlServer(network) as control:
         options = ReferenceOptions(
             behaviour=behaviour,
             api_key=KEY,
@@ -50,8 +51,6 @@ def gate(
                 tmp_path,
                 "--target-url", slskd.url,
                 "--network-control", control.url,
-                "--profile", "full",
-                "--echo-peer", "echo-peer",
                 "--rate", "none",
                 *pytest_args,
                 env={"SLSKD_API_KEY": KEY},

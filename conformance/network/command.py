@@ -3,10 +3,16 @@
 Prints one line when it listens (never a password), then a log line for each refused login
 and each connection closed for a lying frame. Bad options and a taken port end it with one
 line and exit code 2.
+
+With no peer options it has the peers every network check needs: an echo peer (checks that
+wait for a reply) and a silent one (incoming messages that change no other check's
+conversations). Naming peers of a kind replaces that kind's default; `--no-default-peers`
+leaves only the named ones.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 import threading
@@ -16,6 +22,9 @@ from conformance.errors import ExitCode
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer
 from conformance.network.state import PeerKind
+
+# What a network started with no peer options has, under the names the docs and CI use.
+DEFAULT_PEERS = {"echo-peer": PeerKind.ECHO, "quiet-peer": PeerKind.SILENT}
 
 
 def build_parser() -> Parser:
@@ -29,17 +38,22 @@ def build_parser() -> Parser:
         "--control-port", type=port, default=2272, help="control API port, on 127.0.0.1 (default: 2272)"
     )
     for kind, help_text in (
-        (PeerKind.ECHO, "a peer that answers every message once (repeatable)"),
-        (PeerKind.SILENT, "a peer that accepts messages and never answers (repeatable)"),
+        (PeerKind.ECHO, "a peer that answers every message once (repeatable; default: echo-peer)"),
+        (PeerKind.SILENT, "a peer that accepts messages and never answers (repeatable; default: quiet-peer)"),
         (PeerKind.OFFLINE, "a peer shown offline; messages to it are held (repeatable)"),
     ):
         parser.add_argument(
             f"--{kind}-peer", action="append", default=[], metavar="NAME", dest=str(kind), help=help_text
         )
+    parser.add_argument(
+        "--no-default-peers",
+        action="store_true",
+        help="only the peers named (default: an echo and a silent peer for any kind not named)",
+    )
     return parser
 
 
-def peers_from(args: object) -> dict[str, PeerKind]:
+def peers_from(args: argparse.Namespace) -> dict[str, PeerKind]:
     peers: dict[str, PeerKind] = {}
     for kind in PeerKind:
         for name in getattr(args, str(kind)):
@@ -47,6 +61,11 @@ def peers_from(args: object) -> dict[str, PeerKind]:
                 raise UsageError(f"--{kind}-peer needs a non-empty name")
             if peers.setdefault(name, kind) is not kind:
                 raise UsageError(f"peer {name!r} is given two kinds ({peers[name]}, {kind})")
+    if not args.no_default_peers:
+        named_kinds = set(peers.values())
+        for name, kind in DEFAULT_PEERS.items():
+            if kind not in named_kinds:
+                peers.setdefault(name, kind)
     return peers
 
 

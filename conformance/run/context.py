@@ -28,7 +28,7 @@ def suite_context(
         can_write=why_no_writes(config.profile) is None,
         offers=offered(config.profile, target.info),
         writable_users=None if config.profile is Profile.FULL else tuple(config.writable_usernames),
-        echo_peers=(EMBEDDED_ECHO_PEER,) if embedded else tuple(config.echo_peers),
+        echo_peers=(EMBEDDED_ECHO_PEER,) if embedded else _echo_peers(config, target),
         blacklisted=(EMBEDDED_BLACKLISTED,) if embedded else tuple(config.blacklisted_peers),
         auth_enabled=bool(target.info.auth_enabled),
         readonly_api_key=config.readonly_api_key,
@@ -38,3 +38,11 @@ def suite_context(
         strict_docs=config.strict_docs,
         reply_polls=AT_ONCE if embedded else REPLY_POLLS,  # its echo peer answers before the 201
     )
+
+
+def _echo_peers(config: RunConfig, target: Target) -> tuple[str, ...]:
+    """--echo-peer, else (full profile only: any username may be written to) the echo peers of
+    the simulated network the target is proven on, so that no flag has to repeat them."""
+    if config.echo_peers or config.profile is not Profile.FULL:
+        return tuple(config.echo_peers)
+    return target.info.network_echo_peers

@@ -93,7 +93,7 @@ def network(conformance: SuiteContext, conformance_config: RunConfig) -> Network
     except ControlError as error:
         _skip(conformance, str(error))
     if not isinstance(username, str) or not silent:
-        _skip(conformance, "needs a silent peer on the network (conformance network --silent-peer NAME)")
+        _skip(conformance, "needs a silent peer on the network (it has one unless --no-default-peers)")
     return Network(control, username, silent[0])
 
 

@@ -39,3 +39,16 @@ def prove_logged_in(control_url: str, username: str | None, *, timeout: float) -
         f"writes are safe: {username!r} is logged in to the simulated network at {control_url} "
         f"(connection from {found.get('address')}:{found.get('port')})"
     )
+
+
+def echo_peers(control_url: str, *, timeout: float) -> tuple[str, ...]:
+    """The echo peers of the proven network, for a run not told its own (`--echo-peer`).
+
+    `conformance network` has one by default; reading them here means a run needs no flag
+    naming them to cover the checks that wait for a reply.
+    """
+    try:
+        peers = ControlClient(control_url, timeout).peers()
+    except ControlError as error:
+        raise TargetError(str(error)) from None
+    return tuple(str(p["username"]) for p in peers if isinstance(p, dict) and p.get("kind") == "echo")

@@ -18,7 +18,7 @@ import requests
 
 from conformance.errors import TargetError
 from conformance.transport.diagnosis import json_body, redirect_error, target_error
-from conformance.transport.network_proof import prove_logged_in
+from conformance.transport.network_proof import echo_peers, prove_logged_in
 from conformance.transport.policy import API_PREFIX
 from conformance.transport.session import GuardedSession
 
@@ -35,6 +35,7 @@ class TargetInfo:
     version_source: str | None = None  # "GET /api/v0/application/version" | "--server-version" | None
     auth_enabled: bool | None = None
     logged_in: bool | None = None  # to the Soulseek network
+    network_echo_peers: tuple[str, ...] = ()  # of the simulated network the target is proven on
     notes: list[str] = field(default_factory=list)
 
 
@@ -85,6 +86,7 @@ def preflight(
         body = json_body(server) if server.ok else None
         username = body.get("username") if isinstance(body, dict) and info.logged_in else None
         info.notes.append(prove_logged_in(network_control, username, timeout=session.timeout))
+        info.network_echo_peers = echo_peers(network_control, timeout=session.timeout)
     if info.logged_in is False:
         info.notes.append(
             "sends will answer 500 by design: the instance is not logged in to the Soulseek network"
