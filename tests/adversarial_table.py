@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.servers.fake_slskd import FakeSlskd
-from tests.servers.hostile import echoing, endless_body, huge_body, huge_on, redirect_to, trickling_body
+from tests.servers.hostile import (
+    bomb_on,
+    echoing,
+    endless_body,
+    huge_body,
+    huge_on,
+    redirect_to,
+    trickling_body,
+)
 from tests.servers.local import Handler, LocalServer
 
 KEY = "adversarial-api-key-0123456789"
@@ -49,6 +57,11 @@ SCENARIOS = [
     ),
     Scenario("50 MB JSON body (preflight)", lambda other: huge_body(50_000_000)),
     Scenario("50 MB answer on GET /application (mid-run)", lambda other: huge_on("/application", 50_000_000)),
+    Scenario("64 KB of gzip inflating to 64 MB (preflight)", lambda other: bomb_on("/enabled", 64_000_000)),
+    Scenario(
+        "64 KB of gzip inflating to 64 MB on GET /application (mid-run)",
+        lambda other: bomb_on("/application", 64_000_000),
+    ),
     Scenario("endless chunked body", lambda other: endless_body),
     Scenario("one byte every 2 s, --timeout 3", lambda other: trickling_body(2.0), ("--timeout=3",)),
     Scenario("target echoes every header (key in 5 encodings)", lambda other: echoing(KEY)),

@@ -154,6 +154,20 @@ def is_json_media_type(content_type: str) -> bool:
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
+def accepts_coding(accept_encoding: str | None, coding: str) -> bool:
+    """Whether an Accept-Encoding value (RFC 9110 §12.5.3) allows `coding`: by its name, else by
+    `*`, with a q-value above 0. No header at all asks for no coding."""
+    weights: dict[str, float] = {}
+    for item in (accept_encoding or "").split(","):
+        name, *parameters = (part.strip() for part in item.split(";"))
+        q = next((p[2:] for p in parameters if p.lower().startswith("q=")), "1")
+        try:
+            weights[name.lower()] = float(q)
+        except ValueError:  # a malformed weight allows nothing
+            weights[name.lower()] = 0.0
+    return weights.get(coding, weights.get("*", 0.0)) > 0
+
+
 def header_lines(reply: Reply) -> list[tuple[str, str]]:
     """The reply's headers with its Content-Type and, but for 204, its Content-Length."""
     headers = list(reply.headers)

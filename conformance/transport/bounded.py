@@ -3,8 +3,16 @@
 `requests` reads a body whole into memory and its timeout bounds each socket read, not
 the request: a 50 MB body, an endless chunked body or one chunk every two seconds would
 exhaust memory or never end. The session streams every body through `read_body`, which
-stops at `limit` bytes (decoded, so a compressed bomb counts by what it inflates to) and
-at `deadline`, setting the socket's timeout to the time left before each read.
+stops at `limit` bytes and at `deadline`, setting the socket's timeout to the time left
+before each read.
+
+A proxy in front of slskd (nginx, Caddy, Traefik) compresses JSON whenever the client
+accepts it, and `requests` says it does (gzip, deflate). So a body in a `Content-Encoding`
+urllib3 decodes (gzip and deflate; br and zstd when their library is installed) is decoded
+here, by urllib3's decoders, as it arrives: each read from the socket is decoded `CHUNK`
+bytes at a time, and `limit` counts the bytes on the wire and the decoded ones alike. A few
+kilobytes of gzip that inflate to gigabytes stop at the limit, holding no more than it;
+urllib3's own decoding read would go on reading, unbounded, while the bytes decode to nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import DecodeError, ReadTimeoutError
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.response import ContentDecoder, HTTPResponse, MultiDecoder
 
 from conformance.transport.watchdog import WATCHDOG
 
@@ -38,13 +47,13 @@ class ResponseTooSlow(requests.Timeout):
 
 
 def read_body(response: requests.Response, *, deadline: float, limit: int) -> bytes:
-    """The body of a streamed `response`, read whole unless it exceeds `limit` or `deadline`.
+    """The decoded body of a streamed `response`, read whole unless it exceeds `limit` or `deadline`.
 
     Raises `ResponseTooLarge` or `ResponseTooSlow` (the connection is closed, nothing is
-    kept); a broken connection is a `requests.ConnectionError`, as `requests` would raise.
+    kept); a broken connection is a `requests.ConnectionError` and a body that does not
+    decode a `requests.exceptions.ContentDecodingError`, as `requests` would raise.
     """
-    method = response.request.method if response.request else "GET"
-    what = f"the answer to {method} {response.url}"
+    what = _answer_to(response)
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         response.close()
@@ -52,8 +61,11 @@ def read_body(response: requests.Response, *, deadline: float, limit: int) -> by
             f"{what} declares {int(declared):,} bytes, over the limit of {limit:,} "
             "(--max-response-bytes); it was not read"
         )
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    decoder = _decoder(encoding)
+    too_large = f"{what} is larger than the limit of {limit:,} bytes (--max-response-bytes)"
     chunks: list[bytes] = []
-    size = 0
+    wire = size = 0
     try:
         while True:
             remaining = deadline - time.monotonic()
@@ -62,23 +74,62 @@ def read_body(response: requests.Response, *, deadline: float, limit: int) -> by
                 raise late
             _set_read_timeout(response, remaining)
             try:
-                chunk = response.raw.read1(CHUNK)
+                data = response.raw.read1(CHUNK, decode_content=False)
             except (ReadTimeoutError, TimeoutError):
                 raise late from None
             except Urllib3Error as error:
                 raise requests.ConnectionError(error, response=response) from None
-            if not chunk:
+            wire += len(data)
+            if wire > limit:
+                raise ResponseTooLarge(f"{too_large}; reading stopped there")
+            for piece in _decoded(decoder, data, response):
+                size += len(piece)
+                if size > limit:
+                    raise ResponseTooLarge(f"{too_large} once decoded ({encoding}); reading stopped there")
+                chunks.append(piece)
+            if not data:
                 return b"".join(chunks)
-            size += len(chunk)
-            if size > limit:
-                raise ResponseTooLarge(
-                    f"{what} is larger than the limit of {limit:,} bytes (--max-response-bytes); "
-                    "reading stopped there"
-                )
-            chunks.append(chunk)
     except requests.RequestException:
         response.close()
         raise
+
+
+def _answer_to(response: requests.Response) -> str:
+    method = response.request.method if response.request else "GET"
+    return f"the answer to {method} {response.url}"
+
+
+def _decoder(encoding: str) -> ContentDecoder | None:
+    """urllib3's decoder for a `Content-Encoding` it knows (each coding of a list), else None:
+    a body in a coding nobody here decodes is kept as it came, for the checks to judge."""
+    codings = [coding.strip() for coding in encoding.split(",")]
+    if not encoding or not all(coding in HTTPResponse.CONTENT_DECODERS for coding in codings):
+        return None
+    return MultiDecoder(encoding)
+
+
+def _decoded(decoder: ContentDecoder | None, data: bytes, response: requests.Response) -> Iterator[bytes]:
+    """What `data` decodes to, `CHUNK` bytes at a time, so that the caller can stop between
+    any two; b"" (the end of the body) flushes the decoder."""
+    if decoder is None:
+        yield data
+        return
+    last, pending = not data, data
+    try:
+        while True:
+            piece = decoder.decompress(pending, max_length=CHUNK)
+            pending = b""
+            yield piece
+            if not piece or not decoder.has_unconsumed_tail:
+                break
+        if last:
+            yield decoder.flush()
+    except (DecodeError, *HTTPResponse.DECODER_ERROR_CLASSES) as error:
+        raise requests.exceptions.ContentDecodingError(
+            f"{_answer_to(response)} does not decode as its Content-Encoding "
+            f"{response.headers.get('Content-Encoding')!r} says: {error}",
+            response=response,
+        ) from None
 
 
 def _set_read_timeout(response: requests.Response, seconds: float) -> None:

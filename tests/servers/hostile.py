@@ -13,7 +13,9 @@ import json
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
+from functools import cache
 from urllib.parse import quote
 
 from tests.servers.fake_slskd import FakeSlskd
@@ -45,6 +47,31 @@ def huge_on(path_end: str, size: int) -> Handler:
     """An slskd that answers `size` bytes on routes ending in `path_end`: met mid-run, not in preflight."""
     slskd, huge = FakeSlskd(api_key=None), huge_body(size)
     return lambda request: huge(request) if request.path.endswith(path_end) else slskd.answer(request)
+
+
+@cache
+def gzip_bomb(inflated: int) -> bytes:
+    """A gzip body about a thousandth of `inflated`, which inflates to a JSON array of `inflated`
+    spaces and its brackets (padding: what it decodes to is harmless, only its size attacks). Compressed a
+    megabyte at a time, so that making it holds no more than that either."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    megabyte = b" " * 1_000_000
+    parts = [compressor.compress(b"[")]
+    parts += [compressor.compress(megabyte[: inflated - at]) for at in range(0, inflated, len(megabyte))]
+    return b"".join([*parts, compressor.compress(b"]"), compressor.flush()])
+
+
+def bomb_on(path_end: str, inflated: int) -> Handler:
+    """An slskd that answers a gzip bomb inflating to `inflated` bytes on routes ending in
+    `path_end`, whatever the client accepts: met mid-run, not in preflight."""
+    slskd = FakeSlskd(api_key=None)
+
+    def answer(request: Received) -> Reply:
+        if not request.path.endswith(path_end):
+            return slskd.answer(request)
+        return Reply(200, gzip_bomb(inflated), "application/json", {"Content-Encoding": "gzip"})
+
+    return answer
 
 
 def endless_body(request: Received) -> Reply:
