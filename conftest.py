@@ -1,3 +1,3 @@
 """Loads the slskd-conformance pytest plugin when pytest runs from a clone of the repository."""
 
-pytest_plugins = ["conformance.plugin"]
+pytest_plugins = ["conformance.cli.plugin"]

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.data.resources import CONVERSATIONS_SPEC
 from conformance.reference.server import ReferenceOptions, ReferenceServer
-from conformance.resources import CONVERSATIONS_SPEC
 
 PYTHON = sys.executable
 RUNS = ("a0", "a", "b", "c")

@@ -1,4 +1,4 @@
 """The committed OpenAPI specs and overlay, installed as the package `conformance.specs`.
 
-Read them through `conformance.resources`, never by a path relative to the repository.
+Read them through `conformance.data.resources`, never by a path relative to the repository.
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.resources import DOCS_ORIGIN, DOCS_VARIABLE
+from conformance.data.resources import DOCS_ORIGIN, DOCS_VARIABLE
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURE_DOCS = Path(__file__).parent / "fixtures" / "docs"  # our own pages in the generator's format

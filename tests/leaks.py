@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.secret_forms import secret_forms
+from conformance.results.secret_forms import secret_forms
 
 
 def find_secret(directory: Path, secret: str) -> list[str]:

@@ -39,21 +39,21 @@ def modules(folder: str) -> list[Path]:
 
 
 def test_the_transport_takes_plain_values_not_the_run_or_its_configuration() -> None:
-    forbidden = ("conformance.config", "conformance.options", "conformance.run", "conformance.plugin")
+    forbidden = ("conformance.cli", "conformance.run")  # the front door: config, options, plugin
     assert offenders(modules("transport"), forbidden) == []
 
 
 def test_report_views_read_results_json_without_the_transport_or_the_run() -> None:
-    forbidden = ("conformance.transport", "conformance.run", "conformance.plugin")
+    forbidden = ("conformance.transport", "conformance.run", "conformance.cli")
     assert offenders(modules("reporting"), forbidden) == []
 
 
 def test_the_configuration_knows_no_command_line_parser() -> None:
-    files = [PACKAGE / "config.py", PACKAGE / "option_values.py"]
+    files = [PACKAGE / "cli" / "config.py", PACKAGE / "cli" / "option_values.py"]
     assert offenders(files, ("pytest", "_pytest", "argparse")) == []
 
 
 def test_only_the_plugin_assembles_a_run() -> None:
     outside = [p for p in sorted(PACKAGE.rglob("*.py")) if "run" not in p.relative_to(PACKAGE).parts[:1]]
     importers = {str(p.relative_to(PACKAGE)) for p in outside if offenders([p], ("conformance.run",))}
-    assert importers == {"plugin.py"}
+    assert importers == {"cli/plugin.py"}

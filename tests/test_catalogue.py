@@ -95,8 +95,8 @@ def test_versions_compare_numerically() -> None:
 def test_every_documented_read_outside_conversations_gets_a_generic_requirement() -> None:
     import json
 
+    from conformance.data.resources import MERGED_SPEC
     from conformance.requirements.operations import operation_requirements, requirement_id
-    from conformance.resources import MERGED_SPEC
 
     spec = json.loads(MERGED_SPEC.read_text(encoding="utf-8"))
     derived = operation_requirements(spec)

@@ -17,7 +17,12 @@ def test_output_into_a_closed_pipe_ends_quietly_without_a_traceback(args: list[s
     os.close(read_end)  # the reader is gone before the first byte is written
     try:
         finished = subprocess.run(
-            [sys.executable, "-c", "import sys; from conformance.cli import main; sys.exit(main())", *args],
+            [
+                sys.executable,
+                "-c",
+                "import sys; from conformance.cli.main import main; sys.exit(main())",
+                *args,
+            ],
             stdout=write_end,
             stderr=subprocess.PIPE,
             text=True,

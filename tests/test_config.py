@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
+from conformance.cli.options import run_config
 from conformance.errors import ConfigError, ExitCode
-from conformance.options import run_config
 from conformance.transport.pacing import Rate
 from conformance.transport.policy import Profile
 
@@ -28,7 +28,7 @@ def parse(pytester: pytest.Pytester) -> Parse:
     """parse(*args, env={...}) → RunConfig; a spec file is supplied unless the test gives --spec."""
     pytester.makeconftest(
         """
-        from conformance.options import add_options
+        from conformance.cli.options import add_options
 
         def pytest_addoption(parser):
             add_options(parser)
@@ -335,7 +335,7 @@ def test_credentials_given_without_a_target_are_noted_as_unused(parse: Parse) ->
 
 
 def test_every_option_reads_the_variable_its_help_names(parse: Parse) -> None:
-    from conformance.config import environment_variable
+    from conformance.cli.config import environment_variable
 
     config = parse(
         env={
@@ -389,8 +389,8 @@ class RecordingGroup:
 
 
 def test_the_help_names_a_variable_for_every_option_and_no_dest_that_looks_like_one() -> None:
-    from conformance.config import environment_variable
-    from conformance.options import add_options
+    from conformance.cli.config import environment_variable
+    from conformance.cli.options import add_options
 
     group = RecordingGroup()
     add_options(group)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.cli import COMMANDS
+from conformance.cli.main import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / "examples" / "github-actions" / "slskd-conformance.yml"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.gc_settings import YOUNGEST_GENERATION, settle_imports
+from conformance.run.gc_settings import YOUNGEST_GENERATION, settle_imports
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 # pytest in-process, then what the collector was left with
 PROBE = """
 import gc, sys, pytest
-from conformance.runner import pytest_args
+from conformance.cli.runner import pytest_args
 pytest.main(pytest_args(["--co", "-q"]) if sys.argv[1] == "run" else ["--co", "-q", sys.argv[1]])
 print(gc.get_freeze_count() > 0, gc.get_threshold()[0])
 """

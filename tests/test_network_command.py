@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main as cli
+from conformance.cli.main import main as cli
 from conformance.network.command import build_parser, main, peers_from
 from tests.cli import refused_in_one_line
 from tests.network_client import RawClient

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance.config import LIVE_RATE, RunConfig
+from conformance.cli.config import LIVE_RATE, RunConfig
 from conformance.errors import ExitCode, TargetError
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer

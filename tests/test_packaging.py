@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conformance import __version__
-from conformance.resources import CONVERSATIONS_SPEC, MERGED_SPEC, OVERLAY, SPECS
-from conformance.runner import SUITE_DIR, names_suite
+from conformance.cli.runner import SUITE_DIR, names_suite
+from conformance.data.resources import CONVERSATIONS_SPEC, MERGED_SPEC, OVERLAY, SPECS
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY_POINT = "slskd-conformance"
@@ -37,7 +37,7 @@ def test_the_specs_are_package_data_read_from_the_committed_folder() -> None:
 
 def test_version_names_the_package_schemathesis_and_the_docs_without_loading_them() -> None:
     probe = (
-        "import sys; from conformance.cli import main; code = main(['--version']); "
+        "import sys; from conformance.cli.main import main; code = main(['--version']); "
         "print(sorted({'schemathesis', 'hypothesis', 'pytest', 'requests'} & set(sys.modules))); "
         "sys.exit(code)"
     )
@@ -79,7 +79,7 @@ def test_any_other_command_line_is_not(args: list[str], pyargs: bool) -> None:
 
 def test_the_plugin_is_registered_with_pytest() -> None:
     plugins = {entry.name: entry.value for entry in entry_points(group="pytest11")}
-    assert plugins.get(ENTRY_POINT) == "conformance.pytest_entry"
+    assert plugins.get(ENTRY_POINT) == "conformance.cli.pytest_entry"
 
 
 DUMMY_CONFTEST = """

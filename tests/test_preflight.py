@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
 from conformance.errors import ExitCode, TargetError
 from conformance.transport.auth import resolve_auth
 from conformance.transport.policy import Profile, WritePolicy

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from conformance.data.resources import MERGED_SPEC
 from conformance.requirements.operations import read_operations
 from conformance.requirements.reads import UNDECIDED, read_decisions, why_unsafe
-from conformance.resources import MERGED_SPEC
 from tests.servers.fake_slskd import FakeSlskd
 from tests.servers.local import LocalServer
 

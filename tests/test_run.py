@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
 from conformance.requirements.catalogue import load_catalogue
 from conformance.results.collector import CaseRecorder, RunResults
 from conformance.results.exchange import Exchange

@@ -1,7 +1,7 @@
 """A run cut short says so: verdict "incomplete", the reason once, exit code 4, no tracebacks;
 and cleanup still undoes what the run did, or reports what it could not (issue 16, items 6-8).
 
-The exit codes have one map (`conformance.runner`); the runs here are real `conformance run`
+The exit codes have one map (`conformance.cli.runner`); the runs here are real `conformance run`
 processes against the embedded server, the reference server as a live target, or a fake.
 """
 
@@ -19,11 +19,11 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from conformance.cli.plugin import RUN, _cut_short_by, pytest_runtest_makereport
+from conformance.cli.runner import PytestOutcome
 from conformance.errors import ExitCode, WriteBlocked
-from conformance.plugin import RUN, _cut_short_by, pytest_runtest_makereport
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.reporting.schema import validate_results
-from conformance.runner import PytestOutcome
 from conformance.transport.bounded import ResponseTooLarge
 from conformance.transport.session import BudgetExhausted
 from tests.servers.fake_slskd import FakeSlskd

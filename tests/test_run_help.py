@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conformance.run_help import HELP_PYTEST, declared_options
+from conformance.cli.run_help import HELP_PYTEST, declared_options
 
 
 def run_help(flag: str) -> str:

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance.secret_forms import secret_forms
+from conformance.results.secret_forms import secret_forms
 from conformance.transport.redaction import redact_report, redact_text
 from tests.leaks import assert_no_secret, find_secret
 from tests.servers.fake_slskd import ISSUED_TOKEN

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from conformance.resources import CONVERSATIONS_SPEC, DOCS_VARIABLE, MERGED_SPEC, OVERLAY
+from conformance.data.resources import CONVERSATIONS_SPEC, DOCS_VARIABLE, MERGED_SPEC, OVERLAY
 from conformance.specgen.assemble import apply_overlay, load_overlay_entries
 from conformance.specgen.command import generate
 from conformance.specgen.markers import MARKER, overlay_entries, overlay_statuses

@@ -13,9 +13,9 @@ from types import SimpleNamespace
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
 
-from conformance.cache import HYPOTHESIS_VARIABLE, NAME, keep_hypothesis_storage
-from conformance.plugin import runs_whole_suite
-from conformance.runner import SUITE_DIR, SUITE_PACKAGE
+from conformance.cli.plugin import runs_whole_suite
+from conformance.cli.runner import SUITE_DIR, SUITE_PACKAGE
+from conformance.run.cache import HYPOTHESIS_VARIABLE, NAME, keep_hypothesis_storage
 from tests.cli import conformance_run
 
 
@@ -69,7 +69,7 @@ def test_a_target_that_is_down_is_said_before_the_suite_is_collected(tmp_path: P
 def test_what_only_the_reports_need_is_not_loaded_before_the_first_request() -> None:
     """jinja2 and jsonschema render and check the reports at the end; werkzeug is not used."""
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, conformance.plugin, conformance.reference.server; "
+        [sys.executable, "-c", "import sys, conformance.cli.plugin, conformance.reference.server; "
          "print(sorted({'jinja2', 'jsonschema', 'werkzeug'} & set(sys.modules)))"],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip

@@ -18,9 +18,9 @@ import pytest
 
 from conformance.checks.context import request_line
 from conformance.checks.probes import JSON, Probe, unknown_user
+from conformance.data.yaml_files import read_yaml
 from conformance.requirements.catalogue import Need
 from conformance.requirements.registry import register
-from conformance.yaml_data import read_yaml
 
 SCENARIOS_PATH = Path(__file__).with_name("scenarios.yaml")
 

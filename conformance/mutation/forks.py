@@ -5,7 +5,7 @@ a fresh Hypothesis state). A fresh interpreter spends about a second of CPU impo
 Schemathesis, Hypothesis and the checker before its first request; a fork of a process that
 has imported them starts where that interpreter would be a second later. The server does
 nothing but those imports, so each fork starts from the state a fresh interpreter reaches
-after them (`random` reseeds itself in every fork), then enters `conformance.cli.main` where
+after them (`random` reseeds itself in every fork), then enters `conformance.cli.main.main` where
 the shell's `conformance` does. Not `multiprocessing`'s fork server: its children re-run the
 parent's `__main__` before their target.
 
@@ -34,10 +34,10 @@ from typing import IO, Any
 # they write (`FRESH_PER_RUN`): each run draws its own, as against a live target it must.
 # Measured: a run imported 333 modules the server had not; 45 now, mostly the checks and suite.
 PRELOADED = (
-    "conformance.cli",
-    "conformance.runner",
-    "conformance.plugin",
-    "conformance.pytest_entry",
+    "conformance.cli.main",
+    "conformance.cli.runner",
+    "conformance.cli.plugin",
+    "conformance.cli.pytest_entry",
     "conformance.run.lifecycle",
     "conformance.run.reports",
     "conformance.reference.server",
@@ -155,7 +155,7 @@ def _become_the_run(request: dict[str, Any], protocol: tuple[IO[str], IO[str]]) 
     os.chdir(request["cwd"])
     argv = list(request["argv"])
     sys.argv = ["conformance", *argv]
-    from conformance.cli import main
+    from conformance.cli.main import main
 
     sys.exit(main(argv))
 

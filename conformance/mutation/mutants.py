@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from conformance.data.yaml_files import read_yaml
 from conformance.mutation.forks import conformance_process
 from conformance.requirements.judge import is_defect
-from conformance.yaml_data import read_yaml
 
 CORPUS_PATH = Path(__file__).with_name("corpus.yaml")
 

@@ -17,7 +17,7 @@ import logging
 import sys
 import threading
 
-from conformance.arguments import Parser, UsageError, port
+from conformance.cli.arguments import Parser, UsageError, port
 from conformance.errors import ExitCode
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer

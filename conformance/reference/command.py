@@ -13,7 +13,7 @@ import sqlite3
 import sys
 import threading
 
-from conformance.arguments import Parser, UsageError, port
+from conformance.cli.arguments import Parser, UsageError, port
 from conformance.errors import ExitCode
 from conformance.reference.faults import FAULTS
 from conformance.reference.network import DEFAULT_USERNAME, SoulseekError

@@ -15,7 +15,7 @@ from typing import Any
 
 from conformance.requirements import judge
 from conformance.results.exchange import operation_of
-from conformance.secret_forms import CREDENTIAL_HEADERS, MASK
+from conformance.results.secret_forms import CREDENTIAL_HEADERS, MASK
 
 LEVELS = ("MUST", "SHOULD", "INFO")
 STATUSES = ("pass", "fail", "not-covered", "skipped")

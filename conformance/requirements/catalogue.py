@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.yaml_data import read_yaml
+from conformance.data.yaml_files import read_yaml
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 

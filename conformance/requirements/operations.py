@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from conformance.data.resources import MERGED_SPEC
 from conformance.requirements.catalogue import Level, Requirement
-from conformance.resources import MERGED_SPEC
 
 CONVERSATIONS = "Conversations"
 

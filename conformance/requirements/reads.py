@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from conformance.data.yaml_files import read_yaml
 from conformance.requirements.catalogue import CATALOGUE_PATH
-from conformance.yaml_data import read_yaml
 
 SAFE, UNSAFE = "safe", "unsafe"
 UNDECIDED = "no decision in the catalogue's reads: list, so it is treated as unsafe"

@@ -13,7 +13,7 @@
     lifecycle.py  `Run`: the steps above, in that order, for the pytest plugin
 
 The CLI, the benchmark and the mutant runner all run the suite through pytest
-(`conformance.runner`), so this lifecycle is the only one.
+(`conformance.cli.runner`), so this lifecycle is the only one.
 """
 
 from conformance.run.lifecycle import Run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.checks.context import AT_ONCE, REPLY_POLLS, SuiteContext
 from conformance.checks.shrinking import ShrinkBudget
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
 from conformance.results.collector import CaseRecorder
 from conformance.run.plan import Plan
 from conformance.run.skips import offered, why_no_writes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
 from conformance.results.collector import CaseRecorder, RunResults
 from conformance.run.target import Target
 from conformance.transport.session import GuardedSession

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.checks.context import SuiteContext
-from conformance.config import ENVIRONMENT, RunConfig
+from conformance.cli.config import ENVIRONMENT, RunConfig
 from conformance.results.collector import CaseRecorder, RunResults
 from conformance.results.exchange import Exchange
 from conformance.run.context import suite_context

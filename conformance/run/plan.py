@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
 from conformance.requirements.catalogue import Requirement, load_catalogue
 from conformance.requirements.operations import (
     merged_spec_path,

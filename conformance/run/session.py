@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
 from conformance.transport.policy import WritePolicy
 from conformance.transport.session import ExchangeSink, GuardedSession
 

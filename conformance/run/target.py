@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.run.session import open_session
 from conformance.transport.auth import resolve_auth

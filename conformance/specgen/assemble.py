@@ -13,11 +13,11 @@ import fnmatch
 from pathlib import Path
 from typing import Any
 
+from conformance.data.yaml_files import read_yaml
 from conformance.specgen.apidocs import Operation, json_name, parse_api_page
 from conformance.specgen.markers import ENTRIES, MARKER
 from conformance.specgen.modeldocs import parse_model_page
 from conformance.specgen.types import parse_default, referenced_models, schema_for
-from conformance.yaml_data import read_yaml
 
 SERVER = "https://localhost:5031/api/v0"  # what the docs say every URI is relative to
 

@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from conformance.data.resources import CONVERSATIONS_SPEC, DOCS_ORIGIN, DOCS_VARIABLE, MERGED_SPEC, OVERLAY
+from conformance.data.yaml_files import read_yaml
 from conformance.errors import ConfigError, ExitCode
-from conformance.resources import CONVERSATIONS_SPEC, DOCS_ORIGIN, DOCS_VARIABLE, MERGED_SPEC, OVERLAY
 from conformance.specgen.assemble import build_spec
 from conformance.specgen.roundtrip import report_lines, round_trip_report
-from conformance.yaml_data import read_yaml
 
 
 def render(document: dict[str, Any]) -> str:

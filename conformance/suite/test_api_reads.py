@@ -25,9 +25,9 @@ import schemathesis
 from conformance.checks.context import SuiteContext
 from conformance.checks.dedup import CaseFilter
 from conformance.checks.generic import CHECKS, failures_of
-from conformance.plugin import suite_plan, suite_settings
+from conformance.cli.plugin import suite_plan, suite_settings
+from conformance.data.resources import MERGED_SPEC
 from conformance.requirements.operations import requirement_id
-from conformance.resources import MERGED_SPEC
 
 EXAMPLES = 5  # generic reads: a few cases each keep the whole-API sweep to about a second
 SETTLE_AFTER = 3  # an operation answering this many cases alike has answered the rest too

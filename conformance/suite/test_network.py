@@ -21,7 +21,7 @@ import pytest
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import Probe
 from conformance.checks.responses import json_body
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
 from conformance.network.control_client import ControlClient, ControlError
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check

@@ -13,7 +13,7 @@ import pytest
 from conformance.checks.context import SuiteContext
 from conformance.checks.dedup import CaseFilter, fuzzing_draws
 from conformance.checks.generic import build_schema, check_case
-from conformance.plugin import suite_plan, suite_settings
+from conformance.cli.plugin import suite_plan, suite_settings
 from conformance.requirements.catalogue import Need
 
 _config = suite_plan().config

@@ -13,7 +13,7 @@ import pytest
 
 from conformance.checks.context import SuiteContext
 from conformance.checks.stateful import find_defects, stateful_settings
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
 
 
 def test_conversation_lifecycle(

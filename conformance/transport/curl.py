@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Mapping
 
 from conformance.results.exchange import Exchange
-from conformance.secret_forms import CREDENTIAL_HEADERS, MASK
+from conformance.results.secret_forms import CREDENTIAL_HEADERS, MASK
 from conformance.transport.redaction import redact_exchange
 
 # Headers curl computes itself, or that only describe the client: replaying them adds noise.

@@ -8,7 +8,7 @@ URLs, headers, bodies, messages and pytest's own reports). Redaction happens bef
 truncation, so a cut can never leave half a key behind.
 
 The spellings, the mask and the credential headers are defined once, in
-`conformance.secret_forms`, which the tests' leak checker (`tests/leaks.py`) and the report
+`conformance.results.secret_forms`, which the tests' leak checker (`tests/leaks.py`) and the report
 views share: what is redacted and what counts as a leak cannot drift apart.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance.results.exchange import Exchange
-from conformance.secret_forms import CREDENTIAL_HEADERS, MASK, secret_forms
+from conformance.results.secret_forms import CREDENTIAL_HEADERS, MASK, secret_forms
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:

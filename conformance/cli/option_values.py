@@ -1,6 +1,6 @@
 """Each option's value on its own: parsed, checked, and refused in one readable line.
 
-`conformance.config` combines them (which options go together, which defaults apply to a
+`conformance.cli.config` combines them (which options go together, which defaults apply to a
 live target); here each function knows one option and raises `ConfigError` (exit 2) with a
 message that names it and says what would be accepted.
 """

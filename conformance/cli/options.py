@@ -1,6 +1,6 @@
 """The run's options on pytest's command line, and the `RunConfig` they make.
 
-`conformance.config` validates option values without knowing where they came from; this
+`conformance.cli.config` validates option values without knowing where they came from; this
 module is the pytest side: registering the options and reading them back.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conformance.checks.shrinking import DEFAULT_SHRINK_BUDGET
-from conformance.config import (
+from conformance.cli.config import (
     LIVE_MAX_REQUESTS,
     NOT_FROM_ENVIRONMENT,
     RunConfig,

@@ -12,7 +12,7 @@ import pytest
 from conformance.errors import ExitCode
 
 # Not imported from the plugin: `conformance run` must not load Hypothesis before pytest starts.
-SUITE_DIR = Path(__file__).with_name("suite")
+SUITE_DIR = Path(__file__).parents[1] / "suite"
 SUITE_PACKAGE = "conformance.suite"
 
 # The one map of exit codes. The plugin decides the code of every run it controls (0 to 4:
@@ -103,19 +103,19 @@ def pytest_args(argv: list[str]) -> list[str]:
     report what finalizers raised (0.4 s of every run); an exception nothing can catch, were
     there one, still reaches Python's own hook on stderr."""
     return [
-        str(SUITE_DIR), "-p", "conformance.plugin", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
-        "--assert=plain", *argv,
+        str(SUITE_DIR), "-p", "conformance.cli.plugin", "-p", "no:cacheprovider",
+        "-p", "no:unraisableexception", "--assert=plain", *argv,
     ]  # fmt: skip
 
 
 def run_suite(argv: list[str]) -> int:
     if any(arg in ("-h", "--help") for arg in argv):
-        from conformance.run_help import short_help
+        from conformance.cli.run_help import short_help
 
         print(short_help())
         return ExitCode.CONFORMANT
     if any(arg in ("-V", "--version") for arg in argv):  # ours, as `conformance --version` says it
-        from conformance.cli import version_text
+        from conformance.cli.main import version_text
 
         print(version_text())
         return ExitCode.CONFORMANT

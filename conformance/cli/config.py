@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance import option_values as values
 from conformance.checks.shrinking import DEFAULT_SHRINK_BUDGET
+from conformance.cli import option_values as values
+from conformance.data.resources import CONVERSATIONS_SPEC
 from conformance.errors import ConfigError
 from conformance.reference.options import DOCUMENTED
 from conformance.reporting.retention import DEFAULT_KEEP_REPORTS
-from conformance.resources import CONVERSATIONS_SPEC
 from conformance.transport.auth import Credentials
 from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.transport.pacing import Rate
@@ -179,7 +179,7 @@ def _from_environment(option: str, text: str, default: Any) -> Any:
 def from_options(get: Callable[[str], Any], environ: Mapping[str, str]) -> RunConfig:
     """Build and validate a RunConfig from option values (`get("--name")`) and the environment.
 
-    `get` may come from any command line parser (`conformance.options` reads pytest's)."""
+    `get` may come from any command line parser (`conformance.cli.options` reads pytest's)."""
 
     read_from: dict[str, str] = {}  # option → the variable its value came from
 

@@ -3,7 +3,7 @@
 An installed plugin loads in every pytest run in that environment, a user's unrelated test
 suite included. This one imports nothing heavy and adds no option, fixture or hook to such a
 run: only when the command line selects the conformance suite (`pytest --pyargs
-conformance.suite …`, or a path inside it) does it load `conformance.plugin`, whose options
+conformance.suite …`, or a path inside it) does it load `conformance.cli.plugin`, whose options
 and run lifecycle then apply. It runs before pytest parses the options, so theirs are known.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.runner import names_suite
+from conformance.cli.runner import names_suite
 
-PLUGIN = "conformance.plugin"
+PLUGIN = "conformance.cli.plugin"
 
 
 def pytest_load_initial_conftests(

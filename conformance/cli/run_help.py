@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from conformance.options import add_options
+from conformance.cli.options import add_options
 
 HELP_PYTEST = "--help-pytest"
 HEADER = """usage: conformance run [options] [pytest options]

@@ -1,6 +1,6 @@
 """The pytest front door: options, the run's lifecycle around the session, fixtures, exit codes.
 
-Loaded by the repository's root `conftest.py` and by `conformance run` (`-p conformance.plugin`).
+Loaded by the repository's root `conftest.py` and by `conformance run` (`-p conformance.cli.plugin`).
 It stays inert unless the command line selects the conformance suite, so the checker's own
 tests can load it without starting a run.
 
@@ -24,20 +24,20 @@ from typing import Any
 import hypothesis
 import pytest
 
-from conformance.cache import keep_hypothesis_storage
 from conformance.checks.context import SuiteContext
 from conformance.checks.failures import RequirementFailed
-from conformance.config import RunConfig
+from conformance.cli.config import RunConfig
+from conformance.cli.options import add_options, run_config
+from conformance.cli.runner import DECIDED, SUITE_DIR, SUITE_PACKAGE, names_suite
 from conformance.errors import ConformanceError, ExitCode, RunCutShort
-from conformance.gc_settings import settle_imports
-from conformance.options import add_options, run_config
 from conformance.reporting.failures import failure_blocks
 from conformance.reporting.progress import ProgressLine, status_text
 from conformance.reporting.terminal import summary_lines
 from conformance.requirements.judge import failed_is_defect
 from conformance.requirements.selection import marker_name, requirements_of
 from conformance.run import Plan, Run
-from conformance.runner import DECIDED, SUITE_DIR, SUITE_PACKAGE, names_suite
+from conformance.run.cache import keep_hypothesis_storage
+from conformance.run.gc_settings import settle_imports
 from conformance.transport.bounded import ResponseTooLarge, ResponseTooSlow
 from conformance.transport.redaction import redact_report, redact_text
 

@@ -29,7 +29,7 @@ commands:
 
 # command → "module:function"; imported on use, so `conformance serve` never loads Schemathesis.
 COMMANDS: dict[str, str] = {
-    "run": "conformance.runner:run_suite",
+    "run": "conformance.cli.runner:run_suite",
     "serve": "conformance.reference.command:main",
     "network": "conformance.network.command:main",
     "spec": "conformance.specgen.command:main",
@@ -51,7 +51,7 @@ def version_text() -> str:
     (importlib.metadata itself is a third of `conformance --help`'s imports: loaded here only)."""
     from importlib.metadata import version
 
-    from conformance.resources import DOCS_ORIGIN
+    from conformance.data.resources import DOCS_ORIGIN
 
     return "\n".join(
         (
@@ -93,7 +93,3 @@ def _dispatch(args: list[str]) -> int:
     except KeyboardInterrupt:
         print("conformance: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
