@@ -8,15 +8,18 @@ deviations, so only a defect outside that set counts there. Each cell is one
 with their budget (`--max-examples 10 --no-shrink`; shrinking changes which evidence is
 kept, not which requirements fail).
 
-    python -m bench.false_positives [--seeds 0 1 2] [--variant-seeds 1]
+    python -m bench.false_positives [--seeds 0 1 2] [--variant-seeds 1] [--only NAME …]
 
 prints one Markdown row per server: its seeds, the defects per seed, and the false ones.
+`--only "variant gzip"` judges only the servers whose name contains one of the texts given
+(a variant just added, measured over more seeds without the whole table).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from conformance.mutation.mutants import run_suite_process
@@ -43,15 +46,17 @@ class Server:
     known: frozenset[str] = frozenset()  # defects this server really has
 
 
-def servers() -> list[Server]:
+def servers(only: Sequence[str] = ("",)) -> list[Server]:
+    """Every server judged, or those whose name contains one of the texts in `only`."""
     every = tuple(f"--reference-variant={variant}" for variant in VARIANTS)
-    return [
+    judged = [
         Server("documented", ()),
         Server("intended", ("--server-behaviour=intended",)),
         *(Server(f"variant {variant}", (f"--reference-variant={variant}",)) for variant in VARIANTS),
         Server("every variant at once", every),
         Server("slskd (known deviations)", ("--server-behaviour=slskd",), KNOWN_SLSKD),
     ]
+    return [server for server in judged if any(text in server.name for text in only)]
 
 
 def defects(server: Server, seed: int) -> set[str]:
@@ -68,11 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--variant-seeds", type=int, default=1, help="seeds per single variant (the first N)")
+    parser.add_argument("--only", nargs="+", default=[""], help="judge only servers whose name contains one")
     args = parser.parse_args(argv)
     print("| server | seeds | defects per seed | false defects |")
     print("|---|---|---|---|")
     runs = false = 0
-    for server in servers():
+    for server in servers(args.only):
         seeds = args.seeds[: args.variant_seeds] if server.name.startswith("variant ") else args.seeds
         found = [defects(server, seed) for seed in seeds]
         wrong = sorted(set().union(*found) - server.known)

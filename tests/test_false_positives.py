@@ -18,3 +18,11 @@ def test_every_allowed_server_is_measured_with_no_defect_excused() -> None:
 def test_slskd_is_excused_exactly_its_known_deviations() -> None:
     (slskd,) = [server for server in servers() if "slskd" in server.name]
     assert slskd.known == KNOWN_SLSKD == {r for r in SLSKD_QUIRKS if not r.startswith("DOCGAP-")}
+
+
+def test_a_variant_just_added_can_be_judged_alone() -> None:
+    assert [server.name for server in servers(["variant gzip"])] == ["variant gzip"]
+    assert [server.name for server in servers(["documented", "slskd"])] == [
+        "documented",
+        "slskd (known deviations)",
+    ]

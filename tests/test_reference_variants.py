@@ -7,6 +7,7 @@ to the echo peer with non-ASCII text and its reply.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from conformance.reference import ReferenceOptions, ReferenceServer
 from conformance.reference.clock import MonotonicClock
 from conformance.reference.command import main
 from conformance.reference.variants import VARIANTS, Representation
-from conformance.reference.wire import Reply
+from conformance.reference.wire import Reply, accepts_coding
 
 TEXT = "Zoë says hi"
 Check = Callable[[requests.Response], bool]
@@ -54,6 +55,7 @@ SHOWN_BY: dict[str, Check] = {
         r.headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in r.headers
     ),
     "cache-headers": lambda r: {"Date", "ETag", "Cache-Control", "Server"} <= set(r.headers),
+    "gzip": lambda r: r.headers.get("Content-Encoding") == "gzip",  # requests accepts gzip
 }
 
 
@@ -122,3 +124,34 @@ def test_a_chunked_answer_reassembles_into_the_same_bytes() -> None:
             break
         decoded, rest = decoded + rest[: int(size, 16)], rest[int(size, 16) + 2 :]
     assert decoded == body and payload.endswith(b"0\r\n\r\n")
+
+
+GZIP = Representation(frozenset({"gzip"}))
+BODY = b'{"username":"alice"}'
+
+
+@pytest.mark.parametrize("accept_encoding", ["gzip, deflate", "GZip;q=0.5", "*", "br, *;q=0.1"])
+def test_gzip_compresses_an_answer_the_request_accepts_in_gzip(accept_encoding: str) -> None:
+    reply = GZIP.dress(Reply(200, BODY), accept_encoding)
+    assert gzip.decompress(reply.body) == BODY
+    assert {("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")} <= set(reply.headers)
+
+
+@pytest.mark.parametrize(
+    "accept_encoding",
+    [
+        None,  # no Accept-Encoding: no coding asked for
+        "identity",
+        "deflate, gzip;q=0",  # refused by name
+        "*, gzip;q=0",  # the name wins over the wildcard
+        "gzip;q=zero",  # a malformed weight allows nothing
+    ],
+)
+def test_gzip_leaves_an_answer_plain_unless_the_request_accepts_gzip(accept_encoding: str | None) -> None:
+    reply = GZIP.dress(Reply(200, BODY), accept_encoding)
+    assert reply.body == BODY and not accepts_coding(accept_encoding, "gzip")
+    assert reply.headers == (("Vary", "Accept-Encoding"),)  # a cache must still tell the two apart
+
+
+def test_gzip_leaves_an_empty_body_as_it_is() -> None:
+    assert GZIP.dress(Reply(204), "gzip") == Reply(204)

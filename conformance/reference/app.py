@@ -95,7 +95,7 @@ class ReferenceApp:
             reply = self._pipeline(Request.from_environ(environ))
         except Exception as error:  # slskd's global exception handler
             reply = Reply.json(str(error), 500)
-        return self.representation.dress(self._dress(reply))
+        return self.representation.dress(self._dress(reply), environ.get("HTTP_ACCEPT_ENCODING"))
 
     def _pipeline(self, request: Request) -> Reply:
         found = match(request.segments, request.method)

@@ -8,13 +8,14 @@ Where slskd itself writes one of these forms, the variant says so.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from collections.abc import Iterable
 from email.utils import formatdate
 from typing import Any
 
-from conformance.reference.wire import JSON_TYPE, NO_DOCUMENT, Reply
+from conformance.reference.wire import JSON_TYPE, NO_DOCUMENT, Reply, accepts_coding
 
 VARIANTS: dict[str, str] = {
     # timestamps
@@ -34,6 +35,8 @@ VARIANTS: dict[str, str] = {
     "connection-close": "Connection: close after every response (HTTP/1.1 §9.6)",
     "chunked": "bodies sent with Transfer-Encoding: chunked instead of Content-Length (RFC 9112 §7.1)",
     "cache-headers": "Date, ETag, Cache-Control and Server headers on every response (as Kestrel can add)",
+    "gzip": "bodies gzip-compressed (Content-Encoding: gzip, Vary: Accept-Encoding) when the request "
+    "accepts gzip, as a compressing proxy in front of slskd sends them (RFC 9110 §8.4)",
 }
 CHUNK = 512  # bytes per chunk of a chunked answer: a small reply still comes in one, a list in several
 EXTRA_FIELDS = {"conversation": ("isPinned", False), "message": ("isEdited", False)}
@@ -77,11 +80,16 @@ class Representation:
         name, value = EXTRA_FIELDS[kind]
         return {name: value}
 
-    def dress(self, reply: Reply) -> Reply:
-        """The reply with its JSON re-encoded and its media type written as the variants say."""
-        body, content_type = reply.body, reply.content_type
+    def dress(self, reply: Reply, accept_encoding: str | None = None) -> Reply:
+        """The reply with its JSON re-encoded, its media type written and its body compressed
+        (for a request whose Accept-Encoding is `accept_encoding`) as the variants say."""
+        body, content_type, headers = reply.body, reply.content_type, reply.headers
         if self._reencode and reply.document is not NO_DOCUMENT:
             body = self._encode(reply.document)
+        if "gzip" in self.variants and body:
+            headers = (*headers, ("Vary", "Accept-Encoding"))
+            if accepts_coding(accept_encoding, "gzip"):
+                body, headers = gzip.compress(body, mtime=0), (*headers, ("Content-Encoding", "gzip"))
         if content_type == JSON_TYPE:
             if "no-charset" in self.variants:
                 content_type = "application/json"
@@ -89,7 +97,7 @@ class Representation:
                 content_type = content_type.replace("application/json", "Application/JSON").replace(
                     "charset=utf-8", "Charset=UTF-8"
                 )
-        return Reply(reply.status, body, content_type, reply.headers, reply.document)
+        return Reply(reply.status, body, content_type, headers, reply.document)
 
     def _encode(self, document: Any) -> bytes:
         if "key-order" in self.variants:
