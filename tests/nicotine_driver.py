@@ -1,0 +1,118 @@
+"""Nicotine+'s core without its GUI, as a child process the tests steer: commands in, events out.
+
+Run by `tests/nicotine_client.py`, never imported by the package or by the test process:
+Nicotine+ (GPL-3.0, a test tool only) keeps its configuration, core and event bus in module
+globals, so each client needs a process of its own, with its own HOME for its files.
+
+    python tests/nicotine_driver.py SERVER_PORT USERNAME PASSWORD LISTEN_PORT
+
+stdin, one JSON object a line: `{"do": "send", "to": U, "text": T}`, `{"do": "connect"}`,
+`{"do": "quit"}`. stdout, one JSON object a line:
+- `{"event": "login", "success": bool}` for each answer to a login;
+- `{"event": "shown", "user", "text", "id", "new", "timestamp"}` when Nicotine+ shows a received
+  private message to its user (after its own checks: it holds a message until GetPeerAddress
+  answers for the sender, so a frame it cannot read keeps the message from ever showing);
+- `{"event": "status", "user", "status"}` for each GetStatus the server pushes;
+- `{"event": "disconnected"}` when the server connection ends.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from typing import Any
+
+from pynicotine.config import config
+from pynicotine.core import core
+from pynicotine.events import events
+
+# The parts of the core a private conversation goes through; no shares (they scan in a
+# subprocess), no port mapping, no plugins' GUI, no update check.
+COMPONENTS = {
+    "network_thread",
+    "users",
+    "network_filter",
+    "pluginhandler",
+    "privatechat",
+    "buddies",
+    "chatrooms",
+}
+POLL_S = 0.05  # Nicotine+'s own headless loop polls its thread events ten times a second
+
+
+def emit(**fields: Any) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def on_login(msg: Any) -> None:
+    emit(event="login", success=bool(msg.success))
+
+
+def on_message(msg: Any, queued_message: bool = False) -> None:
+    """Called after Nicotine+'s private chat has handled the message: a user still set means shown."""
+    if msg.message_id is not None and msg.user is not None:
+        emit(
+            event="shown",
+            user=msg.user,
+            text=msg.message,
+            id=msg.message_id,
+            new=bool(msg.is_new_message),
+            timestamp=msg.timestamp,
+        )
+
+
+def on_status(msg: Any) -> None:
+    emit(event="status", user=msg.user, status=msg.status)
+
+
+def on_disconnect(msg: Any) -> None:
+    emit(event="disconnected")
+
+
+def configure(server_port: int, username: str, password: str, listen_port: int) -> None:
+    server = config.sections["server"]
+    server["server"] = ("127.0.0.1", server_port)
+    server["login"], server["passw"] = username, password
+    server["portrange"] = (listen_port, listen_port)
+    server["upnp"] = False
+    server["auto_connect_startup"] = False
+    core.cli_interface_address = "127.0.0.1"  # its listener and its connections: loopback only
+    core.cli_listen_port = listen_port
+
+
+def read_commands() -> None:
+    """stdin → the core, on Nicotine+'s main thread (where its core expects to be called)."""
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["do"] == "send":
+            events.invoke_main_thread(core.privatechat.send_message, command["to"], command["text"])
+        elif command["do"] == "connect":
+            events.invoke_main_thread(core.connect)
+        elif command["do"] == "quit":
+            break
+    events.invoke_main_thread(core.quit)
+
+
+def main(argv: list[str]) -> int:
+    server_port, username, password, listen_port = int(argv[0]), argv[1], argv[2], int(argv[3])
+    core.init_components(enabled_components=COMPONENTS, isolated_mode=True)
+    configure(server_port, username, password, listen_port)
+    for name, callback in (
+        ("server-login", on_login),
+        ("message-user", on_message),
+        ("user-status", on_status),
+        ("server-disconnect", on_disconnect),
+    ):
+        events.connect(name, callback)  # after the core's own handlers: they run first
+    core.start()
+    core.connect()
+    threading.Thread(target=read_commands, name="commands", daemon=True).start()
+    while events.process_thread_events():
+        time.sleep(POLL_S)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
