@@ -1,26 +1,28 @@
 """A guard for every artifact a run writes: no secret may appear in any of them, in any spelling.
 
 Redaction happens at capture and again in every view; this is the check the tests (and
-end-to-end runs) use to prove it, by reading the files back byte for byte. It searches for
-exactly the spellings the redaction masks (`secret_forms`, one definition for both).
+end-to-end runs) use to prove it, by reading the files back. It searches with exactly the
+pattern the redaction masks with (`secret_pattern`, one definition for both: whole tokens,
+long secrets anywhere).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.results.secret_forms import secret_forms
+from conformance.results.secret_forms import secret_pattern
 
 
 def find_secret(directory: Path, secret: str) -> list[str]:
     """'file: form' for every file under `directory` that contains `secret` in any form."""
     if not secret:
         raise ValueError("an empty secret matches everything; pass the real secret")
-    forms = sorted(secret_forms(secret))
+    pattern = secret_pattern([secret])
+    assert pattern is not None
     found = []
     for path in sorted(p for p in Path(directory).rglob("*") if p.is_file()):
-        content = path.read_bytes()
-        found += [f"{path}: {form!r}" for form in forms if form.encode() in content]
+        content = path.read_bytes().decode("utf-8", errors="replace")
+        found += [f"{path}: {form!r}" for form in pattern.find(content)]
     return found
 
 

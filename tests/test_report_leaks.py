@@ -54,3 +54,18 @@ def test_an_empty_folder_proves_nothing_and_fails(tmp_path: Path) -> None:
 def test_an_empty_secret_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         find_secret(tmp_path, "")
+
+
+@pytest.mark.parametrize(
+    ("content", "secret", "leaks"),
+    [
+        ("is this the slskd URL?", "sk", []),  # inside a word: no leak, and the redaction leaves it
+        ("GET /x?q=apiKey%3Dsk%26", "sk", ["'sk'"]),
+        ("tokenABCDEFGHIJKLMNOPxyz", "ABCDEFGHIJKLMNOP", ["'ABCDEFGHIJKLMNOP'"]),  # long: anywhere
+    ],
+)
+def test_a_leak_is_what_the_redaction_masks(
+    tmp_path: Path, content: str, secret: str, leaks: list[str]
+) -> None:
+    (tmp_path / "log.txt").write_text(content, encoding="utf-8")
+    assert find_secret(tmp_path, secret) == [f"{tmp_path / 'log.txt'}: {leak}" for leak in leaks]

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.results.exchange import BODY_LIMIT, Exchange
+from conformance.results.secret_forms import LONG_SECRET
 from conformance.transport.policy import Profile, WritePolicy
 from conformance.transport.redaction import redact_exchange, redact_headers, redact_text
 from conformance.transport.session import GuardedSession
@@ -84,7 +85,36 @@ def test_a_secret_containing_another_is_masked_whole() -> None:
 
 
 @settings(max_examples=200, database=None)
-@given(secret=st.text(min_size=4, max_size=30), before=st.text(max_size=20), after=st.text(max_size=20))
-def test_any_secret_is_masked_in_any_text_in_every_encoding(secret: str, before: str, after: str) -> None:
+@given(secret=st.text(min_size=4, max_size=30), data=st.data())
+def test_any_secret_standing_as_a_token_is_masked_in_every_encoding(secret: str, data: st.DataObject) -> None:
+    for form in (secret, quote(secret, safe=""), json.dumps(secret)[1:-1]):
+        # Around it, any text that cannot spell the secret itself, one space away.
+        other = st.text(st.characters(blacklist_characters=set(form) | set(secret)), max_size=20)
+        before, after = data.draw(other), data.draw(other)
+        assert secret not in redact_text(f"{before} {form} {after}", {secret})
+
+
+@settings(max_examples=200, database=None)
+@given(
+    secret=st.text(min_size=LONG_SECRET, max_size=40), before=st.text(max_size=20), after=st.text(max_size=20)
+)
+def test_a_long_secret_is_masked_anywhere_even_glued_to_a_word(secret: str, before: str, after: str) -> None:
     for form in (secret, quote(secret, safe=""), json.dumps(secret)[1:-1]):
         assert secret not in redact_text(before + form + after, {secret})
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "redacted"),
+    [
+        ("is this the slskd URL?", "sk", "is this the slskd URL?"),  # never inside a word
+        ("key sk, then slskd", "sk", "key ***, then slskd"),
+        ("GET /x?apiKey=abc&n=1", "abc", "GET /x?apiKey=***&n=1"),
+        ("GET /x?q=apiKey%3Dabc%26n", "abc", "GET /x?q=apiKey%3D***%26n"),  # an escape separates
+        ('{"m": "\\u0022abc\\u0022"}', "abc", '{"m": "\\u0022***\\u0022"}'),
+        ("'\\nabc\\x00abc'", "abc", "'\\n***\\x00***'"),
+        ("x-abc-", "-abc-", "x***"),  # an edge that is no word character needs no separator
+        ("tokenABCDEFGHIJKLMNOPxyz", "ABCDEFGHIJKLMNOP", "token***xyz"),  # long: anywhere
+    ],
+)
+def test_a_short_secret_is_masked_as_a_whole_token_only(text: str, secret: str, redacted: str) -> None:
+    assert redact_text(text, {secret}) == redacted

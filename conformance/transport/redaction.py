@@ -3,11 +3,12 @@
 Exchanges are kept raw in memory (checks may need the exact bytes); this module is the
 only way they leave it. Redaction works two ways at once: by header name (credentials
 headers are always `***`, whatever they hold, so a token obtained by logging in is hidden
-too) and by value (every known secret in every spelling of `secret_forms`, anywhere in
-URLs, headers, bodies, messages and pytest's own reports). Redaction happens before
+too) and by value (every known secret in every spelling `secret_pattern` matches, as a whole
+token or, for a long secret, anywhere, in URLs, headers, bodies, messages and pytest's own
+reports). Redaction happens before
 truncation, so a cut can never leave half a key behind.
 
-The spellings, the mask and the credential headers are defined once, in
+The spellings, where they count, the mask and the credential headers are defined once, in
 `conformance.results.secret_forms`, which the tests' leak checker (`tests/leaks.py`) and the report
 views share: what is redacted and what counts as a leak cannot drift apart.
 """
@@ -20,16 +21,12 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance.results.exchange import Exchange
-from conformance.results.secret_forms import CREDENTIAL_HEADERS, MASK, secret_forms
+from conformance.results.secret_forms import CREDENTIAL_HEADERS, MASK, secret_pattern
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
-    # Longest first, so a secret that contains another one is masked whole.
-    for form in sorted(
-        {form for secret in secrets if secret for form in secret_forms(secret)}, key=len, reverse=True
-    ):
-        text = text.replace(form, MASK)
-    return text
+    pattern = secret_pattern(secrets)
+    return text if pattern is None else pattern.mask(text)
 
 
 def redact_report(report: Any, secrets: Iterable[str]) -> None:
