@@ -18,6 +18,7 @@ import pytest
 from conformance.cli.config import RunConfig
 from conformance.errors import ExitCode, TargetError
 from conformance.transport.auth import resolve_auth
+from conformance.transport.auth_state import Authentication, AuthState
 from conformance.transport.policy import Profile, WritePolicy
 from conformance.transport.preflight import TargetInfo, preflight
 from conformance.transport.session import GuardedSession
@@ -29,6 +30,11 @@ from tests.servers.misbehaving import hanging, html_page, not_found, unauthorize
 SLSKD = FakeSlskd()
 KEY = SLSKD.api_key
 PROBED = "/api/v0/session/enabled, /api/v0/application/version, /api/v0/server, /api/v0/conversations"
+UNAUTHENTICATED = (
+    "GET /api/v0/conversations",
+    "GET /api/v0/conversations/slskd-conformance-preflight",
+    "GET /api/v0/conversations/slskd-conformance-preflight/messages",
+)
 
 
 def reach(root: str, **options: Any) -> TargetInfo:
@@ -79,7 +85,11 @@ def test_a_healthy_slskd_tells_its_version_auth_and_login_state(serve: Any) -> N
     assert info == TargetInfo(
         version="0.26.0",
         version_source="GET /api/v0/application/version",
-        auth_enabled=True,
+        authentication=Authentication(
+            AuthState.ON,
+            "GET /api/v0/session/enabled says enabled; the run was given credentials; "
+            f"{', '.join(UNAUTHENTICATED)} without credentials answered 401",
+        ),
         logged_in=True,
         notes=[],
     )
@@ -88,56 +98,95 @@ def test_a_healthy_slskd_tells_its_version_auth_and_login_state(serve: Any) -> N
         ("GET", "/api/v0/application/version"),
         ("GET", "/api/v0/server"),
         ("GET", "/api/v0/conversations"),
-        ("GET", "/api/v0/conversations"),
+        *(tuple(read.split(" ")) for read in UNAUTHENTICATED),
     ]
     assert "X-API-Key" not in server.received[0].headers  # asked anonymously
     assert server.received[1].headers["X-API-Key"] == KEY
-    assert "X-API-Key" not in server.received[4].headers  # what the target does without the key
+    assert not any("X-API-Key" in r.headers for r in server.received[4:])  # what it does without
 
 
-def test_without_session_enabled_one_unauthenticated_request_decides(serve: Any) -> None:
-    info = reach(serve(replace(SLSKD, has_session_enabled=False).handler).url, api_key=KEY)
-    assert info.auth_enabled is True
+def test_the_reads_without_credentials_go_to_a_fixed_username_so_a_seed_replays_them(serve: Any) -> None:
+    first, again = serve(SLSKD.handler), serve(SLSKD.handler)
+    reach(first.url, api_key=KEY)
+    reach(again.url, api_key=KEY)
+    assert [r.path for r in first.received] == [r.path for r in again.received]
+    assert "/api/v0/conversations/slskd-conformance-preflight/messages" in [r.path for r in first.received]
+
+
+def one_route_open(route: str, target: FakeSlskd = SLSKD) -> Handler:
+    """`target`, except that `route` answers without credentials."""
+
+    def answer(request: Received) -> Reply:
+        if f"GET {request.path}" == route:
+            return FakeSlskd(api_key=None).answer(request)
+        return target.answer(request)
+
+    return answer
+
+
+@pytest.mark.parametrize("route", UNAUTHENTICATED)
+def test_one_route_open_while_the_target_says_enabled_is_that_route_s_failure(serve: Any, route: str) -> None:
+    info = reach(serve(one_route_open(route)).url, api_key=KEY)
+    assert info.authentication.state is AuthState.ON  # every route keeps its auth checks
+    assert info.authentication.served == (route,)
     assert info.notes == [
-        "GET /api/v0/session/enabled answered 404, and GET /api/v0/conversations without credentials "
-        "answered 401: authentication is taken to be on"
+        f"{route} answered without credentials although authentication is on: a failure of that "
+        "route (AUTH-MISSING-401), the other routes are checked as well"
     ]
 
 
-def test_without_session_enabled_an_open_target_has_authentication_off(serve: Any) -> None:
+def test_without_session_enabled_the_reads_refused_without_credentials_say_on(serve: Any) -> None:
+    info = reach(serve(replace(SLSKD, has_session_enabled=False).handler).url, api_key=KEY)
+    assert info.authentication == Authentication(
+        AuthState.ON,
+        f"the run was given credentials; {', '.join(UNAUTHENTICATED)} without credentials answered 401",
+    )
+
+
+def test_credentials_given_to_an_open_target_keep_every_auth_check(serve: Any) -> None:
     open_target = FakeSlskd(api_key=None, has_session_enabled=False)
     info = reach(serve(open_target.handler).url, api_key="a-key-the-target-ignores")
-    assert info.auth_enabled is False
-    assert "auth checks skipped: the target has authentication disabled" in info.notes
+    assert info.authentication.state is AuthState.ON
+    assert info.authentication.reason == "the run was given credentials"
+    assert info.authentication.served == UNAUTHENTICATED
 
 
-@pytest.mark.parametrize(
-    ("target", "decided", "said"),
-    [
-        (replace(SLSKD, session_enabled=False), True, "says disabled"),
-        (FakeSlskd(api_key=None, session_enabled=True), False, "says enabled"),
-    ],
-    ids=["says-off-refuses", "says-on-serves"],
-)
-def test_when_the_route_and_the_behaviour_disagree_the_behaviour_decides_and_is_noted(
-    serve: Any, target: FakeSlskd, decided: bool, said: str
+def test_a_target_that_says_disabled_but_refuses_without_credentials_has_authentication_on(
+    serve: Any,
 ) -> None:
-    info = reach(serve(target.handler).url, api_key=KEY)
-    assert info.auth_enabled is decided
-    assert any(note.startswith(f"GET /api/v0/session/enabled {said}, and") for note in info.notes)
+    info = reach(serve(replace(SLSKD, session_enabled=False).handler).url, api_key=KEY)
+    assert info.authentication.state is AuthState.ON
+    assert "GET /api/v0/session/enabled says disabled" not in info.authentication.reason
 
 
-def test_without_credentials_nothing_is_sent_to_compare_and_the_route_alone_says(serve: Any) -> None:
-    server = serve(FakeSlskd(api_key=None, has_session_enabled=False).handler)
+@pytest.mark.parametrize("has_session_enabled", [True, False], ids=["says-disabled", "does-not-say"])
+def test_authentication_is_off_only_when_every_read_answers_and_nothing_says_on(
+    serve: Any, has_session_enabled: bool
+) -> None:
+    server = serve(FakeSlskd(api_key=None, has_session_enabled=has_session_enabled).handler)
     info = reach(server.url)
-    assert info.auth_enabled is None
-    assert len(server.received) == 4
+    said = "says disabled" if has_session_enabled else "answered 404"
+    assert info.authentication == Authentication(
+        AuthState.OFF,
+        f"GET /api/v0/session/enabled {said}, and {', '.join(UNAUTHENTICATED)} answered without credentials",
+        UNAUTHENTICATED,
+    )
+    assert not info.auth_enabled
+    assert len(server.received) == 7
 
 
-def test_authentication_disabled_is_noted(serve: Any) -> None:
-    info = reach(serve(FakeSlskd(api_key=None).handler).url)
-    assert info.auth_enabled is False
-    assert "auth checks skipped: the target has authentication disabled" in info.notes
+def test_a_read_neither_refused_nor_answered_leaves_authentication_unknown(serve: Any) -> None:
+    def failing_messages(request: Received) -> Reply:
+        if request.path.endswith("/messages"):
+            return Reply.json('"boom"', status=500)
+        return FakeSlskd(api_key=None, has_session_enabled=False).answer(request)
+
+    info = reach(serve(failing_messages).url)
+    assert info.authentication.state is AuthState.UNKNOWN
+    assert info.authentication.reason == (
+        f"GET /api/v0/session/enabled answered 404; without credentials {UNAUTHENTICATED[2]} answered 500"
+    )
+    assert info.authentication.skip_reason().startswith("authentication is unknown: ")
 
 
 def test_an_instance_not_logged_in_to_soulseek_is_noted(serve: Any) -> None:
@@ -158,7 +207,7 @@ def test_a_given_server_version_wins_and_is_not_asked_for(serve: Any) -> None:
 def test_a_password_login_gets_a_bearer_token_even_read_only(serve: Any) -> None:
     server = serve(SLSKD.handler)
     info = reach(server.url, username="alice", password=SLSKD.users["alice"])
-    assert info.auth_enabled is True
+    assert info.authentication.state is AuthState.ON
     login, *probes = server.received
     assert (login.method, login.path) == ("POST", "/api/v0/session")
     assert probes[1].headers["Authorization"].startswith("Bearer ")

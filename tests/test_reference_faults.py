@@ -305,10 +305,27 @@ def plus_in_username(api: Api) -> list[str]:
 
 
 # --- protocol ---------------------------------------------------------------------------------
-@effect("auth-bypass-messages", 200)
-def messages_without_key(api: Api) -> int:
-    api.send("alice")
-    return requests.get(api.url("alice", "messages")).status_code
+def without_key(method: str, *parts: str | int, **body: Any) -> Scenario:
+    """Alice's conversation exists; the status of one request to it sent with no key."""
+
+    def scenario(api: Api) -> int:
+        api.send("alice")
+        return requests.request(method, api.url(*parts), **body).status_code
+
+    return scenario
+
+
+for _fault, (_method, _parts, _status) in {
+    "auth-bypass-list": ("GET", (), 200),
+    "auth-bypass-get": ("GET", ("alice",), 200),
+    "auth-bypass-messages": ("GET", ("alice", "messages"), 200),
+    "auth-bypass-send": ("POST", ("alice",), 201),
+    "auth-bypass-ack-one": ("PUT", ("alice", 999), 404),  # past authentication: no message 999
+    "auth-bypass-ack-all": ("PUT", ("alice",), 200),
+    "auth-bypass-close": ("DELETE", ("alice",), 204),
+}.items():
+    _body = {"json": "no key"} if _method == "POST" else {}
+    effect(_fault, _status)(without_key(_method, *_parts, **_body))
 
 
 @effect("wrong-key-accepted", 200)

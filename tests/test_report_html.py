@@ -67,6 +67,24 @@ def test_the_banner_gives_the_verdict_in_words_and_the_counts() -> None:
     assert 'href="#req-CONV-GET-404"' in banner
 
 
+def test_auth_checks_that_did_not_run_are_said_in_the_banner_not_only_in_a_note() -> None:
+    results = load("conformant")
+    results["run"]["authentication"] = {
+        "state": "off",
+        "reason": "GET /api/v0/session/enabled says disabled, and GET /api/v0/conversations answered",
+        "served_anonymously": ["GET /api/v0/conversations"],
+    }
+    banner = between(render_html(results), 'id="verdict"', 'id="summary"')
+    assert "auth checks not run: authentication is off (GET /api/v0/session/enabled says disabled" in banner
+
+
+def test_a_banner_with_authentication_on_or_undecided_by_an_older_document_says_nothing_of_it() -> None:
+    results = load("conformant")
+    assert "auth checks not run" not in render_html(results)  # written before run.authentication
+    results["run"]["authentication"] = {"state": "on", "reason": "r", "served_anonymously": []}
+    assert "auth checks not run" not in render_html(results)
+
+
 def test_a_conformant_run_says_so_and_lists_no_defects() -> None:
     page = render_html(load("conformant"))
     assert "<title>Conformant · " in page

@@ -18,6 +18,21 @@ def test_a_non_conformant_run_lists_defects_by_level_with_their_messages() -> No
     assert "  documentation gaps (1, not counted as defects):" in lines
 
 
+def test_auth_checks_that_did_not_run_are_said_right_under_the_verdict() -> None:
+    results = load("conformant")
+    results["run"]["authentication"] = {
+        "state": "unknown",
+        "reason": "GET /api/v0/session/enabled answered 404; without credentials GET /api/v0/conversations "
+        "answered 500",
+        "served_anonymously": [],
+    }
+    lines = summary_lines(results)
+    assert lines[1] == (
+        "  auth checks not run: authentication is unknown (GET /api/v0/session/enabled answered 404; "
+        "without credentials GET /api/v0/conversations answered 500)"
+    )
+
+
 def test_coverage_and_uncovered_ids_are_listed() -> None:
     lines = summary_lines(load("non_conformant"))
     assert "  requirements covered: 56/59 (95%)" in lines

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from conformance.cli.config import RunConfig
 from conformance.requirements.catalogue import load_catalogue
 from conformance.results.collector import CaseRecorder, RunResults
@@ -13,12 +15,14 @@ from conformance.run.ledger import ConversationLedger
 from conformance.run.plan import Plan
 from conformance.run.skips import skips
 from conformance.run.target import Target
+from conformance.transport.auth_state import Authentication, AuthState
 from conformance.transport.policy import Profile, WritePolicy
 from conformance.transport.preflight import TargetInfo
 from conformance.transport.session import GuardedSession
 
 LIVE = RunConfig(target_url="http://slskd.test:5030", profile=Profile.READ_ONLY)
-INFO = TargetInfo(version="0.26.0", auth_enabled=True, logged_in=True, notes=["the target's own note"])
+ON = Authentication(AuthState.ON, "the run was given credentials")
+INFO = TargetInfo(version="0.26.0", authentication=ON, logged_in=True, notes=["the target's own note"])
 
 
 def plan(config: RunConfig = LIVE, **fields: object) -> Plan:
@@ -61,6 +65,22 @@ def test_a_read_the_plan_does_not_send_is_skipped_with_the_plans_reason_first() 
 
 def test_without_a_readonly_key_the_readonly_key_check_is_skipped() -> None:
     assert dict(skips(plan(), INFO))["AUTH-READONLY-KEY-WRITES"] == "no --readonly-api-key given"
+
+
+@pytest.mark.parametrize("state", [AuthState.OFF, AuthState.UNKNOWN])
+def test_auth_checks_not_run_are_skipped_with_preflights_reason(state: AuthState) -> None:
+    why = Authentication(state, "GET /api/v0/session/enabled answered 404, and …")
+    reasons = dict(skips(plan(), replace(INFO, authentication=why)))
+    for requirement in ("AUTH-MISSING-401", "AUTH-WRONG-KEY-401"):
+        assert (
+            reasons[requirement]
+            == f"authentication is {state}: GET /api/v0/session/enabled answered 404, and …"
+        )
+
+
+def test_with_authentication_on_the_auth_checks_run() -> None:
+    reasons = dict(skips(plan(), INFO))
+    assert "AUTH-MISSING-401" not in reasons and "AUTH-WRONG-KEY-401" not in reasons
 
 
 def test_cleanup_closes_only_conversations_the_run_opened() -> None:

@@ -27,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     for outcome in outcomes:
         verdict = "killed  " if outcome.killed else "SURVIVED"
         detail = outcome.error or ", ".join(sorted(outcome.defects)) or "no defect found"
-        print(f"{verdict} {outcome.fault:<30} expects {', '.join(outcome.expected):<28} found: {detail}")
+        expects = ", ".join(map(str, outcome.expected))
+        print(f"{verdict} {outcome.fault:<30} expects {expects:<28} found: {detail}")
+        for kill in outcome.unmet() if not outcome.error else ():
+            where = ", ".join(sorted(outcome.failing_on.get(kill.requirement, ()))) or "nowhere"
+            print(f"         unmet: {kill} (its failures name {where})")
     killed = sum(o.killed for o in outcomes)
     print(f"mutation score: {killed}/{len(outcomes)} killed ({100 * killed / len(outcomes):.0f}%)")
     survivors = [o.fault for o in outcomes if not o.killed]

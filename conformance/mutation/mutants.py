@@ -10,21 +10,41 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 from conformance.data.yaml_files import read_yaml
 from conformance.mutation.forks import conformance_process
+from conformance.reporting.view import failing_operations
 from conformance.requirements.judge import is_defect
 
 CORPUS_PATH = Path(__file__).with_name("corpus.yaml")
 
 
+@dataclass(frozen=True)
+class Kill:
+    """A requirement a run against a mutant must fail, and, when the corpus says
+    `ID on METHOD /path`, the one operation its failures must name: a mutant that breaks one
+    route is found only if the failure is pinned on that route, not on every route."""
+
+    requirement: str
+    operation: str | None = None  # "GET /conversations/{username}"
+
+    @classmethod
+    def parse(cls, text: str) -> Kill:
+        requirement, _, operation = text.partition(" on ")
+        return cls(requirement.strip(), operation.strip() or None)
+
+    def __str__(self) -> str:
+        return self.requirement if self.operation is None else f"{self.requirement} on {self.operation}"
+
+
 @cache
-def load_corpus(path: Path = CORPUS_PATH) -> dict[str, tuple[str, ...]]:
+def load_corpus(path: Path = CORPUS_PATH) -> dict[str, tuple[Kill, ...]]:
     data = read_yaml(path)
-    return {fault: tuple(kills) for fault, kills in data["mutants"].items()}
+    return {fault: tuple(map(Kill.parse, kills)) for fault, kills in data["mutants"].items()}
 
 
 @dataclass(frozen=True)
@@ -33,12 +53,23 @@ class Outcome:
     exit_code: int
     failing: frozenset[str]  # requirements that failed (defects and documentation gaps)
     defects: frozenset[str]
-    expected: tuple[str, ...] = ()
+    expected: tuple[Kill, ...] = ()
     error: str | None = None  # why the run wrote no results, if it did not
+    # failing requirement → the operations its failures happened on
+    failing_on: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def killed(self) -> bool:
-        return self.exit_code == 1 and set(self.expected) <= self.failing
+        return self.exit_code == 1 and not self.unmet()
+
+    def unmet(self) -> tuple[Kill, ...]:
+        """The expected kills the run did not make."""
+        return tuple(kill for kill in self.expected if not self._made(kill))
+
+    def _made(self, kill: Kill) -> bool:
+        if kill.requirement not in self.failing:
+            return False
+        return kill.operation is None or self.failing_on.get(kill.requirement) == {kill.operation}
 
 
 def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outcome:
@@ -62,12 +93,13 @@ def run_suite_process(extra: list[str], *, max_examples: int, seed: int) -> Outc
             said = [_said(stderr), _said(stdout), "no output"]
             return Outcome(None, exit_code, frozenset(), frozenset(), error=next(s for s in said if s))
         results = json.loads(results_path.read_text(encoding="utf-8"))
-    failing = frozenset(r["id"] for r in results["requirements"] if r["status"] == "fail")
+    failed = [r for r in results["requirements"] if r["status"] == "fail"]
+    failing_on = {r["id"]: frozenset(failing_operations(r)) for r in failed}
     strict = results["run"]["strict_docs"]
     defects = frozenset(
         r["id"] for r in results["requirements"] if is_defect(r["level"], r["status"], strict)
     )
-    return Outcome(None, exit_code, failing, defects)
+    return Outcome(None, exit_code, frozenset(failing_on), defects, failing_on=failing_on)
 
 
 def _said(output: Path) -> str:
@@ -78,6 +110,4 @@ def _said(output: Path) -> str:
 
 def run_mutant(fault: str, *, max_examples: int = 10, seed: int = 0) -> Outcome:
     outcome = run_suite_process([f"--reference-fault={fault}"], max_examples=max_examples, seed=seed)
-    return Outcome(
-        fault, outcome.exit_code, outcome.failing, outcome.defects, load_corpus()[fault], outcome.error
-    )
+    return replace(outcome, fault=fault, expected=load_corpus()[fault])

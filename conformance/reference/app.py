@@ -20,6 +20,7 @@ from typing import Any
 from conformance.reference.auth import Authenticator
 from conformance.reference.clock import MonotonicClock
 from conformance.reference.conversations import ConversationsApi
+from conformance.reference.faults import bypassed
 from conformance.reference.network import SimulatedNetwork, SoulseekNetwork
 from conformance.reference.options import ReferenceOptions
 from conformance.reference.routes import match
@@ -59,14 +60,18 @@ class ReferenceApp:
         )
         system = SystemApi(options, self.network, self.auth)
         c = self.conversations
-        self.operations = {
+        unguarded = bypassed(faults)
+        conversations = {
             "list_conversations": Operation(c.list_conversations),
             "get_conversation": Operation(c.get_conversation),
-            "messages": Operation(c.messages, anonymous="auth-bypass-messages" in faults),
+            "messages": Operation(c.messages),
             "send": Operation(c.send, reads_body=True),
             "acknowledge": Operation(c.acknowledge),
             "acknowledge_all": Operation(c.acknowledge_all),
             "close": Operation(c.close),
+        }
+        self.operations = {
+            **{name: replace(op, anonymous=name in unguarded) for name, op in conversations.items()},
             "version": Operation(system.version),
             "application": Operation(system.application),
             "server": Operation(system.server),

@@ -62,10 +62,33 @@ FAULTS: dict[str, str] = {
     "unicode-username-500": "any username with a non-ASCII character answers 500",
     "url-decode-plus": "a '+' in a username path segment is decoded as a space",
     # protocol
+    "auth-bypass-list": "GET /conversations skips authentication",
+    "auth-bypass-get": "GET /conversations/{username} skips authentication",
     "auth-bypass-messages": "GET /conversations/{username}/messages skips authentication",
+    "auth-bypass-send": "POST /conversations/{username} skips authentication",
+    "auth-bypass-ack-one": "PUT /conversations/{username}/{id} skips authentication",
+    "auth-bypass-ack-all": "PUT /conversations/{username} skips authentication",
+    "auth-bypass-close": "DELETE /conversations/{username} skips authentication",
     "wrong-key-accepted": "any non-empty X-API-Key is accepted",
     "non-json-accepted": "a POST with a text/plain body is accepted (201) instead of 415",
 }
+
+
+# Which operation of the reference app each `auth-bypass-*` fault exempts from authentication.
+AUTH_BYPASSES: dict[str, str] = {
+    "auth-bypass-list": "list_conversations",
+    "auth-bypass-get": "get_conversation",
+    "auth-bypass-messages": "messages",
+    "auth-bypass-send": "send",
+    "auth-bypass-ack-one": "acknowledge",
+    "auth-bypass-ack-all": "acknowledge_all",
+    "auth-bypass-close": "close",
+}
+
+
+def bypassed(faults: Iterable[str]) -> frozenset[str]:
+    """The operations `faults` exempt from authentication."""
+    return frozenset(AUTH_BYPASSES[fault] for fault in faults if fault in AUTH_BYPASSES)
 
 
 def validate_faults(names: Iterable[str]) -> frozenset[str]:

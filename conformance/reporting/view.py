@@ -101,6 +101,16 @@ def coverage_line(results: Mapping[str, Any]) -> str:
     return f"requirements covered: {covered}/{total} ({percent}%)"
 
 
+def auth_unchecked(results: Mapping[str, Any]) -> str | None:
+    """Why the auth checks did not run, for the first screen of every report (a conformant
+    verdict without them says less than it seems); None when they ran, or when the document
+    predates `run.authentication`."""
+    authentication = results["run"].get("authentication")
+    if not authentication or authentication["state"] == "on":
+        return None
+    return f"auth checks not run: authentication is {authentication['state']} ({authentication['reason']})"
+
+
 def target_line(results: Mapping[str, Any]) -> str:
     """What a run ran against, in one line: `embedded (behaviour slskd), slskd 0.26.0, profile full`."""
     run = results["run"]

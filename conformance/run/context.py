@@ -30,7 +30,7 @@ def suite_context(
         writable_users=None if config.profile is Profile.FULL else tuple(config.writable_usernames),
         echo_peers=(EMBEDDED_ECHO_PEER,) if embedded else _echo_peers(config, target),
         blacklisted=(EMBEDDED_BLACKLISTED,) if embedded else tuple(config.blacklisted_peers),
-        auth_enabled=bool(target.info.auth_enabled),
+        auth_enabled=target.info.auth_enabled,
         readonly_api_key=config.readonly_api_key,
         overlay_statuses=overlay_statuses(plan.spec),
         spec=plan.spec,

@@ -68,6 +68,7 @@ def results_document(
             },
             "strict_docs": config.strict_docs,
             "auth": config.auth_kind if config.target_url else "api-key",
+            "authentication": facts["authentication"],
             "notes": facts["notes"],
             "cleanup": facts["cleanup"],
             "requests": facts["requests"],

@@ -34,6 +34,7 @@ def target_facts(
         "kind": target.kind,
         "version": info.version,
         "version_source": info.version_source,
+        "authentication": info.authentication.as_json(),
         "notes": [*config.notes, *info.notes, *_redirect_notes(session)],
         "cut_short": list(cut_short),
         "cleanup": list(cleanup),

@@ -4,8 +4,8 @@ A requirement is skipped when its read is not sent to a live target (see `plan`)
 target's version is outside its range, when it needs writes the read-only profile does not
 make, when it needs more than the target offers (its catalogue `needs`: a target not logged
 in to Soulseek answers every send 500 by design, so it shows no stored or incoming message,
-though a failed send still gives it a conversation), or when it needs authentication the
-target or the command line does not offer.
+though a failed send still gives it a conversation), or when it needs authentication that is not on
+(`auth_state`: off, or unknown) or credentials the command line does not give.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:
             yield requirement.id, no_writes
         elif missing := offers.missing(requirement.needs):
             yield requirement.id, missing
-    if not info.auth_enabled:
+    if not info.authentication.checked:
         for requirement_id in AUTH_REQUIREMENTS:
-            yield requirement_id, "the target has authentication disabled"
+            yield requirement_id, info.authentication.skip_reason()
     if not config.readonly_api_key:
         yield READONLY_KEY_REQUIREMENT, "no --readonly-api-key given"
 

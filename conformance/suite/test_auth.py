@@ -26,7 +26,7 @@ ROUTES = [
 @pytest.fixture
 def probe(conformance: SuiteContext) -> Probe:
     if not conformance.auth_enabled:
-        pytest.skip("the target has authentication disabled")
+        pytest.skip("authentication is not on (see run.authentication in results.json)")
     return Probe(conformance)
 
 

@@ -1,12 +1,12 @@
 """What the run learns about its target before the first test, and why it may refuse to start.
 
 A wrong URL, an untrusted certificate or a rejected key would otherwise surface as
-hundreds of identical failures. Preflight sends four GETs through the run's session (a
-fifth, without credentials, when the run has some: it decides whether authentication is
-on, whatever the optional `GET /session/enabled` says) and
-either ends the run with one line (`TargetError`, exit 3) or hands back what the suite
-needs to choose its expectations: the version, whether authentication is on, and whether
-the instance is logged in to the Soulseek network (sends fail without it).
+hundreds of identical failures. Preflight sends four GETs through the run's session, then
+the three conversation reads without credentials (what the target does without them, for
+`auth_state.decide`; always to the same fixed username, so the same seed replays the same
+requests), and either ends the run with one line (`TargetError`, exit 3) or hands back what
+the suite needs to choose its expectations: the version, whether authentication is on, and
+whether the instance is logged in to the Soulseek network (sends fail without it).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from conformance.errors import TargetError
+from conformance.transport.auth_state import UNDECIDED, Authentication, Unauthenticated, decide
 from conformance.transport.diagnosis import json_body, redirect_error, target_error
 from conformance.transport.network_proof import echo_peers, prove_logged_in
 from conformance.transport.policy import API_PREFIX
@@ -26,6 +27,13 @@ SESSION_ENABLED = "/session/enabled"
 VERSION = "/application/version"
 SERVER = "/server"
 CONVERSATIONS = "/conversations"
+# A username nobody has a conversation with: fixed, never drawn, so that runs replay exactly.
+PREFLIGHT_USER = "slskd-conformance-preflight"
+UNAUTHENTICATED_READS = (
+    CONVERSATIONS,
+    f"{CONVERSATIONS}/{PREFLIGHT_USER}",
+    f"{CONVERSATIONS}/{PREFLIGHT_USER}/messages",
+)
 ANONYMOUS = {"X-API-Key": None, "Authorization": None}  # None removes a session header for one request
 
 
@@ -33,10 +41,15 @@ ANONYMOUS = {"X-API-Key": None, "Authorization": None}  # None removes a session
 class TargetInfo:
     version: str | None = None
     version_source: str | None = None  # "GET /api/v0/application/version" | "--server-version" | None
-    auth_enabled: bool | None = None
+    authentication: Authentication = UNDECIDED
     logged_in: bool | None = None  # to the Soulseek network
     network_echo_peers: tuple[str, ...] = ()  # of the simulated network the target is proven on
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Whether the auth checks run (authentication is on)."""
+        return self.authentication.checked
 
 
 def preflight(
@@ -68,11 +81,11 @@ def preflight(
         )
     if conversations.status_code == 404:
         raise TargetError(f"{root} has no Conversations API (404 on {API_PREFIX}{CONVERSATIONS})")
-    # With credentials to compare against, one request without them shows what the target does.
-    anonymous = probe.get(CONVERSATIONS, anonymous=True) if _has_credentials(session) else None
+    # What the target does without credentials, whatever it says and whatever the run has.
+    unauthenticated = [probe.get(route, anonymous=True) for route in UNAUTHENTICATED_READS]
 
-    info = TargetInfo()
-    info.auth_enabled = _decide_auth(enabled, anonymous, info.notes)
+    info = TargetInfo(authentication=_decide_auth(session, enabled, unauthenticated))
+    info.notes += info.authentication.contradictions()
     if server_version:
         info.version, info.version_source = server_version, "--server-version"
     elif version is not None and version.ok and isinstance(json_body(version), str):
@@ -161,59 +174,26 @@ def _is_json(response: requests.Response) -> bool:
     return True
 
 
-def _has_credentials(session: GuardedSession) -> bool:
-    return any(session.headers.get(name) for name in ANONYMOUS)
-
-
 def _decide_auth(
-    enabled: requests.Response, anonymous: requests.Response | None, notes: list[str]
-) -> bool | None:
-    """Whether authentication is on, noting how it was decided when that is not plain.
-
-    `GET /session/enabled` is what the target says; an unauthenticated request to a protected
-    route (`anonymous`, sent only when the run has credentials) is what it does, and decides:
-    the route is optional (it may answer 404) and could be wrong."""
-    said = _auth_enabled(enabled)
-    done = _auth_behaviour(anonymous) if anonymous is not None else None
-    if anonymous is not None and done is not None and said != done:
-        notes.append(_disagreement(enabled, said, anonymous, done))
-    decided = said if done is None else done
-    if decided is False:
-        notes.append("auth checks skipped: the target has authentication disabled")
-    elif decided is None:
-        notes.append(
-            f"could not tell whether authentication is enabled: GET {API_PREFIX}{SESSION_ENABLED} "
-            f"answered {enabled.status_code}"
-        )
-    return decided
+    session: GuardedSession, enabled: requests.Response, unauthenticated: list[requests.Response]
+) -> Authentication:
+    said, saying = _said(enabled)
+    answers = [
+        Unauthenticated(f"GET {API_PREFIX}{read}", response.status_code)
+        for read, response in zip(UNAUTHENTICATED_READS, unauthenticated, strict=True)
+    ]
+    return decide(said, saying, any(session.headers.get(name) for name in ANONYMOUS), answers)
 
 
-def _disagreement(
-    enabled: requests.Response, said: bool | None, anonymous: requests.Response, done: bool
-) -> str:
-    """What the route said (or could not say) against what the target did; the behaviour wins."""
+def _said(answer: requests.Response) -> tuple[bool | None, str]:
+    """What `GET /session/enabled` (sent without credentials) says, and those words."""
     route = f"GET {API_PREFIX}{SESSION_ENABLED}"
-    saying = (
-        f"answered {enabled.status_code}" if said is None else f"says {'enabled' if said else 'disabled'}"
-    )
-    return (
-        f"{route} {saying}, and GET {API_PREFIX}{CONVERSATIONS} without credentials answered "
-        f"{anonymous.status_code}: authentication is taken to be {'on' if done else 'off'}"
-    )
-
-
-def _auth_behaviour(answer: requests.Response) -> bool | None:
-    """What a request without credentials shows: refused (on), served (off), or neither."""
-    if answer.status_code == 401:
-        return True
-    return False if answer.ok else None
-
-
-def _auth_enabled(answer: requests.Response) -> bool | None:
-    if answer.status_code == 401:  # the anonymous probe was refused: authentication is on
-        return True
+    if answer.status_code == 401:  # refused without credentials: authentication is on
+        return True, f"{route} without credentials answered 401"
     body = json_body(answer)
-    return body if answer.ok and isinstance(body, bool) else None
+    if answer.ok and isinstance(body, bool):
+        return body, f"{route} says {'enabled' if body else 'disabled'}"
+    return None, f"{route} answered {answer.status_code}"
 
 
 def _logged_in(answer: requests.Response) -> bool | None:
