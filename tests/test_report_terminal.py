@@ -71,6 +71,21 @@ def test_why_a_requirement_is_skipped_is_said_in_the_terminal() -> None:
     assert "    no --readonly-api-key given:" in listed  # the fixture's own skip, with its reason
 
 
+def test_many_reasons_under_one_head_are_one_line_with_the_count_and_where_they_are_listed() -> None:
+    results = load("non_conformant")
+    passed = [row for row in results["requirements"] if row["status"] == "pass"][:4]
+    for number, row in enumerate(passed):  # a read-only live run's reads, each with its own why
+        row["status"], row["reason"] = "skipped", f"not sent to a live slskd: side effect {number}"
+    passed[3]["reason"] = passed[2]["reason"]
+    lines = summary_lines(results, Path("reports/20261124T115500Z-0"))
+    folded = [line for line in lines if "not sent to a live slskd" in line]
+    assert folded == [
+        "    not sent to a live slskd: 4 requirements, each with its reason in "
+        "reports/20261124T115500Z-0/index.html, under Skipped"
+    ]
+    assert not any(row["id"] in line for row in passed for line in lines)
+
+
 def test_the_reports_folder_is_named_when_given() -> None:
     lines = summary_lines(load("conformant"), Path("reports/20261124T115500Z-0"))
     assert lines[-1] == "  reports: reports/20261124T115500Z-0/index.html, junit.xml, results.json"

@@ -17,6 +17,9 @@ MESSAGE_LIMIT = 100
 IDS_PER_LINE = 6
 REASON_LIMIT = 120
 NO_REASON = "no check of this run exercised them"
+# This many distinct reasons under one head ("not sent to a live slskd: <why>") are one line:
+# each has its own why, which only the HTML report has room for.
+FOLD_REASONS_AT = 3
 
 
 def _requirement_lines(requirement: view.RequirementRow) -> list[str]:
@@ -31,16 +34,39 @@ def _id_lines(requirements: list[view.RequirementRow]) -> list[str]:
     return ["    " + ", ".join(ids[i : i + IDS_PER_LINE]) for i in range(0, len(ids), IDS_PER_LINE)]
 
 
-def _reason_lines(requirements: list[view.RequirementRow], unexplained: str) -> list[str]:
+def _reason_lines(
+    requirements: list[view.RequirementRow], unexplained: str, where: str, section: str
+) -> list[str]:
     """The ids grouped by why nothing was seen of them, each reason said once (a pass needs
-    a behaviour seen, so a reader must learn why a requirement has none)."""
+    a behaviour seen, so a reader must learn why a requirement has none).
+
+    Reasons that share a head (`head: why`), `FOLD_REASONS_AT` of them or more, are one line
+    with their count and where the report lists them: a read-only live run has a dozen reads
+    it does not send, each with its own why, two lines each after pytest's summary otherwise.
+    """
     groups: dict[str, list[view.RequirementRow]] = {}
     for requirement in requirements:
         groups.setdefault(requirement.get("reason") or unexplained, []).append(requirement)
+    heads: dict[str, list[str]] = {}
+    for reason in groups:
+        if ": " in reason:
+            heads.setdefault(reason.split(": ", 1)[0], []).append(reason)
+    folded = {
+        reason: head
+        for head, reasons in heads.items()
+        if len(reasons) >= FOLD_REASONS_AT
+        for reason in reasons
+    }
     lines = []
     for reason, group in groups.items():
-        lines.append(f"    {shorten(reason, REASON_LIMIT)}:")
-        lines += ["  " + line for line in _id_lines(group)]
+        head = folded.get(reason)
+        if head is None:
+            lines.append(f"    {shorten(reason, REASON_LIMIT)}:")
+            lines += ["  " + line for line in _id_lines(group)]
+        elif reason == heads[head][0]:
+            count = sum(len(groups[member]) for member in heads[head])
+            listed = f"each with its reason in {where}, under {section}"
+            lines.append(f"    {head}: {view.plural(count, 'requirement')}, {listed}")
     return lines
 
 
@@ -67,6 +93,7 @@ def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[
         lines.append(f"  documentation gaps ({len(gaps)}, {counted}):")
         lines += [line for r in gaps for line in _requirement_lines(r)]
     lines.append(f"  {view.coverage_line(results)}")
+    where = f"{reports}/index.html" if reports is not None else "the HTML report"
     for status, title, unexplained in (
         ("not-covered", "not covered", NO_REASON),
         ("skipped", "skipped", "skipped with no reason recorded"),
@@ -74,7 +101,7 @@ def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[
         found = view.with_status(results, status)
         if found:
             lines.append(f"  {title} ({len(found)}):")
-            lines += _reason_lines(found, unexplained)
+            lines += _reason_lines(found, unexplained, where, title.capitalize())
     version = run["server_version"] or "unknown version"
     lines.append(
         f"  target: {run['target']['url']} ({run['target']['kind']}, slskd {version}) · seed {run['seed']}"
