@@ -28,9 +28,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import DecodeError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, DecodeError, NewConnectionError, ReadTimeoutError
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.response import ContentDecoder, HTTPResponse, MultiDecoder
+from urllib3.util.connection import allowed_gai_family
 
 from conformance.transport.watchdog import WATCHDOG
 
@@ -140,18 +141,21 @@ def _set_read_timeout(response: requests.Response, seconds: float) -> None:
         sock.settimeout(max(seconds, 0.001))
 
 
-# --- the headers, within the same deadline ----------------------------------------------------
+# --- the connection and the headers, within the same deadline ---------------------------------
 # urllib3 bounds each socket read while it reads the status line and headers, so a target
 # sending one header byte a second would never time out. A connection of `DeadlineAdapter`
 # has the watchdog shut its socket down when the request's deadline (set by `headers_by`)
-# passes first.
+# passes first. And urllib3 tries each address a host name resolves to in turn, giving every
+# attempt the whole connect timeout: a name with three addresses that never answer took three
+# times --timeout to fail. A connection of `DeadlineAdapter` gives each attempt the time left.
 
 _deadline: ContextVar[float | None] = ContextVar("conformance_header_deadline", default=None)
 
 
 @contextmanager
 def headers_by(deadline: float) -> Iterator[None]:
-    """Requests sent inside must have their headers by `deadline` (`time.monotonic()`)."""
+    """Requests sent inside must be connected and have their headers by `deadline`
+    (`time.monotonic()`), however many addresses their connection tries."""
     token = _deadline.set(deadline)
     try:
         yield
@@ -181,11 +185,46 @@ class _HeaderDeadline:
         return response
 
 
-class _Connection(_HeaderDeadline, HTTPConnection):
+class _ConnectDeadline:
+    """`_new_conn` whose attempts, one per address of the host, share the request's deadline."""
+
+    host: str
+    port: int
+    timeout: float | None
+    _dns_host: str
+
+    def _new_conn(self) -> socket.socket:
+        deadline = _deadline.get()
+        if deadline is None:
+            return super()._new_conn()  # type: ignore[misc]
+        name, timeout = self._dns_host, self.timeout
+        try:
+            found = socket.getaddrinfo(name.strip("[]"), self.port, allowed_gai_family(), socket.SOCK_STREAM)
+        except (OSError, UnicodeError):  # urllib3 tells a name that does not resolve its own way
+            return super()._new_conn()  # type: ignore[misc]
+        failure: Exception = ConnectTimeoutError(self, f"Connection to {self.host} timed out (the deadline)")
+        try:
+            for *_, address in found:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                # urllib3's own attempt, at one address and for the time left (a numeric host
+                # resolves to itself): its socket options and its errors, unchanged.
+                self._dns_host, self.timeout = str(address[0]), left
+                try:
+                    return super()._new_conn()  # type: ignore[misc]
+                except (ConnectTimeoutError, NewConnectionError) as error:
+                    failure = error
+        finally:
+            self._dns_host, self.timeout = name, timeout
+        raise failure
+
+
+class _Connection(_ConnectDeadline, _HeaderDeadline, HTTPConnection):
     pass
 
 
-class _TLSConnection(_HeaderDeadline, HTTPSConnection):
+class _TLSConnection(_ConnectDeadline, _HeaderDeadline, HTTPSConnection):
     pass
 
 
@@ -198,7 +237,7 @@ class _TLSPool(HTTPSConnectionPool):
 
 
 class DeadlineAdapter(HTTPAdapter):
-    """requests' adapter whose connections honour `headers_by`."""
+    """requests' adapter whose connections honour `headers_by` (connecting and the headers)."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)

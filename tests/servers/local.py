@@ -10,7 +10,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -158,3 +158,22 @@ def _request_handler(handler: Handler, received: list[Received]) -> type[BaseHTT
             """Quiet: tests read `received`, not stderr."""
 
     return RequestHandler
+
+
+@contextmanager
+def black_hole(host: str = "127.0.0.1") -> Iterator[int]:
+    """A port on `host` where a connection is never answered, for as long as the block runs: it
+    listens but never accepts, and its backlog is filled, so the kernel drops every further
+    SYN, as a firewall that drops packets would (a connect hangs until its timeout)."""
+    with socket.socket() as listener, ExitStack() as fillers:
+        listener.bind((host, 0))
+        listener.listen(0)
+        port = int(listener.getsockname()[1])
+        for _ in range(64):
+            filler = fillers.enter_context(socket.socket())
+            filler.settimeout(0.2)
+            try:
+                filler.connect((host, port))
+            except TimeoutError:  # the backlog is full: this SYN was dropped
+                break
+        yield port
