@@ -157,6 +157,30 @@ def test_configuration_and_unknown_commands_are_recorded_and_ignored(network: Ne
     assert network.call(network.network.sessions)[0]["status"] == 1
 
 
+def test_connect_to_peer_is_passed_on_with_the_requesters_address_and_a_refusal_relayed_back(
+    network: NetworkServer,
+) -> None:
+    bob = logged_in(network, "bob")
+    alice = logged_in(network, "alice")
+    alice.send(messages.connect_to_peer_request(77, "bob", "P"))
+    asked = bob.expect(Code.CONNECT_TO_PEER)
+    fields = (asked.string(), asked.string(), asked.ipv4(), asked.uint32(), asked.uint32(), asked.byte())
+    assert fields == ("alice", "P", "127.0.0.1", 40000, 77, 0)
+    assert (asked.uint32(), asked.uint32(), asked.remaining) == (0, 0, 0)
+    bob.send(messages.cant_connect_to_peer(77, "alice"))
+    refused = alice.expect(Code.CANT_CONNECT_TO_PEER)
+    assert (refused.uint32(), refused.string()) == (77, "bob")
+
+
+@pytest.mark.parametrize("username", ["echo", "nobody"])
+def test_connect_to_a_user_nobody_can_reach_is_refused_at_once(network: NetworkServer, username: str) -> None:
+    client = logged_in(network, "alice")
+    client.send(messages.connect_to_peer_request(78, username, "P"))
+    refused = client.expect(Code.CANT_CONNECT_TO_PEER)
+    assert (refused.uint32(), refused.string()) == (78, username)
+    assert network.call(network.network.unimplemented_view) == []
+
+
 # --- what the network does not implement ---------------------------------------------------------
 def test_the_room_list_is_answered_with_no_rooms(network: NetworkServer) -> None:
     client = logged_in(network, "alice")

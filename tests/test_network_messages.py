@@ -125,3 +125,18 @@ def test_room_list_with_no_rooms_is_seven_empty_lists() -> None:
 
 def test_cannot_join_room_is_the_rooms_name() -> None:
     assert messages.cannot_join_room("lobby") == frame(1003, text("lobby"))
+
+
+def test_connect_to_peer_passed_on_ends_with_privileged_and_two_four_byte_obfuscation_fields() -> None:
+    where = PeerAddress("127.0.0.1", 40000, 40001)
+    expected = frame(
+        18, text("alice"), text("P"), bytes((1, 0, 0, 127)), u32(40000), u32(77), u8(0), u32(1), u32(40001)
+    )
+    assert messages.connect_to_peer("alice", "P", where, 77) == expected
+    plain = messages.connect_to_peer("alice", "F", PeerAddress("127.0.0.1", 40000), 78)
+    assert plain.endswith(u32(78) + u8(0) + u32(0) + u32(0))
+
+
+def test_cant_connect_to_peer_is_the_token_and_a_username() -> None:
+    assert messages.cant_connect_to_peer(77, "echo") == frame(1001, u32(77), text("echo"))
+    assert messages.read_cant_connect_to_peer(Payload(u32(77))) == (77, None)

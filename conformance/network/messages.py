@@ -43,6 +43,14 @@ class PeerAddress(NamedTuple):
     obfuscated_port: int = 0  # 0: the user announced no obfuscated port
 
 
+class PeerConnectRequest(NamedTuple):
+    """ConnectToPeer from a client: ask `username` to connect to the sender (an indirect connection)."""
+
+    token: int
+    username: str
+    type: str  # "P" messages, "F" a file transfer, "D" the distributed network
+
+
 class LoginResult(NamedTuple):
     succeeded: bool
     message: str  # greeting or reason
@@ -95,6 +103,26 @@ def set_online_status(status: int) -> bytes:
 
 def private_message_command(username: str, message: str) -> bytes:
     return Builder(Code.PRIVATE_MESSAGE).string(username).string(message).build()
+
+
+def connect_to_peer_request(token: int, username: str, type_: str) -> bytes:
+    return Builder(Code.CONNECT_TO_PEER).uint32(token).string(username).string(type_).build()
+
+
+def read_connect_to_peer_request(payload: Payload) -> PeerConnectRequest:
+    return PeerConnectRequest(payload.uint32(), payload.string(), payload.string())
+
+
+def cant_connect_to_peer(token: int, username: str) -> bytes:
+    """Both directions: the client that failed names the requester; the server, relaying it,
+    names the user who could not connect (Nicotine+ and aioslsk read the token only)."""
+    return Builder(Code.CANT_CONNECT_TO_PEER).uint32(token).string(username).build()
+
+
+def read_cant_connect_to_peer(payload: Payload) -> tuple[int, str | None]:
+    """(token, the requester); a client may leave the requester out, and then it reaches no one."""
+    token = payload.uint32()
+    return token, payload.string() if payload.remaining else None
 
 
 def read_private_message_command(payload: Payload) -> tuple[str, str]:
@@ -176,6 +204,24 @@ def peer_address(username: str, where: PeerAddress) -> bytes:
         .uint32(where.port)
         .uint32(1 if where.obfuscated_port else 0)
         .uint16(where.obfuscated_port)
+        .build()
+    )
+
+
+def connect_to_peer(requester: str, type_: str, where: PeerAddress, token: int) -> bytes:
+    """ConnectToPeer as the server passes it on: who asks, for what, where to reach them, the
+    token, privileged, then the obfuscation type and the obfuscated port, both uint32 here
+    (GetPeerAddress has the port as a uint16)."""
+    return (
+        Builder(Code.CONNECT_TO_PEER)
+        .string(requester)
+        .string(type_)
+        .ipv4(where.address)
+        .uint32(where.port)
+        .uint32(token)
+        .byte(0)
+        .uint32(1 if where.obfuscated_port else 0)
+        .uint32(where.obfuscated_port)
         .build()
     )
 

@@ -135,6 +135,16 @@ class Connection:
         assert self.username is not None
         self.network.unwatch(self.username, payload.string())
 
+    def _connect_to_peer(self, payload: Payload) -> None:
+        assert self.username is not None
+        self.network.connect_to_peer(self.username, messages.read_connect_to_peer_request(payload))
+
+    def _cant_connect_to_peer(self, payload: Payload) -> None:
+        assert self.username is not None
+        token, requester = messages.read_cant_connect_to_peer(payload)
+        if requester is not None:
+            self.network.cant_connect(self.username, requester, token)
+
     def _room_list(self, payload: Payload) -> None:
         self.deliver(messages.room_list_empty())  # the network has no rooms
 
@@ -186,6 +196,8 @@ HANDLERS: dict[int, Callable[[Connection, Payload], None]] = {
     Code.WATCH_USER: Connection._watch_user,
     Code.UNWATCH_USER: Connection._unwatch_user,
     Code.ROOM_LIST: Connection._room_list,
+    Code.CONNECT_TO_PEER: Connection._connect_to_peer,
+    Code.CANT_CONNECT_TO_PEER: Connection._cant_connect_to_peer,
     Code.JOIN_ROOM: Connection._join_room,
     Code.GET_STATUS: Connection._get_status,
     Code.GET_PEER_ADDRESS: Connection._get_peer_address,

@@ -13,6 +13,10 @@ The rules, as the real server applies them and slskd relies on them:
   recipient's next login, marked replayed (slskd's `wasReplayed`).
 - A session that watches a user (WatchUser) is told that user's status (GetStatus) whenever it
   changes: at login, at logout and at SetOnlineStatus. The watch list ends with the session.
+- ConnectToPeer is passed on to a logged-in user with the requester's address; a user nobody
+  can reach (a simulated peer, a name not logged in) is answered with CantConnectToPeer at once,
+  as the real server relays the refusal of a peer that cannot connect. A CantConnectToPeer from
+  a client is relayed to the requester it names.
 - Simulated peers: an echo peer answers every message once with `echo: <text>`, a silent peer
   never answers, an offline peer shows as offline and holds what it is sent.
 """
@@ -253,6 +257,22 @@ class Network:
             return NO_ADDRESS  # simulated peers accept no peer connections
         session = account.session
         return PeerAddress(session.host, session.listen_port, session.obfuscated_port)
+
+    # --- indirect peer connections -----------------------------------------------------------
+    def connect_to_peer(self, requester: str, request: messages.PeerConnectRequest) -> None:
+        target = self.accounts.get(request.username)
+        if target is None or target.session is None:
+            session = self.accounts[requester].session
+            if session is not None:
+                session.deliver(messages.cant_connect_to_peer(request.token, request.username))
+            return
+        where = self.address(requester)
+        target.session.deliver(messages.connect_to_peer(requester, request.type, where, request.token))
+
+    def cant_connect(self, sender: str, requester: str, token: int) -> None:
+        account = self.accounts.get(requester)
+        if account is not None and account.session is not None:
+            account.session.deliver(messages.cant_connect_to_peer(token, sender))
 
     # --- private messages ----------------------------------------------------------------------
     def private_message(self, sender: str, recipient: str, text: str) -> Message:
