@@ -124,6 +124,18 @@ def test_preflight_turns_a_bomb_into_one_line() -> None:
     assert "\n" not in str(refused.value)
 
 
+def test_preflight_says_which_answer_does_not_decode_in_one_line() -> None:
+    with (
+        answering(b"not gzip at all", "gzip") as target,
+        guarded(target.url) as session,
+        pytest.raises(TargetError) as refused,
+    ):
+        preflight(session, target.url)
+    said = str(refused.value)
+    assert said.startswith("the answer to GET ") and "does not decode as its Content-Encoding 'gzip'" in said
+    assert "\n" not in said
+
+
 def test_the_limit_still_counts_the_bytes_on_the_wire() -> None:
     incompressible = gzip.compress(bytes(range(256)) * 2000, compresslevel=0)  # gzip larger than its text
     with (

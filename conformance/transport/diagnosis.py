@@ -29,8 +29,8 @@ def target_error(error: requests.RequestException, url: str, timeout: float) -> 
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
     causes = list(_chain(error))
-    if isinstance(error, ResponseTooLarge):
-        return TargetError(str(error))
+    if isinstance(error, (ResponseTooLarge, requests.exceptions.ContentDecodingError)):
+        return TargetError(str(error))  # the message names the answer and what is wrong with it
     if isinstance(error, ResponseTooSlow):
         return TargetError(f"the answer from {url} did not arrive whole within {timeout:g}s; raise --timeout")
     if isinstance(error, requests.Timeout) or _first(causes, TimeoutError):
