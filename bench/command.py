@@ -17,6 +17,7 @@ import os
 import platform
 from pathlib import Path
 
+from bench.docs import FIGURES, PAGE, write_docs
 from bench.report import document, marginal, table
 from bench.runs import run_bench, scale, startup
 
@@ -45,11 +46,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=2, help="mutants scored in parallel (default 2)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="store the figures as docs/performance.json and re-render docs/performance.md's tables",
+    )
     args = parser.parse_args(argv)
     if args.max_examples < 1 or args.repeat < 1:
         parser.error("--max-examples and --repeat must be at least 1")
     if args.json is not None and not args.json.parent.is_dir():
         parser.error(f"--json: no such directory {str(args.json.parent)!r}")
+    if args.write_docs and not PAGE.is_file():
+        parser.error(f"--write-docs: no {PAGE} (run it from a clone of the repository)")
+    load_at_start = os.getloadavg()[0]
     print(f"machine: {machine()}")
     print(f"max-examples {args.max_examples}, seed {args.seed}, medians of {args.repeat}\n")
     runs = run_bench(args.max_examples, args.seed, args.repeat)
@@ -74,11 +83,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {span:>9} examples: {1000 * seconds:.2f} ms per added request "
                 f"({seconds / raw:.2f}× the raw loop's, after its first request)"
             )
+    settings = {"max_examples": args.max_examples, "seed": args.seed, "repeat": args.repeat}
+    figures = document(
+        runs, machine=machine(), settings=settings, scores=scores, scaled=scaled, startup=started
+    )
+    figures["load_average"] = {"start": round(load_at_start, 2), "end": round(os.getloadavg()[0], 2)}
     if args.json is not None:
-        settings = {"max_examples": args.max_examples, "seed": args.seed, "repeat": args.repeat}
-        figures = document(
-            runs, machine=machine(), settings=settings, scores=scores, scaled=scaled, startup=started
-        )
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         print(f"\nfigures written to {args.json}")
+    if args.write_docs:
+        write_docs(figures)
+        print(f"\n{PAGE.name} re-rendered from {FIGURES.name}")
     return 0

@@ -137,7 +137,12 @@ def document(
         "runs": {name: sample.as_json() for name, sample in runs.items()},
         "ratios": {name: round(value, 3) for name, value in ratios(runs).items()},
         "goals": {
-            goal.name: {"value": round(goal.value, 3), "bound": goal.bound, "met": goal.met}
+            goal.name: {
+                "value": round(goal.value, 3),
+                "bound": goal.bound,
+                "unit": goal.unit,
+                "met": goal.met,
+            }
             for goal in goals(runs, scores, startup)
         },
     }
