@@ -1,4 +1,4 @@
-"""Re-measure the README's adversarial table: `python -m tests.adversarial_table`.
+"""Re-measure docs/coverage.md's table of hostile targets: `python -m tests.adversarial_table`.
 
 Each scenario runs `conformance run` as a user would, against a hostile fake target (or
 with a bad option), and prints one Markdown row: scenario, exit code, wall time, the last
