@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from conformance.data.resources import DOCS_ORIGIN
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 FIRST_SCREEN = "\n".join(README.read_text(encoding="utf-8").splitlines()[:60])
 PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+HEX = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b")
 
 
 @pytest.mark.parametrize(
@@ -42,3 +45,10 @@ def test_the_screenshot_is_a_small_png() -> None:
 def test_every_relative_link_leads_to_a_file(page: Path) -> None:
     targets = {target for target in LINK.findall(page.read_text(encoding="utf-8")) if "://" not in target}
     assert [target for target in sorted(targets) if not (page.parent / target).exists()] == []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_the_prose_names_no_commit_but_the_docs_the_specs_come_from(page: Path) -> None:
+    """A commit hash tells a reader nothing and goes stale; the pinned upstream docs are a source."""
+    hashes = set(HEX.findall(page.read_text(encoding="utf-8")))
+    assert {found for found in hashes if not DOCS_ORIGIN.commit.startswith(found)} == set()
