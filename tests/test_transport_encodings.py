@@ -166,13 +166,14 @@ def test_a_bomb_met_mid_run_is_one_finding_and_an_incomplete_run(tmp_path: Path)
 
 
 @pytest.mark.slow
-def test_the_reference_server_behind_a_compressing_proxy_is_conformant(tmp_path: Path) -> None:
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_reference_server_behind_a_compressing_proxy_is_conformant(tmp_path: Path, seed: int) -> None:
     with ReferenceServer(ReferenceOptions(api_key=KEY)) as upstream:
         proxy = CompressingProxy(upstream.url)
         with LocalServer(proxy.answer) as front:
             run = forked_run(
                 tmp_path, f"--target-url={front.url}", "--profile=safe-writes", "--peer=alice",
-                "--echo-peer=echo-peer", "--rate=none", "--seed=1", "--max-examples=5", "--no-shrink",
+                "--echo-peer=echo-peer", "--rate=none", f"--seed={seed}", "--max-examples=5", "--no-shrink",
                 env={"SLSKD_API_KEY": KEY},
             )  # fmt: skip
     defects = [r["id"] for r in run.results["requirements"] if r["status"] == "fail" and r["level"] != "INFO"]
