@@ -5,7 +5,8 @@ protocol → simulated peers reports what the network alone can see, and nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -108,6 +109,26 @@ def test_each_network_probe_catches_a_server_that_breaks_it(
     with gate(tmp_path, "-k", "test_network") as run:
         assert run.code == 1
     assert statuses(run, {requirement}) == {requirement: "fail"}
+
+
+def _send_normalised(connection: SoulseekConnection, username: str, message: str) -> None:
+    SEND(connection, unicodedata.normalize("NFKC", username).strip(), message)
+
+
+def _send_cut(connection: SoulseekConnection, username: str, message: str) -> None:
+    SEND(connection, username, message[:4_096])
+
+
+@pytest.mark.parametrize("replacement", [_send_normalised, _send_cut], ids=["username", "text"])
+def test_the_network_sees_a_recipient_or_a_text_the_target_rewrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replacement: Callable[..., None]
+) -> None:
+    """A target that stores what it was asked to send but puts a normalised username or a cut
+    text on the wire fails NET-SEND-DELIVERED: the network compares both exactly."""
+    monkeypatch.setattr(f"{CLIENT}.SoulseekConnection.send", replacement)
+    with gate(tmp_path, "-k", "test_network") as run:
+        assert run.code == 1
+    assert statuses(run, {"NET-SEND-DELIVERED"}) == {"NET-SEND-DELIVERED": "fail"}
 
 
 def test_without_network_control_the_network_requirements_say_what_is_missing(tmp_path: Path) -> None:

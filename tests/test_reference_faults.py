@@ -128,6 +128,13 @@ def timestamp_zone(api: Api) -> bool:
     return first_message(api)["timestamp"].endswith("Z")
 
 
+@effect("timestamp-offset", "+02:00")
+def timestamp_offset(api: Api) -> str:
+    """The same instant as local time: the suffix shows it, the instant does not change."""
+    api.send("alice")
+    return first_message(api)["timestamp"][-6:]
+
+
 @effect("wrong-content-type", "text/plain; charset=utf-8")
 def content_type(api: Api) -> str:
     return api.list().headers["Content-Type"]
@@ -286,6 +293,13 @@ def incoming_acknowledged(api: Api) -> bool:
     return api.messages("echo-peer").json()[1]["isAcknowledged"]
 
 
+@effect("truncate-long-text", 65_534)
+def long_text(api: Api) -> int:
+    """70,000 bytes of "é": cut at byte 65,535, inside a character, which is dropped."""
+    api.send("alice", "é" * 35_000)
+    return len(first_message(api)["message"].encode("utf-8"))
+
+
 # --- usernames --------------------------------------------------------------------------------
 @effect("username-case-insensitive", 200)
 def other_case(api: Api) -> int:
@@ -301,6 +315,25 @@ def unicode_username(api: Api) -> int:
 @effect("url-decode-plus", ["a b"])
 def plus_in_username(api: Api) -> list[str]:
     api.http.post(f"{api.base}/conversations/a+b", json="x")
+    return api.usernames()
+
+
+@effect("normalise-username-nfkc", ["Zoë", "file"])
+def normalised_username(api: Api) -> list[str]:
+    api.send("\ufb01le")  # the ligature ﬁ
+    api.send("Zoe\u0308")  # a combining diaeresis
+    return api.usernames()
+
+
+@effect("strip-username-spaces", ["outer"])
+def stripped_username(api: Api) -> list[str]:
+    api.send(" outer ")
+    return api.usernames()
+
+
+@effect("collapse-username-spaces", ["in ner"])
+def collapsed_username(api: Api) -> list[str]:
+    api.send("in  ner")
     return api.usernames()
 
 

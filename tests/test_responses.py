@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.responses import is_utc_timestamp, schema_problem, walk
+from conformance.checks.responses import schema_problem, walk
+from conformance.checks.timestamps import is_utc_timestamp, not_utc
 
 
 @pytest.mark.parametrize(
@@ -30,6 +31,29 @@ def test_utc_timestamps_as_slskd_writes_them_are_accepted(text: str) -> None:
 )
 def test_timestamps_without_a_zone_or_not_dates_are_refused(text: object) -> None:
     assert not is_utc_timestamp(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-02T05:04:05+02:00",
+        "2026-01-01T22:04:05-05:00",
+        "2026-01-02T03:04:05-00:00",
+        "2026-01-02T03:04:05z",
+    ],
+)
+def test_the_same_instant_with_another_offset_is_not_utc(text: str) -> None:
+    """Only Z and +00:00 say UTC; -00:00 says the offset is unknown (RFC 3339 §4.3)."""
+    assert not is_utc_timestamp(text)
+
+
+def test_a_non_utc_offset_is_told_apart_from_a_missing_zone() -> None:
+    said = not_utc(["2026-01-02T03:04:05Z", "2026-01-02T05:04:05+02:00", "2026-01-02T03:04:05"])
+    assert said == (
+        "timestamps with an offset other than UTC (Z or +00:00): ['2026-01-02T05:04:05+02:00']; "
+        "without a UTC zone: ['2026-01-02T03:04:05']"
+    )
+    assert not_utc(["2026-01-02T03:04:05Z", "2026-01-02T03:04:05.5+00:00"]) is None
 
 
 def test_walk_names_every_value_by_its_property() -> None:

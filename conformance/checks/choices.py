@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from conformance.checks.timestamps import zone_reading
 from conformance.requirements.ids import Req
 
 
@@ -24,15 +25,6 @@ def media_type_reading(content_type: str | None) -> str | None:
     if media_type.strip().lower() != "application/json":
         return None
     return "charset-utf-8" if "charset" in parameters.lower() else "no-parameter"
-
-
-def zone_reading(timestamp: object) -> str | None:
-    """API-TIMESTAMP-UTC: a `Z` suffix or a `+00:00` offset."""
-    if not isinstance(timestamp, str):
-        return None
-    if timestamp.endswith("Z"):
-        return "zulu"
-    return "zero-offset" if timestamp.endswith("+00:00") else None
 
 
 READERS = {Req.API_CONTENT_TYPE: media_type_reading, Req.API_TIMESTAMP_UTC: zone_reading}

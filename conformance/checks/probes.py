@@ -116,10 +116,12 @@ class Probe:
 
     # --- usernames ------------------------------------------------------------------------
     def fresh_user(self, stem: str = "probe") -> str:
-        """A username no conversation has yet; only where the profile lets us invent names."""
+        """A username no conversation has yet; only where the profile lets us invent names.
+        Whitespace around `stem` stays around the username, so that it is really outer."""
         if self.ctx.writable_users is not None or not self.ctx.can_write:
             pytest.skip("needs a fresh username: the profile allows writes only to --peer usernames")
-        return f"{stem}-{_NONCE}-{next(_names)}"
+        lead, trail = stem[: len(stem) - len(stem.lstrip())], stem[len(stem.rstrip()) :]
+        return f"{lead}{stem.strip()}-{_NONCE}-{next(_names)}{trail}"
 
     def writable_user(self) -> str:
         """A username writes may go to: a fresh one, or the first allowlisted peer."""

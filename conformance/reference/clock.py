@@ -39,13 +39,16 @@ class MonotonicClock:
             return self._last
 
 
-def format_timestamp(micros: int, *, zone: str = "Z", fraction: str | None = None) -> str:
+def format_timestamp(
+    micros: int, *, zone: str = "Z", fraction: str | None = None, shift: timedelta = timedelta(0)
+) -> str:
     """ISO-8601 in UTC like System.Text.Json: trailing fractional zeros trimmed, `Z` suffix.
 
     Python holds microseconds, so at most 6 significant fractional digits (slskd can write
-    7); `fraction` overrides the digits written, `zone` the suffix ("" for none).
+    7); `fraction` overrides the digits written, `zone` the suffix ("" for none), and `shift`
+    the wall clock written (local time, with the `zone` that names its offset).
     """
-    moment = EPOCH + timedelta(microseconds=micros)
+    moment = EPOCH + timedelta(microseconds=micros) + shift
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     digits = f"{moment.microsecond:06d}".rstrip("0") if fraction is None else fraction
     if digits:

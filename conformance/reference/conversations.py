@@ -22,7 +22,9 @@ each other's effects whole, never half-applied.
 from __future__ import annotations
 
 import json
+import re
 import time
+import unicodedata
 
 from conformance.reference.clock import MonotonicClock
 from conformance.reference.network import Incoming, SoulseekNetwork
@@ -41,6 +43,7 @@ from conformance.reference.wire import (
 )
 
 WINDOW = 100  # slskd reads the latest 100 messages of a conversation
+TEXT_COLUMN_BYTES = 65_535  # the truncate-long-text fault: a MySQL TEXT column
 OK, CREATED, NO_CONTENT = Reply(200), Reply(201), Reply(204)
 BAD_REQUEST, NOT_FOUND = 400, 404
 
@@ -78,6 +81,12 @@ class ConversationsApi:
         username = decode_segment(request.params["username"], plus_as_space="url-decode-plus" in self.faults)
         if "unicode-username-500" in self.faults:
             username.encode("ascii")  # raises UnicodeEncodeError for any non-ASCII name
+        if "normalise-username-nfkc" in self.faults:
+            username = unicodedata.normalize("NFKC", username)
+        if "strip-username-spaces" in self.faults:
+            username = username.strip()
+        if "collapse-username-spaces" in self.faults:
+            username = re.sub(r"\s{2,}", " ", username)
         return username
 
     def flag(self, request: Request, name: str, default: bool) -> bool:
@@ -193,7 +202,8 @@ class ConversationsApi:
             self.store.activate(username, reactivate="send-no-reactivate" not in self.faults)
             self.network.send(username, message)
             acknowledged = "out-message-unacked" not in self.faults
-            self.store.add_message(StoredMessage(self.clock.now(), 0, username, OUT, message, acknowledged))
+            stored = _column(message) if "truncate-long-text" in self.faults else message
+            self.store.add_message(StoredMessage(self.clock.now(), 0, username, OUT, stored, acknowledged))
             reply = self.network.reply(username, message)
             if reply is not None:
                 self.receive(reply)
@@ -308,3 +318,9 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _column(text: str) -> str:
+    """The truncate-long-text fault: what a 65,535-byte TEXT column (MySQL's) keeps of a
+    message, cut on a byte and the broken character dropped."""
+    return text.encode("utf-8")[:TEXT_COLUMN_BYTES].decode("utf-8", "ignore")

@@ -28,6 +28,7 @@ FAULTS: dict[str, str] = {
     "field-null": 'conversations without loaded messages (list items) carry "messages": null',
     "enum-lowercase": 'message directions are written "in"/"out"',
     "timestamp-no-zone": "timestamps are written without a zone designator",
+    "timestamp-offset": "timestamps are written as local time at +02:00 (the same instant, not UTC)",
     "wrong-content-type": "JSON bodies are served as text/plain",
     "error-body-problem": "404 answers carry a ProblemDetails body (application/problem+json)",
     # reads
@@ -57,10 +58,17 @@ FAULTS: dict[str, str] = {
     "out-message-unacked": "outgoing messages are stored unacknowledged",
     "send-no-reactivate": "sending to a closed conversation leaves it inactive",
     "recv-acknowledged": "incoming messages are stored already acknowledged",
+    "truncate-long-text": "message texts are stored cut to their first 65,535 UTF-8 bytes (a TEXT column)",
     # usernames
     "username-case-insensitive": "usernames are looked up ignoring case",
     "unicode-username-500": "any username with a non-ASCII character answers 500",
     "url-decode-plus": "a '+' in a username path segment is decoded as a space",
+    "normalise-username-nfkc": "usernames are NFKC-normalised before they are stored or looked up "
+    "(compatibility forms folded, combining marks composed)",
+    "strip-username-spaces": "usernames lose their leading and trailing whitespace before they are "
+    "stored or looked up",
+    "collapse-username-spaces": "runs of whitespace inside a username are collapsed to one space "
+    "before it is stored or looked up",
     # protocol
     "auth-bypass-list": "GET /conversations skips authentication",
     "auth-bypass-get": "GET /conversations/{username} skips authentication",

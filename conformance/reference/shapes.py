@@ -7,11 +7,14 @@ mutant differs from the faithful server in exactly one property of the output.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from conformance.reference.clock import format_timestamp
 from conformance.reference.store import StoredMessage
 from conformance.reference.variants import Representation
+
+LOCAL_OFFSET = ("+02:00", timedelta(hours=2))  # the timestamp-offset fault: Central European Summer Time
 
 
 class Shapes:
@@ -25,6 +28,9 @@ class Shapes:
         self._null_messages = "field-null" in faults
         self._lowercase_enum = "enum-lowercase" in faults
         self._zone = "" if "timestamp-no-zone" in faults else self._representation.zone
+        self._shift = timedelta(0)
+        if "timestamp-offset" in faults:  # the same instant, written as a local time
+            self._zone, self._shift = LOCAL_OFFSET
         self._count_extra = 1 if "count-off-by-one" in faults else 0
         self._has_unacknowledged_broken = "has-unack-wrong" in faults
 
@@ -48,7 +54,10 @@ class Shapes:
     def message(self, message: StoredMessage) -> dict[str, Any]:
         shape: dict[str, Any] = {
             "timestamp": format_timestamp(
-                message.timestamp, zone=self._zone, fraction=self._representation.fraction(message.timestamp)
+                message.timestamp,
+                zone=self._zone,
+                fraction=self._representation.fraction(message.timestamp),
+                shift=self._shift,
             ),
             "id": message.id,
             "username": message.username,

@@ -21,6 +21,7 @@ import pytest
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import Probe
 from conformance.checks.responses import json_body
+from conformance.checks.texts import LONG, label, spread
 from conformance.cli.config import RunConfig
 from conformance.network.control_client import ControlClient, ControlError
 from conformance.requirements.ids import Req
@@ -37,6 +38,8 @@ NETWORK_REQUIREMENTS = (
     Req.NET_ACK_ALL_SENDS_IDS,
     Req.NET_RECV_REPLAYED,
 )
+# A recipient a normaliser would rewrite: surrounding and doubled spaces, a combining mark, a ligature.
+NETWORK_STEM = " Zoe\u0308  \ufb01 "
 ACKNOWLEDGING_ALL = (("PUT", Req.CONV_ACK_ALL_200, 200), ("DELETE", Req.CONV_CLOSE_204, 204))
 
 
@@ -124,7 +127,12 @@ def _incoming(probe: Probe, network: Network, count: int) -> list[dict[str, Any]
 
 @check(Req.NET_SEND_DELIVERED, kind="probe")
 def test_a_send_is_one_private_message_on_the_network(probe: Probe, network: Network) -> None:
-    user, text = probe.writable_user(), _text()
+    """Where the run may invent names, to a username a normaliser would rewrite, with a long
+    text of every UTF-8 width: the network must receive both exactly as sent."""
+    if probe.ctx.writable_users is None:
+        user, text = probe.fresh_user(NETWORK_STEM), f"{_text()} {spread(LONG)}"
+    else:
+        user, text = probe.writable_user(), _text()
     if not probe.expect_status(Req.CONV_SEND_201, probe.send(user, text), 201):
         probe.done()
         return
@@ -132,7 +140,8 @@ def test_a_send_is_one_private_message_on_the_network(probe: Probe, network: Net
     probe.check(
         Req.NET_SEND_DELIVERED,
         [m["to"] for m in sent] == [user],
-        f"POST /conversations/{user} answered 201; the network received {sent or 'nothing'} with that text",
+        f"POST /conversations/{user!a} answered 201; the network received "
+        f"{[ascii(m['to']) for m in sent] or 'nothing'} with {label(text)}",
     )
     probe.done()
 

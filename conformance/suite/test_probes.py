@@ -18,9 +18,11 @@ from conformance.checks.model import WINDOW
 from conformance.checks.probes import Probe
 from conformance.checks.responses import json_body, objects
 from conformance.checks.scenarios import Scenario, load_scenarios
+from conformance.checks.texts import differences, echo_difference, roundtrip_texts, shown_texts
 from conformance.requirements.catalogue import Need
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
+from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES
 
 MESSAGE_FIELDS = ("timestamp", "id", "username", "direction", "message", "isAcknowledged")
 
@@ -105,17 +107,29 @@ def test_a_sent_message_is_stored_acknowledged_and_activates(probe: Probe) -> No
 
 @check(Req.CONV_SEND_201, Req.CONV_SEND_BODY_TEXT, kind="probe")
 def test_message_bodies_round_trip_unchanged(probe: Probe) -> None:
+    """Every text, from one character to the longest, is shown byte for byte wherever the
+    server shows it: the send's answer (when it has one), the conversation, its messages.
+    The long texts go to fresh usernames only, never to a --peer's inbox."""
     probe.require(Need.OUTGOING)
     user = probe.writable_user()
-    texts = ["   ", "ünïcødé ✓ 🎵", 'quotes " and \\ backslash', "line\nbreak"]
+    bound = getattr(probe.ctx.session, "max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)
+    if probe.ctx.writable_users is not None:  # a --peer is a real person: no long texts to them
+        bound = None
+    texts = ["   ", 'quotes " and \\ backslash', "line\nbreak", *roundtrip_texts(bound)]
+    problems = []
     for text in texts:
-        probe.expect_status(Req.CONV_SEND_201, probe.send(user, text), 201)
-    stored = [m.get("message") for m in probe.messages(user)]
-    probe.check(
-        Req.CONV_SEND_BODY_TEXT,
-        stored[-len(texts) :] == texts,
-        f"sent {texts!r}, stored {stored[-len(texts) :]!r}",
-    )
+        response = probe.send(user, text)
+        probe.expect_status(Req.CONV_SEND_201, response, 201)
+        if said := echo_difference(text, json_body(response)):
+            problems.append(f"the send's answer: {said}")
+    conversation = probe.conversation(user) or {}
+    for where, messages in (
+        ("the conversation", conversation.get("messages")),
+        ("its messages", probe.messages(user)),
+    ):
+        stored = shown_texts(messages)[-len(texts) :]
+        problems += [f"{where}: {said}" for said in differences(texts, stored)]
+    probe.check(Req.CONV_SEND_BODY_TEXT, not problems, "; ".join(problems))
     probe.done()
 
 

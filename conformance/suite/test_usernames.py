@@ -1,8 +1,11 @@
 """Usernames go through the routes unchanged: unicode, reserved characters, a literal '+'.
 
 slskd takes the username from a path segment; a client percent-encodes it, and the server
-must decode it to exactly the name that was sent (USER-ROUNDTRIP). Case sensitivity is a
-scenario (`conformance/checks/scenarios.yaml`); the state machine mixes such names in too.
+must decode it to exactly the name that was sent (USER-ROUNDTRIP). slskd neither trims nor
+normalises a username (source-notes §4), so a name a normaliser would rewrite (a
+compatibility form, a combining mark, whitespace around or inside it) is its own
+conversation, answered with exactly that name. Case sensitivity is a scenario
+(`conformance/checks/scenarios.yaml`); the state machine mixes such names in too.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import pytest
 
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import Probe
-from conformance.checks.responses import json_body
+from conformance.checks.responses import json_body, objects
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 
@@ -51,4 +54,29 @@ def test_a_literal_plus_in_a_username_stays_a_plus(probe: Probe) -> None:
         isinstance(body, dict) and body.get("username") == user,
         f"GET {raw} answered {response.status_code} {body!r}",
     )
+    probe.done()
+
+
+# Names that NFKC (or NFC), a trim or a whitespace collapse would rewrite: a ligature, full-
+# width letters, a superscript (compatibility forms), a decomposed diaeresis (a combining
+# mark), spaces around the name and a run of spaces inside it.
+EXACT_FORMS = ("\ufb01le", "\uff37\uff49\uff44\uff45", "x\u00b2", "Zoe\u0308", " outer ", "in  ner")
+
+
+@check(Req.USER_ROUNDTRIP, kind="probe")
+def test_usernames_a_normaliser_would_rewrite_keep_their_exact_form(probe: Probe) -> None:
+    """Each name is written to, read back (the conversation and its messages name it) and
+    listed exactly as sent, code point for code point; one list read judges them all."""
+    users = [probe.fresh_user(stem) for stem in EXACT_FORMS]
+    problems = []
+    for user in users:
+        probe.expect_status(Req.USER_ROUNDTRIP, probe.send(user), probe.send_status)
+        conversation = probe.conversation(user) or {}
+        named = [conversation.get("username")] + [
+            m.get("username") for m in objects(conversation.get("messages"))
+        ]
+        problems += [f"GET for {user!a} named {name!a}" for name in dict.fromkeys(named) if name != user]
+    listed = {item.get("username") for item in probe.listing()}
+    problems += [f"{user!a} is not listed under its exact name" for user in users if user not in listed]
+    probe.check(Req.USER_ROUNDTRIP, not problems, "; ".join(problems))
     probe.done()
