@@ -79,6 +79,11 @@ def test_a_coding_nobody_here_decodes_is_kept_as_it_came_for_the_checks_to_judge
         assert session.get(f"{target.url}{API}/conversations").content == b"\x1f\x9d compressed"
 
 
+def test_a_chain_of_codings_longer_than_urllib3_decodes_is_kept_as_it_came() -> None:
+    with answering(b"[]", ", ".join(["gzip"] * 6)) as target, guarded(target.url) as session:
+        assert session.get(f"{target.url}{API}/conversations").content == b"[]"
+
+
 def test_an_answer_that_does_not_decode_as_it_says_is_a_decoding_error() -> None:
     with (
         answering(b"not gzip at all", "gzip") as target,

@@ -106,7 +106,10 @@ def _decoder(encoding: str) -> ContentDecoder | None:
     codings = [coding.strip() for coding in encoding.split(",")]
     if not encoding or not all(coding in HTTPResponse.CONTENT_DECODERS for coding in codings):
         return None
-    return MultiDecoder(encoding)
+    try:
+        return MultiDecoder(encoding)
+    except DecodeError:  # a chain longer than urllib3 decodes (five codings)
+        return None
 
 
 def _decoded(decoder: ContentDecoder | None, data: bytes, response: requests.Response) -> Iterator[bytes]:
