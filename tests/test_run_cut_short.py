@@ -33,10 +33,13 @@ KEY = "cut-short-api-key-0123456789"
 
 
 def run(
-    tmp_path: Path, *args: str, interrupt_when: Callable[[], bool] | None = None
+    tmp_path: Path,
+    *args: str,
+    interrupt_when: Callable[[], bool] | None = None,
+    exited_after: list[float] | None = None,
 ) -> tuple[int, str, dict]:
     """(exit code, stdout + stderr, results.json) of one `conformance run`; Ctrl-C once
-    `interrupt_when()` holds."""
+    `interrupt_when()` holds, the seconds from it to the exit appended to `exited_after`."""
     process = subprocess.Popen(
         [
             sys.executable, "-m", "conformance.cli", "run", f"--reports-dir={tmp_path}",
@@ -50,7 +53,10 @@ def run(
         while not interrupt_when() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
     output, _ = process.communicate(timeout=300)
+    if exited_after is not None and interrupt_when is not None:
+        exited_after.append(time.monotonic() - interrupted)
     results = json.loads((tmp_path / "latest" / "results.json").read_text(encoding="utf-8"))
     validate_results(results)
     return process.returncode, output, results
@@ -119,6 +125,34 @@ def test_ctrl_c_is_an_incomplete_run_with_its_reports(tmp_path: Path) -> None:
     assert code == ExitCode.INCOMPLETE
     assert results["summary"]["incomplete"] == ["interrupted (Ctrl-C)"]
     assert "cut short: interrupted (Ctrl-C)" in output
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_the_run_within_2_s_with_cleanup_bounded_and_the_partial_report(tmp_path: Path) -> None:
+    slskd = FakeSlskd(api_key=None)
+
+    def slow_to_close(request: Received) -> Reply:
+        if request.method == "DELETE":
+            time.sleep(3)  # longer than the user waits after Ctrl-C
+        if request.method == "GET" and request.path.endswith("/conversations/alice"):
+            return Reply.json('{"username": "alice", "isActive": false}')  # not open before the run
+        return slskd.answer(request)
+
+    exited_after: list[float] = []
+    with LocalServer(slow_to_close) as target:
+        code, output, results = run(
+            tmp_path, f"--target-url={target.url}", "--profile=safe-writes", "--peer=alice",
+            "--rate=none", "-k", "test_operations",
+            interrupt_when=lambda: any(r.method == "POST" for r in target.received),
+            exited_after=exited_after,
+        )  # fmt: skip
+        deletes = [r for r in target.received if r.method == "DELETE"]
+    assert exited_after[0] < 2.0
+    assert code == ExitCode.INCOMPLETE and results["summary"]["incomplete"] == ["interrupted (Ctrl-C)"]
+    assert deletes[-1].path.endswith("/conversations/alice"), "cleanup tried to close what the run opened"
+    (finding,) = results["run"]["cleanup"]  # and said what it could not, in the partial report
+    assert finding.startswith("the conversation with 'alice' the run opened is still active")
+    assert f"cleanup could not undo: {finding}" in output
 
 
 @pytest.mark.slow

@@ -7,9 +7,11 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from conformance import __version__
 from conformance.errors import ConformanceError, ExitCode
+from conformance.run.gc_settings import skip_last_sweeps
 
 USAGE = """usage: conformance COMMAND [options]
        conformance --version
@@ -60,6 +62,14 @@ def version_text() -> str:
             f"specs generated from the {DOCS_ORIGIN.describe()}",
         )
     )
+
+
+def entry() -> NoReturn:
+    """The `conformance` command (console script, `python -m conformance.cli`, a forked run):
+    `main`, then the exit without the interpreter's last garbage collections."""
+    code = main()
+    skip_last_sweeps()
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -224,12 +224,21 @@ class RunHooks:
         self.run.cut_short.append(INTERRUPTED)
         signal.default_int_handler(signum, frame)
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        """pytest would repeat our line as a `!!! _pytest.outcomes.Exit: …` banner: said once is enough."""
+    @pytest.hookimpl(wrapper=True)
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Generator[None]:
+        """Ctrl-C: pytest shows only the line where it landed (unless --full-trace), yet renders
+        the whole traceback first, reading the source of every frame through Hypothesis and
+        Schemathesis (a second of the user's wait): it gets the traceback from the frame it
+        shows on. pytest would repeat our line as a `!!! _pytest.outcomes.Exit: …` banner:
+        said once is enough."""
         if isinstance(excinfo.value, KeyboardInterrupt):
             self.run.interrupted = True
             self.run.cut_short.append(INTERRUPTED)
+        full = self.terminal is not None and self.terminal.config.option.fulltrace
+        shown = [i for i, entry in enumerate(excinfo.traceback) if not entry.ishidden(excinfo)]
+        if shown and not full:
+            excinfo.traceback = excinfo.traceback[shown[-1] :]
+        yield
         if isinstance(excinfo.value, _Stop) and hasattr(self.terminal, "_keyboardinterrupt_memo"):
             self.terminal._keyboardinterrupt_memo = None
 

@@ -155,9 +155,9 @@ def _become_the_run(request: dict[str, Any], protocol: tuple[IO[str], IO[str]]) 
     os.chdir(request["cwd"])
     argv = list(request["argv"])
     sys.argv = ["conformance", *argv]
-    from conformance.cli.main import main
+    from conformance.cli.main import entry
 
-    sys.exit(main(argv))
+    entry()
 
 
 if __name__ == "__main__":

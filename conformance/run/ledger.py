@@ -36,11 +36,12 @@ class ConversationLedger:
             if response.status_code == 200 and (json_body(response) or {}).get("isActive"):
                 self.already_active.add(username)
 
-    def close_opened(self, session: GuardedSession, base_url: str) -> list[str]:
+    def close_opened(self, session: GuardedSession, base_url: str, within: float | None = None) -> list[str]:
         """Close what the run opened, with the requests the session kept for cleanup (even after
-        the run spent its budget); returns a finding per conversation left active."""
+        the run spent its budget), in at most `within` seconds if given; returns a finding per
+        conversation left active."""
         findings = []
-        with session.cleaning_up():
+        with session.cleaning_up(within):
             for username in sorted(self.opened - self.already_active):
                 still_open = f"the conversation with {username!r} the run opened is still active"
                 try:

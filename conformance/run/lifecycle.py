@@ -28,6 +28,11 @@ from conformance.transport.curl import curl_command
 from conformance.transport.redaction import redact_exchange, redact_text
 from conformance.transport.session import GuardedSession
 
+# Seconds cleanup may take after Ctrl-C: the user asked to stop, and the run must end within
+# 2 s with its partial report written (about half a second more). A conversation not closed in
+# time is a cleanup finding like any other, in the report and the terminal.
+CLEANUP_AFTER_CTRL_C = 1.0
+
 
 class Run:
     def __init__(self, config: RunConfig) -> None:
@@ -84,7 +89,8 @@ class Run:
         if self.target is None or self.session is None:
             return
         if self.target.kind == "live" and not self.config.keep:
-            self.cleanup_failures += self.ledger.close_opened(self.session, self.target.base_url)
+            within = CLEANUP_AFTER_CTRL_C if self.interrupted else None
+            self.cleanup_failures += self.ledger.close_opened(self.session, self.target.base_url, within)
         close(self.target, self.session)
 
     # --- facts: what this process learned, or (controller) what the workers learned ----------

@@ -42,6 +42,10 @@ class BudgetExhausted(RunCutShort):
     """The run reached --max-requests; a safety stop the user can raise deliberately."""
 
 
+class CleanupTimeUp(RunCutShort):
+    """Cleanup ran out of the time it was given (after Ctrl-C the user is waiting to get out)."""
+
+
 class GuardedSession(requests.Session):
     """A `requests.Session` that enforces the run's safety rules on every request it sends.
 
@@ -54,7 +58,8 @@ class GuardedSession(requests.Session):
     - `rate`: requests are spaced to this rate; None sends as fast as the target answers.
     - `max_requests`: the request budget; the next request after it raises `BudgetExhausted`.
       `cleanup_reserve` of them are kept for `cleaning_up()`, so that a run that spent its
-      budget can still close what it opened.
+      budget can still close what it opened; `cleaning_up(within=s)` also ends cleanup after
+      s seconds (`CleanupTimeUp`), each request given only the time left.
     - `interrupted`: true once the user pressed Ctrl-C; no request but cleanup leaves after it.
 
     Credentials are ordinary session headers (`session.headers.update(resolve_auth(...))`),
@@ -83,6 +88,7 @@ class GuardedSession(requests.Session):
         self.max_requests = max_requests
         self.cleanup_reserve = cleanup_reserve
         self._cleaning_up = False
+        self._cleanup_ends: float | None = None  # monotonic time cleanup must be over by, if any
         self._interrupted = interrupted
         self.max_response_bytes = max_response_bytes
         self.requests_sent = 0
@@ -134,11 +140,12 @@ class GuardedSession(requests.Session):
         self._spend_budget()
         if self._pacer:
             self._pacer.wait()
-        started, deadline = time.perf_counter(), time.monotonic() + self.timeout
+        timeout = self._time_for_request()
+        started, deadline = time.perf_counter(), time.monotonic() + timeout
         try:
             with self._quiet_if_insecure(), headers_by(deadline):
                 response = super().send(
-                    request, allow_redirects=False, stream=True, **{**kwargs, "timeout": self.timeout}
+                    request, allow_redirects=False, stream=True, **{**kwargs, "timeout": timeout}
                 )
             response._content = read_body(response, deadline=deadline, limit=self.max_response_bytes)
             response._content_consumed = True
@@ -163,14 +170,26 @@ class GuardedSession(requests.Session):
             )
         self.requests_sent += 1
 
+    def _time_for_request(self) -> float:
+        """--timeout, or less: what is left of cleanup's time; none left raises `CleanupTimeUp`."""
+        if self._cleanup_ends is None:
+            return self.timeout
+        left = self._cleanup_ends - time.monotonic()
+        if left <= 0:
+            raise CleanupTimeUp("cleanup ran out of time after Ctrl-C")
+        return min(self.timeout, left)
+
     @contextlib.contextmanager
-    def cleaning_up(self) -> Iterator[None]:
-        """Send with the requests kept for cleanup (the rest of the budget, plus the reserve)."""
+    def cleaning_up(self, within: float | None = None) -> Iterator[None]:
+        """Send with the requests kept for cleanup (the rest of the budget, plus the reserve),
+        for at most `within` seconds when given."""
         self._cleaning_up = True
+        self._cleanup_ends = None if within is None else time.monotonic() + within
         try:
             yield
         finally:
             self._cleaning_up = False
+            self._cleanup_ends = None
 
     def _quiet_if_insecure(self) -> contextlib.AbstractContextManager[Any]:
         """--insecure was asked for once; do not repeat urllib3's warning on every request."""
