@@ -30,7 +30,10 @@ def answers(list_status: int, get_status: int, messages_status: int) -> list[Una
         (True, SAYS_ENABLED, True, (401, 401, 401), AuthState.ON),
         (True, SAYS_ENABLED, True, (200, 401, 401), AuthState.ON),  # one open route: its failure
         (True, SAYS_ENABLED, False, (200, 404, 404), AuthState.ON),  # the target says so
-        (False, SAYS_DISABLED, True, (200, 404, 404), AuthState.ON),  # the run was given credentials
+        (None, "GET /api/v0/session/enabled answered 404", True, (200, 404, 404), AuthState.ON),  # a key
+        # a target that says it is open and is open everywhere: a key given as well changes nothing
+        (False, SAYS_DISABLED, True, (200, 404, 404), AuthState.OFF),
+        (False, SAYS_DISABLED, True, (200, 500, 404), AuthState.ON),  # not open everywhere: the key counts
         (False, SAYS_DISABLED, False, (200, 401, 404), AuthState.ON),  # one read refused
         (False, SAYS_DISABLED, False, (200, 404, 404), AuthState.OFF),
         (None, "GET /api/v0/session/enabled answered 404", False, (200, 404, 404), AuthState.OFF),
@@ -54,6 +57,11 @@ def test_on_names_every_sign_and_notes_each_route_that_answered_anyway() -> None
         f"{LIST} answered without credentials although authentication is on: a failure of that route "
         "(AUTH-MISSING-401), the other routes are checked as well"
     ]
+
+
+def test_off_with_credentials_says_they_were_not_needed() -> None:
+    off = decide(False, SAYS_DISABLED, True, answers(200, 404, 404))
+    assert off.reason.endswith("answered without credentials; the credentials given were not needed")
 
 
 def test_off_and_unknown_say_why_the_checks_are_skipped() -> None:

@@ -76,23 +76,29 @@ UNDECIDED = Authentication(AuthState.UNKNOWN, "the target was not probed")
 def decide(
     said: bool | None, saying: str, credentials: bool, answers: Sequence[Unauthenticated]
 ) -> Authentication:
-    """On when the target says so, the run has credentials or a read refused to answer without
-    them; off only when every read answered without them and the target did not say on.
+    """On when the target says so, a read refused to answer without credentials, or the run has
+    credentials and the target does not say it is open; off only when every read answered
+    without them and the target did not say on.
 
     `said` is what `GET /session/enabled` says (None: it could not say) and `saying` those
     words, e.g. "GET /api/v0/session/enabled says enabled"."""
     served = tuple(answer.request for answer in answers if answer.served)
+    everyone_served = bool(answers) and len(served) == len(answers)
     signs = [saying] if said else []
-    if credentials:
+    # Credentials count as a sign only when the target does not itself say it is open: a slskd
+    # with authentication disabled (which the docs allow) accepts any key, and failing every
+    # route of it because the user also passed one would be a false defect.
+    if credentials and not (said is False and everyone_served):
         signs.append("the run was given credentials")
     refused = [answer.request for answer in answers if answer.refused]
     if refused:
         signs.append(f"{_joined(refused)} without credentials answered 401")
     if signs:
         return Authentication(AuthState.ON, "; ".join(signs), served)
-    if answers and len(served) == len(answers):
+    if everyone_served:
+        given = "; the credentials given were not needed" if credentials else ""
         return Authentication(
-            AuthState.OFF, f"{saying}, and {_joined(served)} answered without credentials", served
+            AuthState.OFF, f"{saying}, and {_joined(served)} answered without credentials{given}", served
         )
     unclear = [f"{answer.request} answered {answer.status}" for answer in answers if not answer.served]
     return Authentication(
