@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks.model import (
+from conformance.apis.conversations.model import (
     WINDOW,
     ConversationsModel,
     Direction,

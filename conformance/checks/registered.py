@@ -15,7 +15,7 @@ from conformance.requirements.registry import Check, all_checks
 CHECK_MODULES = (
     "conformance.checks.responses",
     "conformance.checks.generic",
-    "conformance.checks.comparison",
+    "conformance.apis.conversations.comparison",
     "conformance.checks.stateful",
     "conformance.suite.test_probes",
     "conformance.suite.test_usernames",

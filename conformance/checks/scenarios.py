@@ -1,4 +1,4 @@
-"""Probes that are data (`scenarios.yaml`): a request sequence and the answers it expects.
+"""Probes that are data (an API's `scenarios.yaml`): a request sequence and the answers it expects.
 
 Most probes ask "does this request, after those, answer that status?"; written as data they
 read as the protocol they pin down, and one small runner sends them through a `Probe`, so
@@ -22,7 +22,7 @@ from conformance.data.yaml_files import read_yaml
 from conformance.requirements.catalogue import Need
 from conformance.requirements.registry import register
 
-SCENARIOS_PATH = Path(__file__).with_name("scenarios.yaml")
+SCENARIOS_PATH = Path(__file__).parents[1] / "apis" / "conversations" / "scenarios.yaml"
 
 
 @dataclass(frozen=True)

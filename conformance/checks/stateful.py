@@ -1,7 +1,8 @@
 """The conversations state machine: run until every defect is found.
 
-The machine is `conformance.checks.rules` (what a client does) over `conformance.checks.steps`
-(each call and its read-back), judged by `conformance.checks.comparison` against the model.
+The machine is `conformance.apis.conversations.rules` (what a client does) over
+`conformance.apis.conversations.steps` (each call and its read-back), judged by
+`conformance.apis.conversations.comparison` against the model.
 
 A failing MUST/SHOULD requirement's final, shrunk replay is recorded last, so the newest
 evidence of that requirement is the minimal sequence of HTTP calls. `find_defects` then runs
@@ -17,9 +18,9 @@ import hypothesis
 from hypothesis import Phase
 from hypothesis.stateful import run_state_machine_as_test
 
+from conformance.apis.conversations.rules import conversations_machine
 from conformance.checks.context import SuiteContext
 from conformance.checks.failures import RequirementFailed
-from conformance.checks.rules import conversations_machine
 
 STEPS_PER_EXAMPLE = 15  # long enough for send → receive → close → reopen → read, short to shrink
 MIN_EXAMPLES = 10  # ~23 requests each: about 0.1 s on the embedded server

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.reading import instant
+from conformance.apis.conversations.reading import instant
 
 UTC_FORMS = {"Z": "zulu", "+00:00": "zero-offset"}  # suffix → the catalogue's reading
 

@@ -73,7 +73,7 @@ PRELOADED = (
     "_pytest.tracemalloc",
 )
 
-FRESH_PER_RUN = ("conformance.checks.probes", "conformance.checks.steps")
+FRESH_PER_RUN = ("conformance.checks.probes", "conformance.apis.conversations.steps")
 
 _idle: list[subprocess.Popen[str]] = []
 _every: list[subprocess.Popen[str]] = []

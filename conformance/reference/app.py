@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from conformance.apis.conversations.emulation import ConversationsApi
 from conformance.reference.auth import Authenticator
 from conformance.reference.clock import MonotonicClock
-from conformance.reference.conversations import ConversationsApi
 from conformance.reference.faults import bypassed
 from conformance.reference.network import SimulatedNetwork, SoulseekNetwork
 from conformance.reference.options import ReferenceOptions

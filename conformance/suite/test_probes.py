@@ -1,7 +1,7 @@
 """Fixed scenarios, one question each, named after the requirements they answer.
 
 Scenarios that are only a request sequence and the statuses it expects are data
-(`conformance/checks/scenarios.yaml`, run by `test_scenario`); the probes below compute
+(`conformance/apis/conversations/scenarios.yaml`, run by `test_scenario`); the probes below compute
 something from the answers' bodies, so they stay code. Each registers the requirements
 it verifies.
 """
@@ -12,9 +12,9 @@ import secrets
 
 import pytest
 
+from conformance.apis.conversations.model import WINDOW
 from conformance.checks.choices import READERS, is_ordinal
 from conformance.checks.context import SuiteContext, request_line
-from conformance.checks.model import WINDOW
 from conformance.checks.probes import Probe
 from conformance.checks.responses import json_body, objects
 from conformance.checks.scenarios import Scenario, load_scenarios
@@ -34,7 +34,7 @@ def probe(conformance: SuiteContext) -> Probe:
 
 @pytest.mark.parametrize("scenario", load_scenarios(), ids=lambda scenario: scenario.name)
 def test_scenario(probe: Probe, scenario: Scenario) -> None:
-    """The probes that are data (conformance/checks/scenarios.yaml)."""
+    """The probes that are data (conformance/apis/conversations/scenarios.yaml)."""
     scenario.run(probe)
 
 

@@ -1,7 +1,7 @@
 """The conversations lifecycle, explored by the model-based state machine.
 
 Sequences of sends, replies, acknowledgements, closes and reads, each step judged against
-`conformance.checks.model`; every defect found is shrunk to a minimal sequence of requests,
+`conformance.apis.conversations.model`; every defect found is shrunk to a minimal sequence of requests,
 which is the newest evidence of its requirement. The machine takes the run's examples
 (at least 10) of 15 steps each: about 2 s on the embedded server with the default 25.
 """

@@ -5,7 +5,7 @@ must decode it to exactly the name that was sent (USER-ROUNDTRIP). slskd neither
 normalises a username (source-notes §4), so a name a normaliser would rewrite (a
 compatibility form, a combining mark, whitespace around or inside it) is its own
 conversation, answered with exactly that name. Case sensitivity is a scenario
-(`conformance/checks/scenarios.yaml`); the state machine mixes such names in too.
+(`conformance/apis/conversations/scenarios.yaml`); the state machine mixes such names in too.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, multiple, precondition, rule
 
-from conformance.checks.comparison import REOPEN
+from conformance.apis.conversations.comparison import REOPEN
+from conformance.apis.conversations.model import OUTGOING_ID
+from conformance.apis.conversations.steps import ConversationsMachine
+from conformance.apis.conversations.usernames import Usernames, favouring
 from conformance.checks.context import SuiteContext
-from conformance.checks.model import OUTGOING_ID
-from conformance.checks.steps import ConversationsMachine
-from conformance.checks.usernames import Usernames, favouring
 
 TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=12)
 

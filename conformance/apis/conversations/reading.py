@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance.checks.model import OUTGOING_ID, Direction, Message
+from conformance.apis.conversations.model import OUTGOING_ID, Direction, Message
 
 _TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,7}))?(Z|[+-]\d\d:\d\d)")
 

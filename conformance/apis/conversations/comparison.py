@@ -21,12 +21,19 @@ from typing import Any
 
 import requests
 
+from conformance.apis.conversations.model import (
+    NOT_FOUND,
+    OUTGOING_ID,
+    ConversationsModel,
+    Direction,
+    Message,
+    Summary,
+)
+from conformance.apis.conversations.reading import content, instant, message_of, state
 from conformance.checks.choices import is_ordinal
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.failures import failure_for
-from conformance.checks.model import NOT_FOUND, OUTGOING_ID, ConversationsModel, Direction, Message, Summary
 from conformance.checks.probes import operation_label
-from conformance.checks.reading import content, instant, message_of, state
 from conformance.checks.responses import check_response, json_body
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check

@@ -3,8 +3,8 @@
 Each step is one call a client makes (send, hear back from a peer, acknowledge one or all,
 close, read); after a write the machine reads back the conversation the step touched, each
 example ends with one list, and `ModelComparison` judges the server against `ConversationsModel`. The username
-pool (`conformance.checks.usernames`) decides which names an example writes to; the rules
-that choose the steps are in `conformance.checks.rules`.
+pool (`conformance.apis.conversations.usernames`) decides which names an example writes to; the rules
+that choose the steps are in `conformance.apis.conversations.rules`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,26 @@ import requests
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine
 
-from conformance.checks.comparison import ACK_ALL, ACK_ONE, CHECK, CLOSE, RECEIVE, SEND, Effect, param
-from conformance.checks.model import CREATED, NOT_FOUND, SERVER_ERROR, ConversationsModel, Direction
-from conformance.checks.reading import message_of
+from conformance.apis.conversations.comparison import (
+    ACK_ALL,
+    ACK_ONE,
+    CHECK,
+    CLOSE,
+    RECEIVE,
+    SEND,
+    Effect,
+    param,
+)
+from conformance.apis.conversations.model import (
+    CREATED,
+    NOT_FOUND,
+    SERVER_ERROR,
+    ConversationsModel,
+    Direction,
+)
+from conformance.apis.conversations.reading import message_of
+from conformance.apis.conversations.usernames import UsernamePool
 from conformance.checks.responses import json_body
-from conformance.checks.usernames import UsernamePool
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from conformance.checks.comparison import ADOPTED, ModelComparison
+from conformance.apis.conversations.comparison import ADOPTED, ModelComparison
+from conformance.apis.conversations.model import WINDOW
+from conformance.apis.conversations.reading import message_of
 from conformance.checks.context import SuiteContext
-from conformance.checks.model import WINDOW
-from conformance.checks.reading import message_of
 from conformance.checks.responses import json_body
 from conformance.requirements.ids import Req
 
