@@ -300,6 +300,13 @@ def long_text(api: Api) -> int:
     return len(first_message(api)["message"].encode("utf-8"))
 
 
+@effect("truncate-incoming-text", 4_096)
+def long_reply(api: Api) -> int:
+    """The echo peer answers "echo: " and the 5,000 characters it was sent: cut at 4,096."""
+    api.send("echo-peer", "é" * 5_000)
+    return len(api.messages("echo-peer").json()[1]["message"])
+
+
 # --- usernames --------------------------------------------------------------------------------
 @effect("username-case-insensitive", 200)
 def other_case(api: Api) -> int:

@@ -12,8 +12,10 @@ from conformance.checks.texts import (
     difference,
     differences,
     echo_difference,
+    label,
     roundtrip_texts,
     spread,
+    tail_difference,
 )
 from conformance.network.codec import MAX_FRAME
 from conformance.transport.bounded import DEFAULT_MAX_RESPONSE_BYTES
@@ -75,3 +77,12 @@ def test_a_send_answer_is_compared_only_when_it_shows_the_text() -> None:
     assert echo_difference("hi", {"message": "hi"}) is None
     assert echo_difference("hi", {"message": "h"}) == "'hi' came back cut to 1 bytes (1 characters)"
     assert echo_difference("hi", "hi!") is not None
+
+
+def test_a_peer_reply_must_end_with_the_text_it_was_sent() -> None:
+    sent = spread(LONG)
+    assert tail_difference(sent, f"echo: {sent}") is None
+    assert tail_difference(sent, f"echo: {sent}"[:4_096]) == (
+        f"{label(sent)} came back in a reply of 4,096 characters that does not end with it"
+    )
+    assert tail_difference("hi", None) == "'hi' came back as NoneType None"

@@ -69,6 +69,17 @@ def difference(sent: str, shown: Any) -> str | None:
     )
 
 
+def tail_difference(sent: str, reply: Any) -> str | None:
+    """How a peer's reply fails to end with the text it was sent (an echo peer answers what
+    it is sent, maybe after a prefix of its own); None when it ends with it, code point for
+    code point (byte for byte)."""
+    if not isinstance(reply, str):
+        return difference(sent, reply)
+    if reply.endswith(sent):
+        return None
+    return f"{label(sent)} came back in a reply of {len(reply):,} characters that does not end with it"
+
+
 def differences(sent: list[str], shown: list[Any]) -> list[str]:
     """Each text sent against the one shown in its place (the same order), and any missing."""
     found = [said for text, seen in zip(sent, shown, strict=False) if (said := difference(text, seen))]

@@ -59,6 +59,8 @@ FAULTS: dict[str, str] = {
     "send-no-reactivate": "sending to a closed conversation leaves it inactive",
     "recv-acknowledged": "incoming messages are stored already acknowledged",
     "truncate-long-text": "message texts are stored cut to their first 65,535 UTF-8 bytes (a TEXT column)",
+    "truncate-incoming-text": "incoming message texts are stored cut to their first 4,096 characters "
+    "(a client library's read buffer)",
     # usernames
     "username-case-insensitive": "usernames are looked up ignoring case",
     "unicode-username-500": "any username with a non-ASCII character answers 500",

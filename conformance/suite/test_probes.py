@@ -13,12 +13,12 @@ import secrets
 import pytest
 
 from conformance.apis.conversations.model import WINDOW
+from conformance.checks import texts
 from conformance.checks.choices import READERS, is_ordinal
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.probes import Probe
 from conformance.checks.responses import json_body, objects
 from conformance.checks.scenarios import Scenario, load_scenarios
-from conformance.checks.texts import differences, echo_difference, roundtrip_texts, shown_texts
 from conformance.requirements.catalogue import Need
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
@@ -115,20 +115,20 @@ def test_message_bodies_round_trip_unchanged(probe: Probe) -> None:
     bound = getattr(probe.ctx.session, "max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)
     if probe.ctx.writable_users is not None:  # a --peer is a real person: no long texts to them
         bound = None
-    texts = ["   ", 'quotes " and \\ backslash', "line\nbreak", *roundtrip_texts(bound)]
+    sent = ["   ", 'quotes " and \\ backslash', "line\nbreak", *texts.roundtrip_texts(bound)]
     problems = []
-    for text in texts:
+    for text in sent:
         response = probe.send(user, text)
         probe.expect_status(Req.CONV_SEND_201, response, 201)
-        if said := echo_difference(text, json_body(response)):
+        if said := texts.echo_difference(text, json_body(response)):
             problems.append(f"the send's answer: {said}")
     conversation = probe.conversation(user) or {}
     for where, messages in (
         ("the conversation", conversation.get("messages")),
         ("its messages", probe.messages(user)),
     ):
-        stored = shown_texts(messages)[-len(texts) :]
-        problems += [f"{where}: {said}" for said in differences(texts, stored)]
+        stored = texts.shown_texts(messages)[-len(sent) :]
+        problems += [f"{where}: {said}" for said in texts.differences(sent, stored)]
     probe.check(Req.CONV_SEND_BODY_TEXT, not problems, "; ".join(problems))
     probe.done()
 
@@ -201,8 +201,12 @@ def test_the_readings_the_representation_took(probe: Probe) -> None:
 def test_incoming_messages_are_unacknowledged_until_acknowledged(probe: Probe) -> None:
     peer = probe.echo_peer()
     probe.call("PUT", "conversations", peer)  # start from a clean slate: nothing unacknowledged
-    for _ in range(2):
-        probe.expect_status(Req.CONV_SEND_201, probe.send_awaiting_reply(peer, _unique_text()), 201)
+    # The second text is long (short for a --peer, a real person): a peer answers what it is
+    # sent, so its reply must end with that text, byte for byte.
+    long = texts.spread(texts.LONG) if probe.ctx.writable_users is None else texts.SHORT[-1]
+    sent = [_unique_text(), f"{_unique_text()} {long}"]
+    for text in sent:
+        probe.expect_status(Req.CONV_SEND_201, probe.send_awaiting_reply(peer, text), 201)
     replies = [m for m in probe.messages(peer) if m.get("direction") == "In"][-2:]
     probe.check(
         Req.CONV_RECV_UNACK,
@@ -210,8 +214,15 @@ def test_incoming_messages_are_unacknowledged_until_acknowledged(probe: Probe) -
         and all(
             m.get("isAcknowledged") is False and isinstance(m.get("id"), int) and m["id"] > 0 for m in replies
         ),
-        f"the peer's replies are stored as {replies!r}",
+        f"the peer's replies are stored as (id, isAcknowledged) "
+        f"{[(m.get('id'), m.get('isAcknowledged')) for m in replies]}",
     )
+    cut = [
+        said
+        for text, m in zip(sent, replies, strict=False)
+        if (said := texts.tail_difference(text, m.get("message")))
+    ]
+    probe.check(Req.CONV_RECV_UNACK, len(replies) == 2 and not cut, f"the peer's replies: {'; '.join(cut)}")
     if len(replies) < 2:
         probe.done()
         return
@@ -402,15 +413,15 @@ def test_the_list_is_ordered_by_username(probe: Probe) -> None:
 def test_only_the_latest_100_messages_are_returned_oldest_first(probe: Probe) -> None:
     probe.require(Need.OUTGOING)
     user = probe.fresh_user("window")
-    texts = [f"message {n:03d}" for n in range(WINDOW + 1)]  # one past the window: the oldest drops out
-    for text in texts:
+    sent = [f"message {n:03d}" for n in range(WINDOW + 1)]  # one past the window: the oldest drops out
+    for text in sent:
         probe.send(user, text)
     messages = probe.messages(user)
     stored = [m.get("message") for m in messages]
     probe.check(Req.CONV_MSGS_WINDOW, len(messages) == WINDOW, f"{len(messages)} messages returned")
     probe.check(
         Req.CONV_MSGS_ORDER,
-        stored == texts[-len(stored) :] if stored else False,
+        stored == sent[-len(stored) :] if stored else False,
         f"messages come as {stored[:3]} … {stored[-3:]}",
     )
     embedded = objects((probe.conversation(user) or {}).get("messages"))

@@ -44,6 +44,7 @@ from conformance.reference.wire import (
 
 WINDOW = 100  # slskd reads the latest 100 messages of a conversation
 TEXT_COLUMN_BYTES = 65_535  # the truncate-long-text fault: a MySQL TEXT column
+INCOMING_BUFFER = 4_096  # the truncate-incoming-text fault: characters a client library reads of a message
 OK, CREATED, NO_CONTENT = Reply(200), Reply(201), Reply(204)
 BAD_REQUEST, NOT_FOUND = 400, 404
 
@@ -219,8 +220,11 @@ class ConversationsApi:
         with self.store.lock:
             self.store.activate(incoming.username)
             acknowledged = "recv-acknowledged" in self.faults
+            text = incoming.message
+            if "truncate-incoming-text" in self.faults:
+                text = text[:INCOMING_BUFFER]
             message = StoredMessage(
-                stamp, incoming.id, incoming.username, IN, incoming.message, acknowledged, incoming.replayed
+                stamp, incoming.id, incoming.username, IN, text, acknowledged, incoming.replayed
             )
             if incoming.timestamp_s is None or not self.store.replay(message):
                 self.store.add_message(message)
