@@ -8,6 +8,7 @@ processes against the embedded server, the reference server as a live target, or
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -47,12 +48,13 @@ def run(
         ],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background job ignores it
+        start_new_session=True,  # its own process group, which Ctrl-C at a terminal reaches whole
     )  # fmt: skip
     if interrupt_when is not None:
         deadline = time.monotonic() + 120
         while not interrupt_when() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
+        os.killpg(process.pid, signal.SIGINT)  # the run and any pytest-xdist workers, as a terminal does
         interrupted = time.monotonic()
     output, _ = process.communicate(timeout=300)
     if exited_after is not None and interrupt_when is not None:
@@ -125,6 +127,18 @@ def test_ctrl_c_is_an_incomplete_run_with_its_reports(tmp_path: Path) -> None:
     assert code == ExitCode.INCOMPLETE
     assert results["summary"]["incomplete"] == ["interrupted (Ctrl-C)"]
     assert "cut short: interrupted (Ctrl-C)" in output
+
+
+@pytest.mark.slow
+def test_ctrl_c_under_xdist_writes_the_partial_report_from_what_the_workers_learned(tmp_path: Path) -> None:
+    with LocalServer(FakeSlskd(api_key=None).handler) as target:
+        code, _, results = run(
+            tmp_path, f"--target-url={target.url}", "--rate=20/s", "-n", "2",
+            interrupt_when=lambda: len(target.received) > 40,
+        )  # fmt: skip
+    assert code == ExitCode.INCOMPLETE
+    assert results["summary"]["incomplete"] == ["interrupted (Ctrl-C)"]
+    assert results["run"]["requests"] > 0, "the workers' facts reached the report"
 
 
 @pytest.mark.slow

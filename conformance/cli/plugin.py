@@ -29,6 +29,7 @@ from conformance.checks.failures import RequirementFailed
 from conformance.cli.config import RunConfig
 from conformance.cli.options import add_options, run_config
 from conformance.cli.runner import DECIDED, SUITE_DIR, SUITE_PACKAGE, names_suite
+from conformance.cli.workers import TakeWorkersFacts
 from conformance.errors import ConformanceError, ExitCode, RunCutShort
 from conformance.reporting.failures import failure_blocks
 from conformance.reporting.progress import ProgressLine, status_text
@@ -81,6 +82,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         return int(error.exit_code)
     config.stash[RUN] = run
     config.pluginmanager.register(RunHooks(run), "slskd-conformance-run")
+    config.pluginmanager.register(TakeWorkersFacts(), "slskd-conformance-workers")
     _plan = run.plan
     settle_imports()  # everything a run needs to start is imported by now
     return None

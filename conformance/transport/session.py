@@ -138,9 +138,10 @@ class GuardedSession(requests.Session):
             raise KeyboardInterrupt
         self.policy.check(request.method or "GET", request.url or "")
         self._spend_budget()
+        timeout = self._time_for_request()  # first: no pacing slot is waited for after cleanup's end
         if self._pacer:
             self._pacer.wait()
-        timeout = self._time_for_request()
+            timeout = self._time_for_request()
         started, deadline = time.perf_counter(), time.monotonic() + timeout
         try:
             with self._quiet_if_insecure(), headers_by(deadline):
