@@ -20,11 +20,3 @@ def settle_imports() -> None:
     gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(YOUNGEST_GENERATION, middle, oldest)
-
-
-def skip_last_sweeps() -> None:
-    """Before the exit of a command: the interpreter's last collections walk every object a
-    run made (0.5-0.8 s after a long run, most of the wait after Ctrl-C), to free what the
-    exit frees anyway. Everything alive is left out of them; exit handlers and flushes still run."""
-    gc.disable()
-    gc.freeze()
