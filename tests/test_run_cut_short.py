@@ -96,6 +96,7 @@ def test_the_plugins_decision_wins_unless_the_checker_crashed() -> None:
         BudgetExhausted("request budget of 5 exhausted; raise --max-requests"),
         WriteBlocked("the read-only profile blocked POST /x"),
         ResponseTooLarge("the answer to GET /x is larger than the limit"),
+        requests.exceptions.ContentDecodingError("the answer to GET /x does not decode as its coding"),
         ExceptionGroup("hypothesis", [ValueError("other"), BudgetExhausted("request budget of 5 exhausted")]),
     ],
 )

@@ -25,7 +25,7 @@ from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.transport.bounded import ResponseTooLarge
 from conformance.transport.preflight import preflight
 from tests.servers.compressing import CompressingProxy
-from tests.servers.hostile import bomb_on, gzip_bomb
+from tests.servers.hostile import bomb_on, gzip_bomb, gzip_on
 from tests.servers.local import LocalServer, Received, Reply
 from tests.test_end_to_end import forked_run
 from tests.test_transport_hostile import API, guarded
@@ -165,6 +165,19 @@ def test_a_bomb_met_mid_run_is_one_finding_and_an_incomplete_run(tmp_path: Path)
     assert "once decoded (gzip)" in reason
     assert run.stdout.count("cut short:") == 1 and "Traceback" not in run.stdout + run.stderr
     assert time.monotonic() - started < 120
+
+
+@pytest.mark.slow
+def test_an_answer_that_does_not_decode_met_mid_run_is_one_line_and_an_incomplete_run(tmp_path: Path) -> None:
+    with LocalServer(gzip_on("/application", b"not gzip at all")) as target:
+        run = forked_run(
+            tmp_path, f"--target-url={target.url}", "--rate=none", "--max-examples=3",
+            env={"SLSKD_API_KEY": KEY},
+        )  # fmt: skip
+    assert run.code == ExitCode.INCOMPLETE, run.stdout[-3000:]
+    [reason] = run.results["summary"]["incomplete"]
+    assert "/api/v0/application does not decode as its Content-Encoding 'gzip' says" in reason
+    assert run.stdout.count("cut short:") == 1 and "Traceback" not in run.stdout + run.stderr
 
 
 # --- a target behind a compressing proxy is conformant ------------------------------------------

@@ -39,7 +39,7 @@ from conformance.requirements.selection import marker_name, requirements_of
 from conformance.run import Plan, Run
 from conformance.run.cache import keep_hypothesis_storage
 from conformance.run.gc_settings import settle_imports
-from conformance.transport.bounded import ResponseTooLarge, ResponseTooSlow
+from conformance.transport.bounded import UNREADABLE
 from conformance.transport.redaction import redact_report, redact_text
 
 RESULTS_KEY = "slskd-conformance"
@@ -427,7 +427,7 @@ def _cut_short_by(error: BaseException) -> str | None:
     """Why a test stopped without judging (the run is then incomplete), or None for any other error."""
     if isinstance(error, BaseExceptionGroup):
         return next(filter(None, map(_cut_short_by, error.exceptions)), None)
-    if isinstance(error, (RunCutShort, ResponseTooLarge, ResponseTooSlow)):
+    if isinstance(error, (RunCutShort, *UNREADABLE)):
         return str(error)
     return None
 

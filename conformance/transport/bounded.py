@@ -47,6 +47,12 @@ class ResponseTooSlow(requests.Timeout):
     """The whole answer did not arrive within --timeout (a trickling or endless body)."""
 
 
+# The answers `read_body` gives up on: too large, too slow, or not in the coding they name.
+# Met mid-run, each stops the test that sent the request (the run is incomplete), said in one
+# line; in preflight, each ends the run (`diagnosis.target_error`).
+UNREADABLE = (ResponseTooLarge, ResponseTooSlow, requests.exceptions.ContentDecodingError)
+
+
 def read_body(response: requests.Response, *, deadline: float, limit: int) -> bytes:
     """The decoded body of a streamed `response`, read whole unless it exceeds `limit` or `deadline`.
 

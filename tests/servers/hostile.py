@@ -61,17 +61,22 @@ def gzip_bomb(inflated: int) -> bytes:
     return b"".join([*parts, compressor.compress(b"]"), compressor.flush()])
 
 
-def bomb_on(path_end: str, inflated: int) -> Handler:
-    """An slskd that answers a gzip bomb inflating to `inflated` bytes on routes ending in
-    `path_end`, whatever the client accepts: met mid-run, not in preflight."""
+def gzip_on(path_end: str, body: bytes) -> Handler:
+    """An slskd that answers `body`, said to be gzip, on routes ending in `path_end`, whatever
+    the client accepts: met mid-run, not in preflight."""
     slskd = FakeSlskd(api_key=None)
 
     def answer(request: Received) -> Reply:
         if not request.path.endswith(path_end):
             return slskd.answer(request)
-        return Reply(200, gzip_bomb(inflated), "application/json", {"Content-Encoding": "gzip"})
+        return Reply(200, body, "application/json", {"Content-Encoding": "gzip"})
 
     return answer
+
+
+def bomb_on(path_end: str, inflated: int) -> Handler:
+    """A gzip bomb inflating to `inflated` bytes on routes ending in `path_end` (`gzip_on`)."""
+    return gzip_on(path_end, gzip_bomb(inflated))
 
 
 def endless_body(request: Received) -> Reply:
