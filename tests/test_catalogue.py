@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.requirements.catalogue import CATALOGUE_PATH, Level, Need, load_catalogue, parse_version
+from conformance.apis import claimed_tags, installed
+from conformance.apis.conversations import API as CONVERSATIONS
+from conformance.apis.shapes import PAGES
+from conformance.requirements.catalogue import Level, Need, load_catalogue, parse_version
 
 PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
+CATALOGUE_PATH = CONVERSATIONS.file(CONVERSATIONS.catalogue)
+CATALOGUES = {api.file(api.catalogue) for api in installed() if api.catalogue}
 CONVERSATIONS_OPERATIONS = {
     "GET /conversations",
     "GET /conversations/{username}",
@@ -43,7 +48,7 @@ def test_every_catalogued_requirement_says_what_a_target_must_offer_to_show_it()
     catalogue = load_catalogue()
     never_reach_the_network = ("CONV-ACK-ONE-404", "CONV-ACK-ALL-404", "CONV-CLOSE-404", "CONV-GET-404")
     assert {catalogue[r].needs for r in never_reach_the_network} == {Need.NOTHING}
-    assert catalogue["CONV-CLOSE-INACTIVE"].needs is Need.CONVERSATION, "a failed send creates one"
+    assert catalogue["CONV-CLOSE-INACTIVE"].needs is Need.CREATED, "a failed send creates one"
     assert catalogue["CONV-ACK-ONE-SHARED-ID"].needs is Need.OUTGOING, "two stored sends share id 0"
     assert catalogue["CONV-RECV-UNACK"].needs is Need.INCOMING
 
@@ -53,13 +58,13 @@ def test_a_requirement_without_a_valid_need_is_refused(tmp_path: Path) -> None:
     data["requirements"][0]["needs"] = "luck"
     broken = tmp_path / "catalogue.yaml"
     broken.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(ValueError, match="needs must be one of nothing, conversation, outgoing, incoming"):
+    with pytest.raises(ValueError, match="needs must be one of nothing, created, outgoing, incoming"):
         load_catalogue(broken)
 
 
 def test_needs_are_ordered_each_offering_the_ones_before() -> None:
-    assert Need.CONVERSATION.offers(Need.NOTHING) and Need.CONVERSATION.offers(Need.CONVERSATION)
-    assert not Need.CONVERSATION.offers(Need.OUTGOING)
+    assert Need.CREATED.offers(Need.NOTHING) and Need.CREATED.offers(Need.CREATED)
+    assert not Need.CREATED.offers(Need.OUTGOING)
     assert Need.INCOMING.offers(Need.OUTGOING)
 
 
@@ -71,7 +76,7 @@ def test_every_requirement_id_named_in_the_code_exists() -> None:
             re.findall(r"\"((?:API|AUTH|CONV|MSG|USER|DOCGAP)-[A-Z0-9-]*[A-Z0-9])\"", path.read_text())
         )
     for path in PACKAGE.rglob("*.yaml"):
-        if path.name != "catalogue.yaml":
+        if path not in CATALOGUES:
             named |= set(
                 re.findall(r"\b((?:API|AUTH|CONV|MSG|USER|DOCGAP)-[A-Z0-9-]+[A-Z0-9])\b", path.read_text())
             )
@@ -106,3 +111,23 @@ def test_every_documented_read_outside_conversations_gets_a_generic_requirement(
     assert requirement_id("application_version_get") == "API-OP-APPLICATION-VERSION-GET"
     assert {r.tag for r in derived.values()} >= {"Application", "Transfers", "Users", "Searches"}
     assert not set(derived) & set(load_catalogue()), "derived ids never collide with the catalogue"
+
+
+def test_every_docs_page_is_checked_behaviourally_by_its_api_or_for_its_shapes() -> None:
+    """A page has one home: an API package that claims its tag, or the shapes-only list."""
+    import json
+
+    from conformance.data.resources import MERGED_SPEC
+
+    spec = json.loads(MERGED_SPEC.read_text(encoding="utf-8"))
+    tags = {tag for item in spec["paths"].values() for op in item.values() for tag in op.get("tags", [])}
+    assert tags == claimed_tags() | set(PAGES)
+    assert not claimed_tags() & set(PAGES)
+
+
+def test_a_requirement_two_apis_define_is_refused(tmp_path: Path) -> None:
+    assert CATALOGUE_PATH is not None
+    copy = tmp_path / "requirements.yaml"
+    copy.write_text(CATALOGUE_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ValueError, match="API-NO-SERVER-ERROR is defined twice"):
+        load_catalogue((CATALOGUE_PATH, copy))

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from conformance.apis import preflight_reads
 from conformance.cli.config import LIVE_RATE, RunConfig
 from conformance.errors import ExitCode, TargetError
 from conformance.network.control import ControlServer
@@ -41,7 +42,7 @@ def on_network(network: NetworkServer) -> ReferenceServer:
 def reach(root: str, control_url: str) -> TargetInfo:
     with GuardedSession(WritePolicy(Profile.READ_ONLY, ()), timeout=5) as session:
         # a read-only session: preflight must need no write
-        return preflight(session, root, network_control=control_url)
+        return preflight(session, root, network_control=control_url, api_reads=preflight_reads())
 
 
 def refusal(root: str, control_url: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from conformance.apis import preflight_reads, write_shapes
 from conformance.cli.config import RunConfig
 from conformance.errors import ExitCode, TargetError
 from conformance.transport.auth import resolve_auth
@@ -36,15 +37,23 @@ UNAUTHENTICATED = (
     "GET /api/v0/conversations/slskd-conformance-preflight/messages",
 )
 
+WRITES = write_shapes()  # the installed APIs' writes: what safe-writes may send
+
 
 def reach(root: str, **options: Any) -> TargetInfo:
     """What a run does before the first test: credentials, then preflight, read-only."""
     config = RunConfig(target_url=root, profile=Profile.READ_ONLY, **options)
     with GuardedSession(
-        WritePolicy(config.profile, ()), timeout=config.timeout, verify=config.verify
+        WritePolicy(config.profile, (), writes=WRITES), timeout=config.timeout, verify=config.verify
     ) as session:
         session.headers.update(resolve_auth(session, root, config.credentials))
-        return preflight(session, root, server_version=config.server_version, login_username=config.username)
+        return preflight(
+            session,
+            root,
+            server_version=config.server_version,
+            login_username=config.username,
+            api_reads=preflight_reads(),
+        )
 
 
 def failure(root: str, **options: Any) -> str:

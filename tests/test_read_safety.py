@@ -2,8 +2,8 @@
 
 `GET /application/dump` writes a memory dump of slskd, `GET /application/version/latest?
 forceCheck=true` phones out (issue 16, item 3). Each documented read has a decision with its
-reason in catalogue.yaml, and a run against a live target never sends an unsafe one, even
-under the full profile.
+reason in its API's reads file (`conformance/apis/shapes/reads.yaml`), and a run against a
+live target never sends an unsafe one, even under the full profile.
 """
 
 from __future__ import annotations

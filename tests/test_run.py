@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
+from conformance.apis.conversations.ledger import ConversationLedger
 from conformance.cli.config import RunConfig
 from conformance.requirements.catalogue import load_catalogue
 from conformance.results.collector import CaseRecorder, RunResults
 from conformance.results.exchange import Exchange
 from conformance.run.facts import fold, target_facts
-from conformance.run.ledger import ConversationLedger
 from conformance.run.plan import Plan
 from conformance.run.skips import skips
 from conformance.run.target import Target

@@ -9,6 +9,7 @@ import hypothesis
 import pytest
 from hypothesis.internal.conjecture import engine
 
+from conformance.apis.conversations.rules import conversations_machine
 from conformance.checks.shrinking import ShrinkBudget
 from conformance.checks.stateful import find_defects
 from tests.cli import conformance_run
@@ -23,7 +24,7 @@ SHRINKING = hypothesis.settings(SETTINGS, max_examples=25)
 def test_with_no_budget_every_defect_is_found_and_left_as_found() -> None:
     with embedded(faults=FAULTS) as ctx:
         ctx.shrink_budget = ShrinkBudget(0.0)
-        assert sorted(find_defects(ctx, SHRINKING)) == FOUND
+        assert sorted(find_defects(ctx, conversations_machine, SHRINKING)) == FOUND
     assert sorted(ctx.shrink_budget.unshrunk) == FOUND and ctx.shrink_budget.shrunk == []
     assert ctx.shrink_budget.spent == 0.0
 
@@ -40,7 +41,7 @@ def test_with_a_budget_the_same_defects_are_found_and_shrunk_to_a_short_sequence
     monkeypatch.setattr(engine, "MAX_SHRINKS", SHRINK_STEPS)
     with embedded(faults=FAULTS) as ctx:
         ctx.shrink_budget = ShrinkBudget(3600.0)  # never the limit: SHRINK_STEPS is
-        assert sorted(find_defects(ctx, DETERMINISTIC)) == FOUND
+        assert sorted(find_defects(ctx, conversations_machine, DETERMINISTIC)) == FOUND
         evidence = failures(ctx)["CONV-COUNT-MATCHES"]["evidence"][-1]
     assert "CONV-COUNT-MATCHES" in ctx.shrink_budget.shrunk
     assert 1 <= len(evidence["exchanges"]) <= 6

@@ -17,9 +17,10 @@ import pytest
 from hypothesis.internal.conjecture import engine
 from hypothesis.stateful import run_state_machine_as_test
 
+from conformance.apis import write_shapes
+from conformance.apis.conversations.rules import conversations_machine
 from conformance.checks.context import SuiteContext
 from conformance.checks.stateful import (
-    conversations_machine,
     failed_requirements,
     find_defects,
     stateful_settings,
@@ -95,6 +96,8 @@ CHECKED = (
     "DOCGAP-OUT-ID-ZERO",
 )
 
+WRITES = write_shapes()  # the installed APIs' writes: what safe-writes may send
+
 
 @contextmanager
 def embedded(
@@ -112,7 +115,9 @@ def embedded(
     server = ReferenceServer(options).start()
     recorder = CaseRecorder(redact=lambda exchange: exchange.to_dict(), curl=lambda exchange: "")
     profile = Profile.FULL if writable_users is None else Profile.SAFE_WRITES
-    session = GuardedSession(WritePolicy(profile, writable_users or ()), on_exchange=recorder.on_exchange)
+    session = GuardedSession(
+        WritePolicy(profile, writable_users or (), writes=WRITES), on_exchange=recorder.on_exchange
+    )
     session.headers["X-API-Key"] = key
     try:
         yield SuiteContext(
@@ -126,7 +131,7 @@ def embedded(
             echo_peers=echo_peers,
             blacklisted=(),
             auth_enabled=True,
-            offers=Need.INCOMING if logged_in else Need.CONVERSATION,
+            offers=Need.INCOMING if logged_in else Need.CREATED,
         )
     finally:
         session.close()
@@ -268,7 +273,7 @@ def test_the_newest_evidence_is_the_shrunk_short_sequence(monkeypatch: pytest.Mo
 
 def test_against_slskd_only_its_known_deviations_fail() -> None:
     with embedded(behaviour="slskd") as ctx:
-        found = find_defects(ctx, SEARCH)
+        found = find_defects(ctx, conversations_machine, SEARCH)
         failing = set(failures(ctx))
     assert found and set(found) <= SLSKD_DEVIATIONS
     assert failing <= SLSKD_DEVIATIONS | {"DOCGAP-OUT-ID-ZERO", "DOCGAP-READING"}
@@ -287,13 +292,13 @@ def test_not_logged_in_sends_fail_by_design_and_the_documented_server_still_pass
 
 def test_not_logged_in_slskd_shows_the_never_404s_and_nothing_that_needs_a_send() -> None:
     with embedded(behaviour="slskd", logged_in=False) as ctx:
-        found = find_defects(ctx, SEARCH)
+        found = find_defects(ctx, conversations_machine, SEARCH)
     assert found and set(found) <= {"CONV-ACK-ONE-404", "CONV-ACK-ALL-404", "CONV-CLOSE-404"}
 
 
 def test_finding_defects_tolerates_each_one_found_and_looks_for_the_next() -> None:
     with embedded(faults=frozenset({"count-off-by-one", "list-unsorted"})) as ctx:
-        found = find_defects(ctx, SEARCH)
+        found = find_defects(ctx, conversations_machine, SEARCH)
     assert sorted(found) == ["CONV-COUNT-MATCHES", "CONV-LIST-ORDER"]
 
 

@@ -14,6 +14,7 @@ import pytest
 import requests
 import schemathesis
 
+from conformance.apis import write_shapes
 from conformance.errors import RunCutShort, WriteBlocked
 from conformance.results.exchange import Exchange
 from conformance.transport.pacing import Pacer, Rate
@@ -27,6 +28,8 @@ from tests.servers.misbehaving import hanging
 API = "/api/v0"
 NO_AUTH = FakeSlskd(api_key=None)
 
+WRITES = write_shapes()  # the installed APIs' writes: what safe-writes may send
+
 
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
@@ -37,7 +40,7 @@ def server() -> Iterator[LocalServer]:
 def session(
     profile: Profile = Profile.READ_ONLY, allowed: tuple[str, ...] = (), **kwargs: object
 ) -> GuardedSession:
-    return GuardedSession(WritePolicy(profile, allowed), **kwargs)  # type: ignore[arg-type]
+    return GuardedSession(WritePolicy(profile, allowed, writes=WRITES), **kwargs)  # type: ignore[arg-type]
 
 
 # --- the write policy, request by request ------------------------------------------------------
@@ -66,7 +69,7 @@ ALLOWED = ("alice", "Bob Smith", "a/b")
 def test_safe_writes_allows_reads_login_and_writes_to_allowlisted_conversations(
     method: str, path: str
 ) -> None:
-    WritePolicy(Profile.SAFE_WRITES, ALLOWED).check(method, f"http://127.0.0.1:5030{path}")
+    WritePolicy(Profile.SAFE_WRITES, ALLOWED, writes=WRITES).check(method, f"http://127.0.0.1:5030{path}")
 
 
 @pytest.mark.parametrize(
@@ -94,13 +97,13 @@ def test_safe_writes_allows_reads_login_and_writes_to_allowlisted_conversations(
 )
 def test_safe_writes_blocks_everything_else(method: str, path: str, reason: str) -> None:
     with pytest.raises(WriteBlocked) as blocked:
-        WritePolicy(Profile.SAFE_WRITES, ALLOWED).check(method, f"http://127.0.0.1:5030{path}")
+        WritePolicy(Profile.SAFE_WRITES, ALLOWED, writes=WRITES).check(method, f"http://127.0.0.1:5030{path}")
     assert str(blocked.value).startswith(f"the safe-writes profile blocked {method.upper()} ")
     assert reason in str(blocked.value)
 
 
 def test_a_username_that_still_decodes_is_never_written_to_even_when_allowlisted() -> None:
-    policy = WritePolicy(Profile.SAFE_WRITES, ["a%41"])
+    policy = WritePolicy(Profile.SAFE_WRITES, ["a%41"], writes=WRITES)
     with pytest.raises(WriteBlocked, match="ambiguous after percent-decoding"):
         policy.check("POST", f"http://h{API}/conversations/a%2541")
 
@@ -124,11 +127,11 @@ def test_full_lets_everything_out() -> None:
 def test_the_api_prefix_follows_a_url_base() -> None:
     prefix = api_prefix_of("https://example.org/slskd")
     assert prefix == f"/slskd{API}"
-    WritePolicy(Profile.SAFE_WRITES, ALLOWED, prefix).check(
+    WritePolicy(Profile.SAFE_WRITES, ALLOWED, prefix, writes=WRITES).check(
         "POST", f"https://example.org{prefix}/conversations/alice"
     )
     with pytest.raises(WriteBlocked):
-        WritePolicy(Profile.SAFE_WRITES, ALLOWED, prefix).check(
+        WritePolicy(Profile.SAFE_WRITES, ALLOWED, prefix, writes=WRITES).check(
             "POST", f"https://example.org{API}/conversations/alice"
         )
 

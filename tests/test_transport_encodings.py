@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from conformance.apis import preflight_reads
 from conformance.errors import ExitCode, TargetError
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.transport.bounded import ResponseTooLarge
@@ -125,7 +126,7 @@ def test_preflight_turns_a_bomb_into_one_line() -> None:
         guarded(target.url, max_response_bytes=LIMIT) as session,
         pytest.raises(TargetError, match="once decoded") as refused,
     ):
-        preflight(session, target.url)
+        preflight(session, target.url, api_reads=preflight_reads())
     assert "\n" not in str(refused.value)
 
 
@@ -135,7 +136,7 @@ def test_preflight_says_which_answer_does_not_decode_in_one_line() -> None:
         guarded(target.url) as session,
         pytest.raises(TargetError) as refused,
     ):
-        preflight(session, target.url)
+        preflight(session, target.url, api_reads=preflight_reads())
     said = str(refused.value)
     assert said.startswith("the answer to GET ") and "does not decode as its Content-Encoding 'gzip'" in said
     assert "\n" not in said

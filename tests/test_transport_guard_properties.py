@@ -21,6 +21,7 @@ import requests
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
+from conformance.apis import write_shapes
 from conformance.errors import WriteBlocked
 from conformance.transport.policy import Profile, WritePolicy
 from conformance.transport.session import GuardedSession
@@ -31,6 +32,8 @@ ALLOWED = ("alice", "Bob Smith", "ünïcødé", "a/b", "x.y")
 OTHERS = ("mallory", "ALICE", "Alice", "alice ", " alice", "alice\x00", "alice;x", "alice+", "..", ".", "")
 SEEDS = range(5)
 EXAMPLES_PER_SEED = 300
+
+WRITES = write_shapes()  # the installed APIs' writes: what safe-writes may send
 
 
 # --- the server's reading of a request (slskd's, not the policy's) ------------------------------
@@ -172,7 +175,7 @@ def test_the_server_never_receives_a_write_the_profile_forbids(
     recording_server: LocalServer, profile: Profile, run_seed: int
 ) -> None:
     allowed = frozenset(ALLOWED)
-    guarded = GuardedSession(WritePolicy(profile, allowed), timeout=5)
+    guarded = GuardedSession(WritePolicy(profile, allowed, writes=WRITES), timeout=5)
 
     @seed(run_seed)
     @settings(max_examples=EXAMPLES_PER_SEED, database=None, deadline=None)
@@ -191,7 +194,7 @@ def test_the_server_never_receives_a_write_the_profile_forbids(
 def test_writes_to_allowlisted_usernames_do_arrive(recording_server: LocalServer, username: str) -> None:
     """The guard is not vacuous: a well-formed write to an allowlisted user goes out, read as that user."""
     allowed = frozenset(ALLOWED)
-    with GuardedSession(WritePolicy(Profile.SAFE_WRITES, allowed)) as guarded:
+    with GuardedSession(WritePolicy(Profile.SAFE_WRITES, allowed, writes=WRITES)) as guarded:
         guarded.post(f"{recording_server.url}/api/v0/conversations/{quote(username, safe='')}", json="hi")
     arrived = recording_server.received[-1]
     assert slskd_route(arrived.target) == ("conversation", username)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from conformance.apis import preflight_reads, write_shapes
 from conformance.errors import TargetError, WriteBlocked
 from conformance.transport.auth import login
 from conformance.transport.bounded import ResponseTooLarge, ResponseTooSlow
@@ -26,6 +27,8 @@ from tests.servers.local import LocalServer, Received, Reply
 API = "/api/v0"
 KEY = "hostile-test-api-key-0123456789"
 
+WRITES = write_shapes()  # the installed APIs' writes: what safe-writes may send
+
 
 @pytest.fixture
 def other_host() -> Iterator[LocalServer]:
@@ -35,7 +38,7 @@ def other_host() -> Iterator[LocalServer]:
 
 
 def guarded(root: str, profile: Profile = Profile.READ_ONLY, **kwargs: object) -> GuardedSession:
-    session = GuardedSession(WritePolicy.for_target(profile, ("alice",), root), **kwargs)  # type: ignore[arg-type]
+    session = GuardedSession(WritePolicy.for_target(profile, ("alice",), root, WRITES), **kwargs)  # type: ignore[arg-type]
     session.headers["X-API-Key"] = KEY
     return session
 
@@ -103,7 +106,7 @@ def test_preflight_refuses_a_target_that_redirects_elsewhere(other_host: LocalSe
         guarded(target.url) as session,
         pytest.raises(TargetError, match=r"redirects to http://127\.0\.0\.2") as refused,
     ):
-        preflight(session, target.url)
+        preflight(session, target.url, api_reads=preflight_reads())
     assert "\n" not in str(refused.value)
     assert other_host.received == []
 
@@ -129,14 +132,14 @@ def test_no_request_of_any_method_goes_to_another_origin(other_host: LocalServer
     ],
 )
 def test_the_origin_is_scheme_host_and_port(url: str) -> None:
-    policy = WritePolicy.for_target(Profile.FULL, (), "http://127.0.0.1:5030")
+    policy = WritePolicy.for_target(Profile.FULL, (), "http://127.0.0.1:5030", ())
     policy.check("GET", "HTTP://127.0.0.1:5030/api/v0/x")
     with pytest.raises(WriteBlocked):
         policy.check("GET", url)
 
 
 def test_the_default_port_is_the_same_origin() -> None:
-    WritePolicy.for_target(Profile.FULL, (), "https://slskd.example").check(
+    WritePolicy.for_target(Profile.FULL, (), "https://slskd.example", ()).check(
         "GET", "https://slskd.example:443/api/v0/x"
     )
 
@@ -148,14 +151,16 @@ def test_the_default_port_is_the_same_origin() -> None:
     "message_id", ["..%2Fbob", "%2E%2E%2Fbob", "..%252Fbob", "12%2F..", "..%5Cbob", "1%2541"]
 )
 def test_an_id_that_names_another_route_after_decoding_is_blocked(message_id: str) -> None:
-    policy = WritePolicy(Profile.SAFE_WRITES, ("alice",))
+    policy = WritePolicy(Profile.SAFE_WRITES, ("alice",), writes=WRITES)
     for method in ("POST", "PUT", "DELETE"):
         with pytest.raises(WriteBlocked, match="ambiguous after percent-decoding"):
             policy.check(method, f"http://h{API}/conversations/alice/{message_id}")
 
 
 def test_a_plain_id_passes() -> None:
-    WritePolicy(Profile.SAFE_WRITES, ("alice",)).check("PUT", f"http://h{API}/conversations/alice/12")
+    WritePolicy(Profile.SAFE_WRITES, ("alice",), writes=WRITES).check(
+        "PUT", f"http://h{API}/conversations/alice/12"
+    )
 
 
 # --- bounded answers: a size limit and a total deadline ----------------------------------------
@@ -212,7 +217,7 @@ def test_preflight_turns_an_unbounded_answer_into_one_line(handler: object, said
     ):
         started = time.monotonic()
         with pytest.raises(TargetError) as refused:
-            preflight(session, target.url)
+            preflight(session, target.url, api_reads=preflight_reads())
     assert said in str(refused.value) and "\n" not in str(refused.value)
     assert time.monotonic() - started < 3
 

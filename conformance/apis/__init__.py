@@ -1,6 +1,48 @@
-"""The APIs the checker knows, one package each: what an API is, apart from the engine that runs it.
+"""The APIs the checker knows, one package each: the registry the engine asks for them.
 
-An API's package holds everything that is about that API and nothing else: its model and the
-state machine's rules and steps, its data scenarios, and its emulation in the reference server.
-The engine (run, transport, results, reporting, specgen, requirements) names no API.
+An API's package holds everything that is about that API and nothing else (its requirements
+as data, its model and checks, its scenarios, its emulation in the reference server) and
+declares it in one `Api` (`conformance.apis.interface`). The engine names no API: it asks
+`installed()` and reads the declarations. The built-in APIs are listed here; another package
+adds one through the `slskd_conformance.apis` entry point group (an `Api` object), as the
+tests' toy API does, without touching this folder.
 """
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+from importlib.metadata import entry_points
+
+from conformance.apis.interface import Api
+from conformance.transport.policy import WriteShape
+from conformance.transport.preflight import ApiRead
+
+ENTRY_POINTS = "slskd_conformance.apis"
+BUILT_IN = ("conformance.apis.conversations", "conformance.apis.shapes")
+
+
+@cache
+def installed() -> tuple[Api, ...]:
+    """Every installed API: the built-in ones first, then those of other packages, by name."""
+    apis = [import_module(module).API for module in BUILT_IN]
+    apis += [point.load() for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name)]
+    for api in apis:
+        if not isinstance(api, Api):
+            raise TypeError(f"{api!r} is not a conformance.apis.interface.Api")
+    return tuple(apis)
+
+
+def claimed_tags() -> frozenset[str]:
+    """The spec tags some API checks behaviourally: the generic checks leave their operations."""
+    return frozenset(tag for api in installed() for tag in api.tags)
+
+
+def write_shapes() -> tuple[WriteShape, ...]:
+    """Every write the safe-writes profile may send, as the installed APIs declare them."""
+    return tuple(shape for api in installed() for shape in api.writes)
+
+
+def preflight_reads() -> tuple[ApiRead, ...]:
+    """The reads that show the target serves the installed APIs, in the registry's order."""
+    return tuple(read for api in installed() for read in api.preflight)

@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 
+from conformance.apis import installed
 from conformance.checks.context import request_line
 from conformance.checks.probes import JSON, Probe, unknown_user
 from conformance.data.yaml_files import read_yaml
 from conformance.requirements.catalogue import Need
 from conformance.requirements.registry import register
-
-SCENARIOS_PATH = Path(__file__).parents[1] / "apis" / "conversations" / "scenarios.yaml"
 
 
 @dataclass(frozen=True)
@@ -137,9 +136,19 @@ def _step(raw: dict[str, Any]) -> Step:
     )
 
 
+def scenario_paths() -> tuple[Path, ...]:
+    """The scenario files of the installed APIs."""
+    return tuple(path for api in installed() if (path := api.file(api.scenarios)) is not None)
+
+
+def load_scenarios(paths: tuple[Path, ...] | None = None) -> tuple[Scenario, ...]:
+    """The scenarios of `paths` (default: every installed API's), each registered as a check
+    of the requirements it names."""
+    return tuple(s for path in (scenario_paths() if paths is None else paths) for s in _load(path))
+
+
 @cache
-def load_scenarios(path: Path = SCENARIOS_PATH) -> tuple[Scenario, ...]:
-    """The scenarios, each registered as a check of the requirements it names."""
+def _load(path: Path) -> tuple[Scenario, ...]:
     scenarios = []
     for raw in read_yaml(path)["scenarios"]:
         scenario = Scenario(

@@ -1,8 +1,8 @@
-"""The conversations state machine: run until every defect is found.
+"""An API's state machine, run until every defect is found.
 
-The machine is `conformance.apis.conversations.rules` (what a client does) over
-`conformance.apis.conversations.steps` (each call and its read-back), judged by
-`conformance.apis.conversations.comparison` against the model.
+The machine is the API's (`Api.machine`); Conversations' is `conformance.apis.conversations.rules`
+(what a client does) over `steps` (each call and its read-back), judged by `comparison`
+against the model.
 
 A failing MUST/SHOULD requirement's final, shrunk replay is recorded last, so the newest
 evidence of that requirement is the minimal sequence of HTTP calls. `find_defects` then runs
@@ -13,12 +13,12 @@ example per defect, not only the first.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import hypothesis
 from hypothesis import Phase
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance.apis.conversations.rules import conversations_machine
 from conformance.checks.context import SuiteContext
 from conformance.checks.failures import RequirementFailed
 
@@ -48,13 +48,18 @@ def stateful_settings(base: hypothesis.settings) -> hypothesis.settings:
     )
 
 
-def seeded(ctx: SuiteContext, seed: int, tolerated: list[str]) -> type:
+Machine = Callable[[SuiteContext, list[str]], type]  # (ctx, tolerated requirements) → the machine
+
+
+def seeded(ctx: SuiteContext, seed: int, tolerated: list[str], machine: Machine) -> type:
     """The machine bound to `ctx`, drawing its sequences from `seed` (the run's --seed): the
     same seed replays the same requests, another seed explores others."""
-    return hypothesis.seed(seed)(conversations_machine(ctx, tolerated))
+    return hypothesis.seed(seed)(machine(ctx, tolerated))
 
 
-def find_defects(ctx: SuiteContext, settings: hypothesis.settings, seed: int = 0) -> list[str]:
+def find_defects(
+    ctx: SuiteContext, machine: Machine, settings: hypothesis.settings, seed: int = 0
+) -> list[str]:
     """Find every defect first, then shrink them within the run's shrink budget.
 
     Pass one runs the machine without shrinking until it passes, each time tolerating the
@@ -62,12 +67,13 @@ def find_defects(ctx: SuiteContext, settings: hypothesis.settings, seed: int = 0
     Pass two shrinks them in the order found, each with all the others tolerated, until the
     budget (`ctx.shrink_budget`) is spent; a shrunk defect's minimal example is its newest
     evidence. Returns the failing MUST/SHOULD requirements in the order found. Anything else
-    the machine raises propagates. `seed` selects the sequences tried."""
+    the machine raises propagates. `seed` selects the sequences tried; `machine` is the API's
+    (`Api.machine`)."""
     finding = hypothesis.settings(settings, phases=[p for p in settings.phases if p is not Phase.shrink])
     found: list[str] = []
     for _ in ctx.catalogue:  # a requirement is found at most once: this bounds the loop
         try:
-            run_state_machine_as_test(seeded(ctx, seed, found), settings=finding)
+            run_state_machine_as_test(seeded(ctx, seed, found, machine), settings=finding)
         except (RequirementFailed, BaseExceptionGroup) as error:
             new = [r for r in dict.fromkeys(failed_requirements(error)) if r not in found]
             if not new:
@@ -76,11 +82,13 @@ def find_defects(ctx: SuiteContext, settings: hypothesis.settings, seed: int = 0
         else:
             break
     if Phase.shrink in settings.phases:
-        _shrink(ctx, settings, found, seed)
+        _shrink(ctx, settings, found, seed, machine)
     return found
 
 
-def _shrink(ctx: SuiteContext, settings: hypothesis.settings, found: list[str], seed: int) -> None:
+def _shrink(
+    ctx: SuiteContext, settings: hypothesis.settings, found: list[str], seed: int, machine: Machine
+) -> None:
     """Pass two of `find_defects`: a minimal example per defect, while the budget lasts."""
     budget = ctx.shrink_budget
     if found and budget.left > 0:
@@ -93,5 +101,5 @@ def _shrink(ctx: SuiteContext, settings: hypothesis.settings, found: list[str], 
         others = [r for r in found if r != requirement]
         # It fails again, as expected: the failure, now minimal, is recorded as its newest evidence.
         with budget.limit(requirement), contextlib.suppress(RequirementFailed, BaseExceptionGroup):
-            run_state_machine_as_test(seeded(ctx, seed, others), settings=quiet)
+            run_state_machine_as_test(seeded(ctx, seed, others, machine), settings=quiet)
         (budget.shrunk if budget.left > 0 else budget.unshrunk).append(requirement)

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from conformance.apis.conversations.emulation import ConversationsApi
+from conformance.apis import installed
+from conformance.apis.interface import Backing
 from conformance.reference.auth import Authenticator
 from conformance.reference.clock import MonotonicClock
 from conformance.reference.faults import bypassed
-from conformance.reference.network import SimulatedNetwork, SoulseekNetwork
+from conformance.reference.network import Incoming, SimulatedNetwork, SoulseekNetwork
 from conformance.reference.options import ReferenceOptions
-from conformance.reference.routes import match
+from conformance.reference.routes import SYSTEM_ROUTES, Operation, match
 from conformance.reference.soulseek import SoulseekConnection
 from conformance.reference.store import Store
 from conformance.reference.system import SystemApi
@@ -33,13 +34,6 @@ from conformance.reference.wire import JSON_TYPE, HttpError, Reply, Request, is_
 API_VERSIONS = ("api-supported-versions", "0")  # ReportApiVersions on every versioned action
 PROBLEM_TYPE = "application/problem+json; charset=utf-8"
 NOT_FOUND_TYPE = "https://tools.ietf.org/html/rfc9110#section-15.5.5"
-
-
-@dataclass(frozen=True)
-class Operation:
-    handler: Callable[[Request], Reply]
-    anonymous: bool = False
-    reads_body: bool = False  # [FromBody]: a POST without Content-Type is 415
 
 
 class ReferenceApp:
@@ -55,23 +49,17 @@ class ReferenceApp:
         )
         self.network = _network(options, last_id=self.store.latest_incoming_id())
         self.auth = Authenticator(options)
-        self.conversations = ConversationsApi(
-            options, self.store, self.network, self.clock, self.representation
-        )
+        backing = Backing(options, self.store, self.network, self.clock, self.representation)
+        self.emulations = [api.emulate(backing) for api in installed() if api.emulate is not None]
+        self.routes = (*SYSTEM_ROUTES, *(route for e in self.emulations for route in e.routes))
         system = SystemApi(options, self.network, self.auth)
-        c = self.conversations
-        unguarded = bypassed(faults)
-        conversations = {
-            "list_conversations": Operation(c.list_conversations),
-            "get_conversation": Operation(c.get_conversation),
-            "messages": Operation(c.messages),
-            "send": Operation(c.send, reads_body=True),
-            "acknowledge": Operation(c.acknowledge),
-            "acknowledge_all": Operation(c.acknowledge_all),
-            "close": Operation(c.close),
-        }
+        unguarded = bypassed(faults)  # the auth-bypass faults: operations served without credentials
         self.operations = {
-            **{name: replace(op, anonymous=name in unguarded) for name, op in conversations.items()},
+            **{
+                name: replace(op, anonymous=op.anonymous or name in unguarded)
+                for emulation in self.emulations
+                for name, op in emulation.operations.items()
+            },
             "version": Operation(system.version),
             "application": Operation(system.application),
             "server": Operation(system.server),
@@ -83,10 +71,16 @@ class ReferenceApp:
         self._plain_json = "wrong-content-type" in faults
         self._problem_404 = "error-body-problem" in faults
         try:
-            self.network.start(self.conversations.receive)  # last: messages may arrive at once
+            self.network.start(self._receive)  # last: messages may arrive at once
         except BaseException:
             self.store.close()
             raise
+
+    def _receive(self, incoming: Incoming) -> None:
+        """A peer's message, handed to every emulated API that hears from the network."""
+        for emulation in self.emulations:
+            if emulation.receive is not None:
+                emulation.receive(incoming)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         return to_wsgi(self.handle(environ), start_response)
@@ -103,7 +97,7 @@ class ReferenceApp:
         return self.representation.dress(self._dress(reply), environ.get("HTTP_ACCEPT_ENCODING"))
 
     def _pipeline(self, request: Request) -> Reply:
-        found = match(request.segments, request.method)
+        found = match(self.routes, request.segments, request.method)
         if found is None:
             return Reply(404)
         if found.operation is None:

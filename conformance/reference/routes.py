@@ -9,9 +9,10 @@ is 405, with the methods that would have matched in `Allow`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from conformance.reference.wire import decode_segment
+from conformance.reference.wire import Reply, Request, decode_segment
 
 
 @dataclass(frozen=True)
@@ -20,15 +21,16 @@ class Route:
     methods: dict[str, str]  # HTTP method -> operation name
 
 
-CONVERSATIONS = ("api", "v0", "conversations")
-ROUTES = (
-    Route(CONVERSATIONS, {"GET": "list_conversations"}),
-    Route(
-        (*CONVERSATIONS, "{username}"),
-        {"GET": "get_conversation", "POST": "send", "PUT": "acknowledge_all", "DELETE": "close"},
-    ),
-    Route((*CONVERSATIONS, "{username}", "messages"), {"GET": "messages"}),
-    Route((*CONVERSATIONS, "{username}", "{id}"), {"PUT": "acknowledge"}),
+@dataclass(frozen=True)
+class Operation:
+    handler: Callable[[Request], Reply]
+    anonymous: bool = False
+    reads_body: bool = False  # [FromBody]: a POST without Content-Type is 415
+
+
+API = ("api", "v0")
+# The server's own routes; each API's emulation brings its own (`conformance.apis`).
+SYSTEM_ROUTES = (
     Route(("api", "v0", "application"), {"GET": "application"}),
     Route(("api", "v0", "application", "version"), {"GET": "version"}),
     Route(("api", "v0", "server"), {"GET": "server"}),
@@ -44,11 +46,11 @@ class Match:
     allowed: tuple[str, ...] = ()
 
 
-def match(segments: list[bytes], method: str) -> Match | None:
+def match(routes: Iterable[Route], segments: list[bytes], method: str) -> Match | None:
     """The operation for this path and method; None when no route has this path (404)."""
     literals = [decode_segment(s).lower() for s in segments]
     candidates = []
-    for route in ROUTES:
+    for route in routes:
         params = _bind(route.template, segments, literals)
         if params is not None:
             candidates.append((route, params))

@@ -85,7 +85,7 @@ def folded_line(requirement: RequirementRow) -> str:
 
 def evidence_title(item: Mapping[str, Any]) -> str:
     """What kind of failure a piece of evidence is, e.g.
-    'PUT /conversations/{username}/{id} → 500 · 3 repeats folded'."""
+    'GET /shares/{id}/contents → 500 · 3 repeats folded'."""
     parts = [item.get("operation") or ""]
     if item.get("status") is not None:
         parts[0] = f"{parts[0]} → {item['status']}".strip()

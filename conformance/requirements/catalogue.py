@@ -1,11 +1,13 @@
 """The requirement catalogue: requirements are data, the code that reads them is small.
 
 Every check names the requirement IDs it verifies, so verdicts roll up per requirement
-and a requirement that no check touched shows up as "not covered".
+and a requirement that no check touched shows up as "not covered". Each API keeps its part
+of the catalogue in its own package (`conformance.apis`); the catalogue is their union.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -13,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from conformance.data.yaml_files import read_yaml
-
-CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 
 
 class Level(StrEnum):
@@ -26,11 +26,12 @@ class Level(StrEnum):
 class Need(StrEnum):
     """What a target must offer to show a requirement, least first: each offers the ones before.
 
-    A target not logged in to Soulseek still offers a conversation (a failed send creates one),
-    so the checks of everything below `OUTGOING` run there too."""
+    A target not logged in to Soulseek still offers what a write creates even when it fails
+    (an API's state on the server, e.g. a thread a failed send opens), so the checks of
+    everything below `OUTGOING` run there too."""
 
     NOTHING = "nothing"
-    CONVERSATION = "conversation"
+    CREATED = "created"  # what the run's writes create on the target, even when they fail
     OUTGOING = "outgoing"  # sends that succeed: logged in to the Soulseek network
     INCOMING = "incoming"  # messages from a peer: logged in, and a peer that writes
 
@@ -80,9 +81,9 @@ class Requirement:
     id: str
     level: Level
     statement: str
-    operations: tuple[str, ...]  # operation labels, e.g. "GET /conversations"
+    operations: tuple[str, ...]  # operation labels, e.g. "GET /application"
     source: str
-    tag: str = "Conversations"
+    tag: str = "API"  # the docs page (the API) it belongs to
     since: str | None = None
     until: str | None = None
     readings: tuple[Reading, ...] = ()  # empty: the docs and facts allow one reading only
@@ -105,25 +106,46 @@ class Requirement:
         return not (self.until and current >= parse_version(self.until))
 
 
+def catalogue_paths() -> tuple[Path, ...]:
+    """The catalogue files of the installed APIs, in the registry's order."""
+    from conformance.apis import installed  # the registry imports the engine, not the reverse
+
+    return tuple(path for api in installed() if (path := api.file(api.catalogue)) is not None)
+
+
+def load_catalogue(paths: Path | Iterable[Path] | None = None) -> dict[str, Requirement]:
+    """Every requirement of `paths` (default: every installed API's catalogue); an id two
+    files define is a catalogue bug."""
+    chosen = catalogue_paths() if paths is None else (paths,) if isinstance(paths, Path) else tuple(paths)
+    return _load(chosen)
+
+
 @cache
-def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, Requirement]:
-    data = read_yaml(path)
-    labels: dict[str, str] = data["operations"]
+def _load(paths: tuple[Path, ...]) -> dict[str, Requirement]:
     catalogue: dict[str, Requirement] = {}
+    for path in paths:
+        for requirement in _requirements(read_yaml(path)):
+            if requirement.id in catalogue:
+                raise ValueError(f"{requirement.id} is defined twice (again in {path})")
+            catalogue[requirement.id] = requirement
+    return catalogue
+
+
+def _requirements(data: dict[str, Any]) -> Iterable[Requirement]:
+    labels: dict[str, str] = data.get("operations", {})
     for raw in data["requirements"]:
-        catalogue[raw["id"]] = Requirement(
+        yield Requirement(
             id=raw["id"],
             level=Level(raw["level"]),
             statement=raw["statement"],
             operations=tuple(labels.get(op, op) for op in raw["operations"]),
             source=raw["source"],
-            tag=raw.get("tag", "Conversations"),
+            tag=raw.get("tag", data["tag"]),
             since=raw.get("since"),
             until=raw.get("until"),
             readings=tuple(_reading(raw) for raw in raw.get("readings", ())),
             needs=_need(raw),
         )
-    return catalogue
 
 
 def _need(raw: dict[str, Any]) -> Need:

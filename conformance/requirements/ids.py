@@ -2,7 +2,7 @@
 
 A typo in a bare string would silently open a requirement nobody checks; a misspelt
 constant is an AttributeError at import. `tests/test_catalogue.py` keeps this list and
-`catalogue.yaml` equal. (The generated `API-OP-*` requirements of the other docs pages
+the catalogues equal. (The generated `API-OP-*` requirements of the other docs pages
 are derived from the spec, see `conformance.requirements.operations`.)
 """
 

@@ -56,7 +56,7 @@ class Exchange:
 
 
 def operation_of(method: str, url: str, labels: list[str]) -> str | None:
-    """Which of `labels` ("PUT /conversations/{username}/{id}") a request to `url` called."""
+    """Which of `labels` ("GET /shares/{id}/contents") a request to `url` called."""
     path = urlsplit(url).path.rstrip("/")
     for label in labels:
         verb, _, template = label.partition(" ")

@@ -2,7 +2,7 @@
 the credential headers.
 
 The redaction (`conformance.transport.redaction`) masks exactly what `secret_pattern` matches
-and the tests' leak checker (`tests/leaks.py`) searches with the same pattern: what is redacted
+and the tests' leak checker (`tests/leaks.py`) looks for it with the same pattern: what is redacted
 and what counts as a leak cannot drift apart. The report views use the mask and the header
 names too, without depending on the transport.
 

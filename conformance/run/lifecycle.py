@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from conformance.apis import installed
+from conformance.apis.interface import Ledger
 from conformance.checks.context import SuiteContext
 from conformance.cli.config import ENVIRONMENT, RunConfig
 from conformance.results.collector import CaseRecorder, RunResults
@@ -19,7 +21,6 @@ from conformance.results.exchange import Exchange
 from conformance.run.context import suite_context
 from conformance.run.document import Clock, results_document
 from conformance.run.facts import Facts, fold, target_facts
-from conformance.run.ledger import ConversationLedger
 from conformance.run.plan import load_plan
 from conformance.run.reports import write_reports
 from conformance.run.skips import skips, why_no_writes
@@ -29,7 +30,7 @@ from conformance.transport.redaction import redact_exchange, redact_text
 from conformance.transport.session import GuardedSession
 
 # Seconds cleanup may take after Ctrl-C: the user asked to stop, and the run must end within
-# 2 s with its partial report written (about half a second more). A conversation not closed in
+# 2 s with its partial report written (about half a second more). A change not undone in
 # time is a cleanup finding like any other, in the report and the terminal.
 CLEANUP_AFTER_CTRL_C = 1.0
 
@@ -52,7 +53,7 @@ class Run:
             operations={rid: requirement.operations for rid, requirement in self.plan.catalogue.items()},
         )
         self.results = RunResults(self.plan.catalogue)
-        self.ledger = ConversationLedger()
+        self.ledgers: list[Ledger] = [api.ledger() for api in installed() if api.ledger is not None]
         self.target: Target | None = None
         self.session: GuardedSession | None = None
         self.context: SuiteContext | None = None
@@ -70,7 +71,8 @@ class Run:
             self.secrets.add(value.removeprefix("Bearer "))
             self.secret_variables.setdefault(value.removeprefix("Bearer "), ENVIRONMENT["--token"])
         if self.target.kind == "live":
-            self.ledger.note_active(self.session, self.target.base_url, self.config.writable_usernames)
+            for ledger in self.ledgers:
+                ledger.note_active(self.session, self.target.base_url, self.config.writable_usernames)
         for requirement, reason in skips(self.plan, self.target.info):
             self.results.skip(requirement, reason)
         self.context = suite_context(self.plan, self.target, self.session, self.recorder)
@@ -82,15 +84,18 @@ class Run:
 
     def _on_exchange(self, exchange: Exchange) -> None:
         self.recorder.on_exchange(exchange)
-        self.ledger.on_exchange(exchange)
+        for ledger in self.ledgers:
+            ledger.on_exchange(exchange)
 
     def cleanup(self) -> None:
-        """Close the conversations this run opened on a live target (unless --keep), then disconnect."""
+        """Undo what this run changed on a live target (unless --keep), then disconnect: each
+        API's ledger knows what its writes left behind."""
         if self.target is None or self.session is None:
             return
         if self.target.kind == "live" and not self.config.keep:
             within = CLEANUP_AFTER_CTRL_C if self.interrupted else None
-            self.cleanup_failures += self.ledger.close_opened(self.session, self.target.base_url, within)
+            for ledger in self.ledgers:
+                self.cleanup_failures += ledger.close_opened(self.session, self.target.base_url, within)
         close(self.target, self.session)
 
     # --- facts: what this process learned, or (controller) what the workers learned ----------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conformance.apis import write_shapes
 from conformance.cli.config import RunConfig
 from conformance.transport.policy import WritePolicy
 from conformance.transport.session import ExchangeSink, GuardedSession
@@ -22,7 +23,7 @@ def open_session(
     interrupted: Callable[[], bool],
 ) -> GuardedSession:
     """`interrupted`: whether Ctrl-C was pressed (the session then sends nothing but cleanup)."""
-    policy = WritePolicy.for_target(config.profile, config.writable_usernames, root)
+    policy = WritePolicy.for_target(config.profile, config.writable_usernames, root, write_shapes())
     session = GuardedSession(
         policy=policy,
         on_exchange=on_exchange,

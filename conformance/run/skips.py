@@ -4,7 +4,7 @@ A requirement is skipped when its read is not sent to a live target (see `plan`)
 target's version is outside its range, when it needs writes the read-only profile does not
 make, when it needs more than the target offers (its catalogue `needs`: a target not logged
 in to Soulseek answers every send 500 by design, so it shows no stored or incoming message,
-though a failed send still gives it a conversation), or when it needs authentication that is not on
+though what a failed write creates is still there), or when it needs authentication that is not on
 (`auth_state`: off, or unknown) or credentials the command line does not give.
 """
 
@@ -32,11 +32,11 @@ def why_no_writes(profile: Profile) -> str | None:
 
 
 def offered(profile: Profile, info: TargetInfo | None) -> Need:
-    """What the run's writes can make the target show: not logged in, a conversation (a failed
-    send opens one) but no stored or incoming message. A read-only run makes nothing, so what
+    """What the run's writes can make the target show: not logged in, what a write creates even
+    when it fails, but no stored or incoming message. A read-only run makes nothing, so what
     is already stored is judged as it is, logged in or not."""
     writes = why_no_writes(profile) is None
-    return Need.CONVERSATION if writes and info is not None and info.logged_in is False else Need.INCOMING
+    return Need.CREATED if writes and info is not None and info.logged_in is False else Need.INCOMING
 
 
 def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:

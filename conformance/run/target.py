@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from conformance.apis import preflight_reads
 from conformance.cli.config import RunConfig
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.run.session import open_session
@@ -63,6 +64,7 @@ def reach(
             server_version=config.server_version,
             login_username=config.username,
             network_control=config.network_control,
+            api_reads=preflight_reads(),
         )
         if config.unpaced_once_proven:  # preflight returned: the target is on the simulated network
             session.unpace()

@@ -81,7 +81,7 @@ def load_models(models_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def _used_models(document: dict[str, Any], models: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The models the operations refer to, transitively (the Conversations spec needs 3)."""
+    """The models the operations refer to, transitively (a one-page spec needs only its own)."""
     wanted, queue = set(), list(referenced_models(document["paths"]))
     while queue:
         name = queue.pop()

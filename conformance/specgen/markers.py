@@ -20,7 +20,7 @@ def overlay_entries(spec: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def overlay_statuses(spec: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Operation label ('GET /conversations') → {status: reason} for statuses only the overlay documents."""
+    """Operation label ('GET /application') → {status: reason} for statuses only the overlay documents."""
     statuses: dict[str, dict[str, str]] = {}
     for path, item in spec.get("paths", {}).items():
         for method in METHODS:

@@ -1,4 +1,4 @@
-"""The generator's type expressions (`List[Conversation]`, `Dict[str, int]`, `datetime`)
+"""The generator's type expressions (`List[Directory]`, `Dict[str, int]`, `datetime`)
 as JSON Schema, and Python's snake_case names as slskd's camelCase JSON names."""
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ the docs list ("not found") proves nothing about the route (a missing route answ
 and generated ids name nothing on the target), so it is no pass; an operation that drew
 nothing else stays not covered, with that reason.
 
-A live target gets only the reads the catalogue decides are safe (`reads:` in
-catalogue.yaml: no dump, no update check, no secrets, nothing that reaches the Soulseek
-network), whatever the profile; the others are skipped with their reason. Reads with path
+A live target gets only the reads decided safe (`conformance/apis/shapes/reads.yaml`: no
+dump, no update check, no secrets, nothing that reaches the Soulseek network), whatever the
+profile; the others are skipped with their reason. Reads with path
 parameters need ids that exist on the target, which generated ones do not: a live target
 gets them only under the full profile. The run's plan decides (`conformance.run.plan`).
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hypothesis
 import pytest
 
+from conformance.apis.conversations import API
 from conformance.checks.context import SuiteContext
 from conformance.checks.stateful import find_defects, stateful_settings
 from conformance.cli.config import RunConfig
@@ -21,6 +22,8 @@ def test_conversation_lifecycle(
 ) -> None:
     if not conformance.can_write:
         pytest.skip("the read-only profile sends no writes")
-    defects = find_defects(conformance, stateful_settings(conformance_settings), conformance_config.seed)
+    settings = stateful_settings(conformance_settings)
+    assert API.machine is not None, "Conversations declares its state machine"
+    defects = find_defects(conformance, API.machine, settings, conformance_config.seed)
     if defects:
         pytest.fail(f"the conversations lifecycle breaks {', '.join(defects)} (see evidence)", pytrace=False)

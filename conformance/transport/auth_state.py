@@ -1,7 +1,7 @@
 """Whether the target requires authentication, decided from what preflight saw of it.
 
 Three facts count: what `GET /session/enabled` says, whether the run was given credentials,
-and how the conversation reads answer without credentials. Any sign that authentication is
+and how the checked APIs' reads answer without credentials. Any sign that authentication is
 on turns it on for every route: a route that answers anyway is a failure of that route
 (AUTH-MISSING-401, judged by the auth checks), never a reason to skip the other routes'
 checks, since one unguarded route is exactly the hole those checks exist to find. Off needs
@@ -26,7 +26,7 @@ class AuthState(StrEnum):
 class Unauthenticated:
     """One read preflight sent without credentials, and the status it got."""
 
-    request: str  # "GET /api/v0/conversations"
+    request: str  # "GET /api/v0/application"
     status: int
 
     @property
@@ -35,7 +35,7 @@ class Unauthenticated:
 
     @property
     def served(self) -> bool:
-        """Answered past authentication: 2xx, or 404 for a username nobody has a conversation with."""
+        """Answered past authentication: 2xx, or 404 for a resource nobody created (a fixed name)."""
         return 200 <= self.status < 300 or self.status == 404
 
 

@@ -6,6 +6,8 @@ state machine follows inferred links. The guard sits below all of them (in
 `GuardedSession.send`) and judges the URL that is about to go on the wire, reading it
 the way slskd does: literal route segments case-insensitively, the `{username}` segment
 percent-decoded once, usernames compared exactly (slskd compares them case-sensitively).
+Which writes the safe-writes profile may send is declared by the APIs (`WriteShape`), never
+written here: the guard only reads a URL against the shapes it is given.
 Anything it cannot read unambiguously is blocked. The login `POST /session` passes in every
 profile: it creates a token, not data, and `--username/--password` must work read-only.
 
@@ -17,6 +19,7 @@ login body), and a redirect or a generated URL must never carry them anywhere el
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -25,15 +28,13 @@ from conformance.errors import WriteBlocked
 
 API_PREFIX = "/api/v0"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-# The methods of the Conversations API's write operations (send, acknowledge, close).
-CONVERSATION_WRITES = frozenset({"POST", "PUT", "DELETE"})
 
 
 class Profile(StrEnum):
     """How much a run may change on its target."""
 
     READ_ONLY = "read-only"  # only GET and HEAD leave the process (and the login POST)
-    SAFE_WRITES = "safe-writes"  # writes only to conversations with allowlisted usernames
+    SAFE_WRITES = "safe-writes"  # writes only in an API's write shapes, to allowlisted usernames
     FULL = "full"  # anything (the embedded server, or a live target on explicit request)
 
 
@@ -65,6 +66,28 @@ class Origin(NamedTuple):
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+@dataclass(frozen=True)
+class WriteShape:
+    """Writes an API lets the safe-writes profile send: `methods` on
+    `/<collection>/{username}[/{id}]`, the username on the --peer allowlist.
+
+    An API declares its shapes (a write that only ever touches one chosen peer's data); the
+    guard knows no API, so a shape nobody declared is never allowed."""
+
+    collection: str  # the first route segment, compared case-insensitively as slskd routes it
+    methods: tuple[str, ...]  # upper case, in the order the refusal names them
+    with_id: bool = True  # whether `/<collection>/{username}/{id}` is a write of this shape too
+
+    def admits(self, method: str, route: list[str]) -> bool:
+        depths = (2, 3) if self.with_id else (2,)
+        return method in self.methods and len(route) in depths and route[0].lower() == self.collection
+
+    def describe(self) -> str:
+        *others, last = self.methods
+        methods = f"{', '.join(others)} and {last}" if others else last
+        return f"{methods} on /{self.collection}/{{username}}{'[/{id}]' if self.with_id else ''}"
+
+
 def api_prefix_of(root: str) -> str:
     """The API's path prefix for a target root URL, keeping a reverse proxy's or url_base's path."""
     return urlsplit(root).path.rstrip("/") + API_PREFIX
@@ -80,17 +103,22 @@ class WritePolicy:
         api_prefix: str = API_PREFIX,
         *,
         origin: str | None = None,
+        writes: Iterable[WriteShape] = (),
     ) -> None:
-        """`origin`: the target's root URL; when given, nothing leaves for any other origin."""
+        """`origin`: the target's root URL; when given, nothing leaves for any other origin.
+        `writes`: the shapes the safe-writes profile lets out (none: it lets out no write)."""
         self.profile = profile
+        self.writes = tuple(writes)
         self.allowed_usernames = frozenset(allowed_usernames)
         self._prefix = [segment.lower() for segment in api_prefix.strip("/").split("/") if segment]
         self.origin = None if origin is None else Origin.of(origin)
 
     @classmethod
-    def for_target(cls, profile: Profile, allowed_usernames: Iterable[str], root: str) -> WritePolicy:
+    def for_target(
+        cls, profile: Profile, allowed_usernames: Iterable[str], root: str, writes: Iterable[WriteShape]
+    ) -> WritePolicy:
         """The guard of a run against `root`: its origin, and its API prefix (a url_base kept)."""
-        return cls(profile, allowed_usernames, api_prefix_of(root), origin=root)
+        return cls(profile, allowed_usernames, api_prefix_of(root), origin=root, writes=writes)
 
     def same_origin(self, url: str) -> bool:
         return self.origin is None or Origin.of(url) == self.origin
@@ -113,7 +141,7 @@ class WritePolicy:
                 f"the read-only profile blocked {method} {path}: it sends only GET and HEAD "
                 "(use --profile safe-writes with --peer USER to allow writes to chosen users)"
             )
-        refusal = self._conversation_write_refusal(method, route)
+        refusal = self._write_refusal(method, route)
         if refusal is not None:
             raise WriteBlocked(f"the safe-writes profile blocked {method} {path}: {refusal}")
 
@@ -125,16 +153,13 @@ class WritePolicy:
             return None
         return segments[prefix:]
 
-    def _conversation_write_refusal(self, method: str, route: list[str] | None) -> str | None:
+    def _write_refusal(self, method: str, route: list[str] | None) -> str | None:
         """None when a safe-writes write is allowed, else why not (a clause of the error message)."""
         if route is None:
             return "its path is outside the API, or has empty, dot or undecodable segments"
-        if (
-            method not in CONVERSATION_WRITES
-            or len(route) not in (2, 3)
-            or route[0].lower() != "conversations"
-        ):
-            return "only POST, PUT and DELETE on /conversations/{username}[/{id}] are allowed"
+        if not any(shape.admits(method, route) for shape in self.writes):
+            shapes = "; ".join(shape.describe() for shape in self.writes) or "no write an API declares"
+            return f"only {shapes} are allowed"
         username, *message_id = route[1:]
         if username not in self.allowed_usernames:
             return f"{username!r} is not on the --peer allowlist"

@@ -1,12 +1,13 @@
 """What the run learns about its target before the first test, and why it may refuse to start.
 
 A wrong URL, an untrusted certificate or a rejected key would otherwise surface as
-hundreds of identical failures. Preflight sends four GETs through the run's session, then
-the three conversation reads without credentials (what the target does without them, for
-`auth_state.decide`; always to the same fixed username, so the same seed replays the same
-requests), and either ends the run with one line (`TargetError`, exit 3) or hands back what
-the suite needs to choose its expectations: the version, whether authentication is on, and
-whether the instance is logged in to the Soulseek network (sends fail without it).
+hundreds of identical failures. Preflight sends three GETs through the run's session and
+each checked API's read that shows it is served (`ApiRead`), then that API's reads without
+credentials (what the target does without them, for `auth_state.decide`; always the same
+routes, so the same seed replays the same requests), and either ends the run with one line
+(`TargetError`, exit 3) or hands back what the suite needs to choose its expectations: the
+version, whether authentication is on, and whether the instance is logged in to the Soulseek
+network (sends fail without it).
 """
 
 from __future__ import annotations
@@ -26,15 +27,18 @@ from conformance.transport.session import GuardedSession
 SESSION_ENABLED = "/session/enabled"
 VERSION = "/application/version"
 SERVER = "/server"
-CONVERSATIONS = "/conversations"
-# A username nobody has a conversation with: fixed, never drawn, so that runs replay exactly.
-PREFLIGHT_USER = "slskd-conformance-preflight"
-UNAUTHENTICATED_READS = (
-    CONVERSATIONS,
-    f"{CONVERSATIONS}/{PREFLIGHT_USER}",
-    f"{CONVERSATIONS}/{PREFLIGHT_USER}/messages",
-)
 ANONYMOUS = {"X-API-Key": None, "Authorization": None}  # None removes a session header for one request
+
+
+@dataclass(frozen=True)
+class ApiRead:
+    """A read that shows the target serves an API (`route`, under /api/v0: 404 when it does
+    not, 403 on a relay agent), and the reads that show what the API does without credentials
+    (fixed routes, never drawn, so that runs replay exactly)."""
+
+    api: str  # the API's name, as its docs page titles it
+    route: str
+    unauthenticated: tuple[str, ...] = ()
 
 
 @dataclass
@@ -59,30 +63,28 @@ def preflight(
     server_version: str | None = None,
     login_username: str | None = None,
     network_control: str | None = None,
+    api_reads: tuple[ApiRead, ...] = (),
 ) -> TargetInfo:
     """Probe the slskd at `root` (its URL without /api/v0); raises TargetError if it cannot be tested.
 
     `server_version` (--server-version) replaces asking the target; `login_username` is the
     user the session logged in as, named if its token is rejected; `network_control` is the
-    control API of the network the target must be proven logged in to (--network-control).
+    control API of the network the target must be proven logged in to (--network-control);
+    `api_reads`: what shows the checked APIs are served (the installed APIs declare them).
     """
     probe = _Preflight(session, root)
     enabled = probe.get(SESSION_ENABLED, anonymous=True)
     version = None if server_version else probe.get(VERSION)
     server = probe.get(SERVER)
-    conversations = probe.get(CONVERSATIONS)
+    served = [(read, probe.get(read.route)) for read in api_reads]
     probe.require_slskd()
     if probe.credentials_rejected():
         raise TargetError(f"authentication failed: {_rejection(session, login_username)}")
-    if conversations.status_code == 403:
-        raise TargetError(
-            f"GET {API_PREFIX}{CONVERSATIONS} answered 403: slskd does so when it runs as a relay agent; "
-            "point --target-url at the relay controller"
-        )
-    if conversations.status_code == 404:
-        raise TargetError(f"{root} has no Conversations API (404 on {API_PREFIX}{CONVERSATIONS})")
+    for read, answer in served:
+        _require_api(root, read, answer)
     # What the target does without credentials, whatever it says and whatever the run has.
-    unauthenticated = [probe.get(route, anonymous=True) for route in UNAUTHENTICATED_READS]
+    routes = [route for read in api_reads for route in read.unauthenticated]
+    unauthenticated = [(route, probe.get(route, anonymous=True)) for route in routes]
 
     info = TargetInfo(authentication=_decide_auth(session, enabled, unauthenticated))
     info.notes += info.authentication.contradictions()
@@ -143,6 +145,17 @@ class _Preflight:
         return any(response.status_code == 401 for response in self._credentialed)
 
 
+def _require_api(root: str, read: ApiRead, answer: requests.Response) -> None:
+    """Refuse a target that does not serve an API the run checks, in one line."""
+    if answer.status_code == 403:
+        raise TargetError(
+            f"GET {API_PREFIX}{read.route} answered 403: slskd does so when it runs as a relay agent; "
+            "point --target-url at the relay controller"
+        )
+    if answer.status_code == 404:
+        raise TargetError(f"{root} has no {read.api} API (404 on {API_PREFIX}{read.route})")
+
+
 def _rejection(session: GuardedSession, username: str | None) -> str:
     """Why the target said 401, in the words of the credentials the run sent."""
     if "X-API-Key" in session.headers:
@@ -175,12 +188,12 @@ def _is_json(response: requests.Response) -> bool:
 
 
 def _decide_auth(
-    session: GuardedSession, enabled: requests.Response, unauthenticated: list[requests.Response]
+    session: GuardedSession, enabled: requests.Response, unauthenticated: list[tuple[str, requests.Response]]
 ) -> Authentication:
     said, saying = _said(enabled)
     answers = [
-        Unauthenticated(f"GET {API_PREFIX}{read}", response.status_code)
-        for read, response in zip(UNAUTHENTICATED_READS, unauthenticated, strict=True)
+        Unauthenticated(f"GET {API_PREFIX}{route}", response.status_code)
+        for route, response in unauthenticated
     ]
     return decide(said, saying, any(session.headers.get(name) for name in ANONYMOUS), answers)
 

@@ -1,7 +1,67 @@
 """The Conversations API: slskd's private messages, checked behaviourally.
 
-The model (`model`) and how a server is read (`reading`) and compared with it (`comparison`),
-the state machine's steps (`steps`) and rules (`rules`) over a pool of usernames
-(`usernames`), the probes that are data (`scenarios.yaml`), and the reference server's
-emulation of the API (`emulation`).
+The model (`model`) and how a server is read (`reading`) and compared with it (`comparison`,
+`verdicts`), the state machine's steps (`steps`) and rules (`rules`) over a pool of usernames
+(`usernames`), the requirements (`requirements.yaml`) and the probes that are data
+(`scenarios.yaml`), what a run opens and closes again (`ledger`), and the reference server's
+emulation of the API (`emulation`, served by `routes`). `API` declares them to the engine.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conformance.apis.conversations.ledger import ConversationLedger
+from conformance.apis.interface import Api, Backing, Emulation
+from conformance.transport.policy import WriteShape
+from conformance.transport.preflight import ApiRead
+
+if TYPE_CHECKING:
+    from conformance.checks.context import SuiteContext
+
+
+# A username nobody has a conversation with: fixed, never drawn, so that runs replay exactly.
+PREFLIGHT_USER = "slskd-conformance-preflight"
+
+
+def _emulate(backing: Backing) -> Emulation:
+    """Imported when a reference server starts, not whenever the API is declared."""
+    from conformance.apis.conversations.routes import emulate
+
+    return emulate(backing)
+
+
+def _machine(ctx: SuiteContext, tolerated: list[str]) -> type:
+    """Imported when the state machine runs (it brings Hypothesis' stateful testing)."""
+    from conformance.apis.conversations.rules import conversations_machine
+
+    return conversations_machine(ctx, tolerated)
+
+
+API = Api(
+    name="Conversations",
+    package=__name__,
+    tags=("Conversations",),
+    catalogue="requirements.yaml",
+    scenarios="scenarios.yaml",
+    # The list shows the API is served (404: it is not; 403: a relay agent); the three reads
+    # without credentials show what authentication does, asked about a user nobody talks to.
+    preflight=(
+        ApiRead(
+            "Conversations",
+            "/conversations",
+            unauthenticated=(
+                "/conversations",
+                f"/conversations/{PREFLIGHT_USER}",
+                f"/conversations/{PREFLIGHT_USER}/messages",
+            ),
+        ),
+    ),
+    # Send, acknowledge (one or all) and close: each touches one peer's conversation only.
+    writes=(WriteShape("conversations", ("POST", "PUT", "DELETE")),),
+    ledger=ConversationLedger,
+    emulate=_emulate,
+    machine=_machine,
+    # The state machine's reads (comparison) and steps and rules (rules imports them all).
+    checks=("conformance.apis.conversations.comparison", "conformance.apis.conversations.rules"),
+)

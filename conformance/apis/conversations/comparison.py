@@ -13,24 +13,29 @@ stops vouching for the conversation it concerns. INFO requirements are recorded,
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 
+from conformance.apis.conversations.effects import (
+    ADOPTED,
+    Effect,
+    describe,
+    folded,
+    is_tricky,
+    param,
+    passed_before,
+)
 from conformance.apis.conversations.model import (
     NOT_FOUND,
     OUTGOING_ID,
     ConversationsModel,
     Direction,
     Message,
-    Summary,
 )
 from conformance.apis.conversations.reading import content, instant, message_of, state
-from conformance.checks.choices import is_ordinal
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.failures import failure_for
 from conformance.checks.probes import operation_label
@@ -39,75 +44,6 @@ from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 
 CHECK = "stateful"
-LIST_REQUIREMENTS = (
-    Req.CONV_LIST_OK,
-    Req.CONV_LIST_NO_MESSAGES,
-    Req.CONV_LIST_ORDER,
-    Req.CONV_LIST_ACTIVE_DEFAULT,
-    Req.CONV_LIST_INCLUDE_INACTIVE,
-    Req.CONV_LIST_UNACK_FILTER,
-)
-
-
-# --- what a step promises -------------------------------------------------------------------
-@dataclass(frozen=True)
-class Effect:
-    """The requirements a write promises, blamed when a later read disagrees with the model."""
-
-    messages: str  # the messages (and counts) the step predicts
-    active: str  # the active flag the step predicts
-    kept: str | None = None  # that no message disappears, when the step names it
-    outgoing: str | None = None  # the outgoing messages, when the step sent one
-
-    @property
-    def requirements(self) -> tuple[str, ...]:
-        return tuple(r for r in (self.messages, self.active, self.kept, self.outgoing) if r)
-
-
-SEND = Effect(Req.CONV_SEND_STORES_OUT, Req.CONV_SEND_ACTIVATES, outgoing=Req.CONV_SEND_STORES_OUT)
-RECEIVE = Effect(Req.CONV_RECV_UNACK, Req.CONV_RECV_ACTIVATES, outgoing=Req.CONV_SEND_STORES_OUT)
-ACK_ONE = Effect(Req.CONV_ACK_ONE_EFFECT, Req.CONV_ACK_KEEPS_ACTIVE)
-ACK_ALL = Effect(Req.CONV_ACK_ALL_EFFECT, Req.CONV_ACK_KEEPS_ACTIVE)
-CLOSE = Effect(Req.CONV_CLOSE_ACKS_ALL, Req.CONV_CLOSE_INACTIVE, kept=Req.CONV_CLOSE_KEEPS_MESSAGES)
-ADOPTED = Effect(Req.CONV_GET_OK, Req.CONV_GET_OK)  # nothing written yet: the server should not change
-# Close, then send, read back once: the acknowledgements and kept messages are the close's
-# promise, the active flag and the outgoing message the send's.
-REOPEN = Effect(CLOSE.messages, SEND.active, kept=CLOSE.kept, outgoing=SEND.outgoing)
-
-
-def filter_requirements(include_inactive: bool, unacknowledged_only: bool) -> tuple[str, ...]:
-    """The requirements a list answered with these filters verifies."""
-    return (
-        Req.CONV_LIST_INCLUDE_INACTIVE if include_inactive else Req.CONV_LIST_ACTIVE_DEFAULT,
-        *((Req.CONV_LIST_UNACK_FILTER,) if unacknowledged_only else ()),
-    )
-
-
-def describe(messages: Counter[Any], limit: int = 5) -> str:
-    """A few of the messages that differ, enough to read the failure without the evidence."""
-    shown = sorted(messages.elements(), key=repr)
-    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
-    return (", ".join(map(repr, shown[:limit])) or "nothing") + more
-
-
-def param(value: bool | None) -> str | None:
-    return None if value is None else str(value).lower()
-
-
-def folded(username: str) -> str:
-    """A username with case and Unicode normalisation taken out (what slskd must not do)."""
-    return unicodedata.normalize("NFC", username).casefold()
-
-
-def passed_before(judged: dict[str, dict[str, Any]], item: Any) -> bool:
-    """Whether a list item equals the last item of its username whose conventions passed."""
-    username = item.get("username") if isinstance(item, dict) else None
-    return isinstance(username, str) and judged.get(username) == item
-
-
-def is_tricky(username: str) -> bool:
-    """Whether a username tests the routes' decoding (USER-ROUNDTRIP) rather than plain ASCII."""
-    return any(not (c.isascii() and (c.isalnum() or c in "-_.~")) for c in username)
 
 
 RequestKey = tuple[str, tuple[str | int, ...], tuple[tuple[str, Any], ...]]
@@ -391,121 +327,3 @@ class ModelComparison:
         if response.status_code == 200:
             shown = json_body(response)
             self.check_conversation(username, shown, include_messages, self.blame(username, effect))
-
-    @check(*LIST_REQUIREMENTS, kind="stateful")
-    def check_list(
-        self,
-        include_inactive: bool | None = None,
-        unacknowledged_only: bool | None = None,
-    ) -> None:
-        """The list, restricted to the conversations this example vouches for, is the model's."""
-        params = {
-            "includeInactive": param(include_inactive),
-            "unAcknowledgedOnly": param(unacknowledged_only),
-        }
-        response = self.request(
-            "GET", params={k: v for k, v in params.items() if v}, requirement=Req.CONV_LIST_OK
-        )
-        body = json_body(response)
-        if not isinstance(body, list):
-            return
-        # Only this example's conversations are judged, so a replay sees the same list.
-        items = [item for item in body if isinstance(item, dict) and item.get("username") in self.vouched]
-        self.expect(
-            Req.CONV_LIST_NO_MESSAGES,
-            not any("messages" in item for item in items),
-            "list items carry messages",
-        )
-        order = [item["username"] for item in items]
-        self.expect(Req.CONV_LIST_ORDER, is_ordinal(order), f"the list is ordered {order[:8]}")
-        shown = {item["username"]: item for item in items}
-        predicted = {
-            s.username: s
-            for s in self.model.listing(
-                include_inactive=bool(include_inactive), unacknowledged_only=bool(unacknowledged_only)
-            )
-            if s.username in self.vouched
-        }
-        filters = bool(include_inactive), bool(unacknowledged_only)
-        for username in sorted(shown.keys() ^ predicted.keys()):
-            where = "listed" if username in shown else "missing from the list"
-            requirement = self.membership_requirement(username, *filters)
-            self.expect(requirement, False, f"{username!r} {where} with {params}", about=[username])
-        if shown.keys() == predicted.keys():
-            for requirement in filter_requirements(*filters):
-                self.expect(requirement, True)
-        for username in sorted(shown.keys() & predicted.keys()):
-            self.check_list_item(username, shown[username], predicted[username])
-
-    def membership_requirement(self, username: str, include_inactive: bool, unacknowledged_only: bool) -> str:
-        """Which filter the server got wrong when `username`'s presence in a list differs.
-
-        A conversation listed with nothing unread broke the unread filter; one the filters
-        should have kept but that is missing is asked about once more without the unread
-        filter: missing there too, the active filter is the one at fault."""
-        conversation = self.model.get(username)
-        active_filter = Req.CONV_LIST_INCLUDE_INACTIVE if include_inactive else Req.CONV_LIST_ACTIVE_DEFAULT
-        if not unacknowledged_only or conversation is None or not (conversation.active or include_inactive):
-            return active_filter
-        if conversation.unacknowledged == 0:
-            return Req.CONV_LIST_UNACK_FILTER
-        params = {"includeInactive": "true"} if include_inactive else None
-        again = json_body(self.ctx.call("GET", "conversations", params=params))
-        listed = isinstance(again, list) and any(
-            isinstance(i, dict) and i.get("username") == username for i in again
-        )
-        return Req.CONV_LIST_UNACK_FILTER if listed else active_filter
-
-    @check(Req.CONV_WRITES_ISOLATED, kind="stateful")
-    def check_others(self, addressed: str) -> None:
-        """Every other conversation the example vouches for is as the model has it after a write
-        addressed to `addressed`: one list, inactive ones included, shows them all."""
-        response = self.request("GET", params={"includeInactive": "true"}, requirement=Req.CONV_LIST_OK)
-        body = json_body(response)
-        if not isinstance(body, list):
-            return
-        others = self.vouched - {addressed}
-        shown = {
-            item["username"]: item
-            for item in body
-            if isinstance(item, dict) and item.get("username") in others
-        }
-        predicted = {s.username: s for s in self.model.listing(include_inactive=True) if s.username in others}
-        changed = {}
-        for username in sorted(shown.keys() | predicted.keys()):
-            item, summary = shown.get(username), predicted.get(username)
-            if item is None or summary is None:
-                changed[username] = "disappeared" if item is None else "appeared"
-                continue
-            seen = item.get("isActive"), item.get("unAcknowledgedMessageCount")
-            if seen != (summary.active, summary.unacknowledged):
-                changed[username] = (
-                    f"isActive {seen[0]}, unAcknowledgedMessageCount {seen[1]} "
-                    f"(the model: {summary.active}, {summary.unacknowledged})"
-                )
-        self.expect(
-            Req.CONV_WRITES_ISOLATED,
-            not changed,
-            f"a write addressed to {addressed!r} changed other conversations: "
-            + "; ".join(f"{username!r} {what}" for username, what in changed.items()),
-            about=list(changed),
-        )
-
-    @check(Req.CONV_COUNT_MATCHES, kind="stateful")
-    def check_list_item(self, username: str, item: dict[str, Any], predicted: Summary) -> None:
-        """One listed conversation against the model: its count, its flag, its active state
-        (blamed on the latest write to it)."""
-        self.check_flag_agrees(username, item)
-        count, active = item.get("unAcknowledgedMessageCount"), item.get("isActive")
-        self.expect(
-            Req.CONV_COUNT_MATCHES,
-            count == predicted.unacknowledged,
-            f"{username!r}: listed with unAcknowledgedMessageCount {count}, model {predicted.unacknowledged}",
-            about=[username],
-        )
-        self.expect(
-            self.blame(username).active,
-            active == predicted.active,
-            f"{username!r}: listed with isActive {active}, the model says {predicted.active}",
-            about=[username],
-        )

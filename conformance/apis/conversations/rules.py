@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, multiple, precondition, rule
 
-from conformance.apis.conversations.comparison import REOPEN
+from conformance.apis.conversations.effects import REOPEN
 from conformance.apis.conversations.model import OUTGOING_ID
 from conformance.apis.conversations.steps import ConversationsMachine
 from conformance.apis.conversations.usernames import Usernames, favouring

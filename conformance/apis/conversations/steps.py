@@ -19,16 +19,8 @@ import requests
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine
 
-from conformance.apis.conversations.comparison import (
-    ACK_ALL,
-    ACK_ONE,
-    CHECK,
-    CLOSE,
-    RECEIVE,
-    SEND,
-    Effect,
-    param,
-)
+from conformance.apis.conversations.comparison import CHECK
+from conformance.apis.conversations.effects import ACK_ALL, ACK_ONE, CLOSE, RECEIVE, SEND, Effect, param
 from conformance.apis.conversations.model import (
     CREATED,
     NOT_FOUND,

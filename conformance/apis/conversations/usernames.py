@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from conformance.apis.conversations.comparison import ADOPTED, ModelComparison
+from conformance.apis.conversations.effects import ADOPTED
+from conformance.apis.conversations.listing import ListComparison
 from conformance.apis.conversations.model import WINDOW
 from conformance.apis.conversations.reading import message_of
 from conformance.checks.context import SuiteContext
@@ -65,7 +66,7 @@ def favouring(names: tuple[str, ...], favourites: tuple[str, ...]) -> st.SearchS
     return st.sampled_from(chosen) | st.sampled_from(names)
 
 
-class UsernamePool(ModelComparison):
+class UsernamePool(ListComparison):
     """The machine's usernames: a pool name → this example's username, and which
     conversations the model vouches for (it knows them, or knows they do not exist)."""
 
