@@ -115,9 +115,10 @@ class WritePolicy:
 
     @classmethod
     def for_target(
-        cls, profile: Profile, allowed_usernames: Iterable[str], root: str, writes: Iterable[WriteShape]
+        cls, profile: Profile, allowed_usernames: Iterable[str], root: str, writes: Iterable[WriteShape] = ()
     ) -> WritePolicy:
-        """The guard of a run against `root`: its origin, and its API prefix (a url_base kept)."""
+        """The guard of a run against `root`: its origin, and its API prefix (a url_base kept);
+        `writes`: what the safe-writes profile lets out (none: no write)."""
         return cls(profile, allowed_usernames, api_prefix_of(root), origin=root, writes=writes)
 
     def same_origin(self, url: str) -> bool:
