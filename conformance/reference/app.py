@@ -51,7 +51,7 @@ class ReferenceApp:
         self.auth = Authenticator(options)
         backing = Backing(options, self.store, self.network, self.clock, self.representation)
         self.emulations = [api.emulate(backing) for api in installed() if api.emulate is not None]
-        self.routes = (*SYSTEM_ROUTES, *(route for e in self.emulations for route in e.routes))
+        self.routes = (*(route for e in self.emulations for route in e.routes), *SYSTEM_ROUTES)
         system = SystemApi(options, self.network, self.auth)
         unguarded = bypassed(faults)  # the auth-bypass faults: operations served without credentials
         self.operations = {
