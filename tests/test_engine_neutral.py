@@ -8,6 +8,7 @@ names an API by a whole word fails it.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 import subprocess
@@ -44,6 +45,32 @@ def test_every_engine_module_imports(folder: str) -> None:
 
 def test_no_engine_module_names_an_api() -> None:
     assert [line for path in engine_modules() for line in naming_an_api(path)] == []
+
+
+def test_the_engine_reaches_apis_only_through_the_registry_and_the_interface() -> None:
+    """No engine module (nor the reference server) imports an API's package: what it needs
+    comes from `conformance.apis.installed()` and the types of `conformance.apis.interface`."""
+    allowed = {"conformance.apis", "conformance.apis.interface"}
+    folders = (*ENGINE, "reference")
+    reaching = [
+        f"{path.relative_to(PACKAGE.parent)} imports {module}"
+        for folder in folders
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+        for module in imported(path)
+        if module.startswith("conformance.apis") and module not in allowed
+    ]
+    assert reaching == []
+
+
+def imported(path: Path) -> list[str]:
+    """The modules `path` imports (`from x import y` counts as x)."""
+    modules = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules.append(node.module)
+        elif isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+    return modules
 
 
 def test_the_hook_agrees() -> None:

@@ -108,7 +108,7 @@ class Requirement:
 
 def catalogue_paths() -> tuple[Path, ...]:
     """The catalogue files of the installed APIs, in the registry's order."""
-    from conformance.apis import installed  # the registry imports the engine, not the reverse
+    from conformance.apis import installed  # at call time: the APIs import the engine
 
     return tuple(path for api in installed() if (path := api.file(api.catalogue)) is not None)
 

@@ -30,7 +30,7 @@ class ReadDecision:
 
 def reads_paths() -> tuple[Path, ...]:
     """The reads files of the installed APIs."""
-    from conformance.apis import installed  # the registry imports the engine, not the reverse
+    from conformance.apis import installed  # at call time: the APIs import the engine
 
     return tuple(path for api in installed() if (path := api.file(api.reads)) is not None)
 
