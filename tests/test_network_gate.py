@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.network.codec import Builder
 from conformance.network.command import DEFAULT_PEERS
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer
@@ -129,6 +130,39 @@ def test_the_network_sees_a_recipient_or_a_text_the_target_rewrote(
     with gate(tmp_path, "-k", "test_network") as run:
         assert run.code == 1
     assert statuses(run, {"NET-SEND-DELIVERED"}) == {"NET-SEND-DELIVERED": "fail"}
+
+
+UNKNOWN_CODE = 9999  # a server code the network does not know: it never answers it
+
+
+def _send_after_unknown(connection: SoulseekConnection, username: str, message: str) -> None:
+    connection._send(Builder(UNKNOWN_CODE).string("whatever").build())
+    SEND(connection, username, message)
+
+
+def test_the_report_says_what_the_network_did_not_carry_out_during_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A target whose Soulseek client sends what the network does not implement: the run reads
+    the network's count at its end, and says it next to the failures it may explain."""
+    monkeypatch.setattr(f"{CLIENT}.SoulseekConnection.send", _send_after_unknown)
+    with gate(tmp_path, "-k", "test_network") as run:
+        assert run.code == 0, run.stdout[-3000:]  # the reference waits for no answer to it
+    network = run.results["run"]["network"]
+    (record,) = network["unimplemented"]
+    sends = record["count"]
+    assert sends >= 1 and network["error"] is None
+    assert record == {
+        "code": UNKNOWN_CODE,
+        "name": None,
+        "count": sends,
+        "users": ["slskd-under-test"],
+        "answer": None,
+    }
+    said = f"the simulated network did not carry out {sends} request{'s' if sends > 1 else ''} during the run"
+    assert run.stdout.count(said) == 1, run.stdout[-3000:]
+    assert f"code {UNKNOWN_CODE} ×{sends} unanswered" in run.stdout
+    assert said in (run.reports / "latest" / "index.html").read_text(encoding="utf-8")
 
 
 def test_without_network_control_the_network_requirements_say_what_is_missing(tmp_path: Path) -> None:

@@ -28,6 +28,11 @@ class ControlClient:
     def peers(self) -> list[dict[str, Any]]:
         return self._json("GET", "/peers", list)
 
+    def unimplemented(self) -> list[dict[str, Any]]:
+        """Each request code the network did not carry out since it started: code, name, count,
+        users and the refusal it answered (None: none)."""
+        return self._json("GET", "/unimplemented", list)
+
     def account(self, username: str) -> dict[str, Any]:
         """What the account sent, was delivered and acknowledged (empty when it has done nothing)."""
         found = self._json("GET", f"/accounts/{quote(username, safe='')}", dict, missing_ok=True)

@@ -81,6 +81,8 @@ def summary_lines(results: dict[str, Any], reports: Path | None = None) -> list[
     lines += [f"  {unchecked}"] if unchecked else []  # right under the verdict: it qualifies it
     lines += [f"  cut short: {reason}" for reason in summary.get("incomplete") or ()]
     lines += [f"  cleanup could not undo: {finding}" for finding in run.get("cleanup") or ()]
+    network = view.network_unimplemented(results)
+    lines += [f"  {network}"] if network else []  # before the defects it may explain
     defects = view.defects(results)
     for level in view.LEVELS:
         failing = [r for r in defects if r["level"] == level]

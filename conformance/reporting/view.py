@@ -111,6 +111,30 @@ def auth_unchecked(results: Mapping[str, Any]) -> str | None:
     return f"auth checks not run: authentication is {authentication['state']} ({authentication['reason']})"
 
 
+def network_unimplemented(results: Mapping[str, Any]) -> str | None:
+    """What the simulated network did not carry out during the run, in one line, next to the
+    failures it may explain (slskd answers 500 when the network never answers); None when it
+    carried out everything, or the run was not proven on it (or predates `run.network`)."""
+    network = results["run"].get("network")
+    if not network:
+        return None
+    if network["error"]:
+        return f"what the simulated network did not carry out is unknown: {network['error']}"
+    records = network["unimplemented"]
+    if not records:
+        return None
+    parts = []
+    for record in records:
+        name = f" {record['name']}" if record["name"] else ""
+        outcome = f"refused with {record['answer']}" if record["answer"] else "unanswered"
+        parts.append(f"code {record['code']}{name} ×{record['count']} {outcome}")
+    total = plural(sum(record["count"] for record in records), "request")
+    return (
+        f"the simulated network did not carry out {total} during the run: {', '.join(parts)}; "
+        "a failure waiting on one may be the network's, not the target's"
+    )
+
+
 def target_line(results: Mapping[str, Any]) -> str:
     """What a run ran against, in one line: `embedded (behaviour slskd), slskd 0.26.0, profile full`."""
     run = results["run"]

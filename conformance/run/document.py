@@ -40,8 +40,14 @@ class Clock:
 
 
 def results_document(
-    plan: Plan, facts: Facts, results: RunResults, clock: Clock, secrets: set[str]
+    plan: Plan,
+    facts: Facts,
+    results: RunResults,
+    clock: Clock,
+    secrets: set[str],
+    network: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`network`: what the simulated network the run was proven on did not carry out (`run.network`)."""
     config = plan.config
     document = {
         "schema_version": SCHEMA_VERSION,
@@ -73,6 +79,7 @@ def results_document(
             "cleanup": facts["cleanup"],
             "requests": facts["requests"],
             "cases": facts["cases"],
+            **({"network": network} if network is not None else {}),
         },
         "summary": results.summary(config.strict_docs, facts["cut_short"]),
         "requirements": results.requirement_rows(),

@@ -21,6 +21,7 @@ from conformance.results.exchange import Exchange
 from conformance.run.context import suite_context
 from conformance.run.document import Clock, results_document
 from conformance.run.facts import Facts, fold, target_facts
+from conformance.run.network_gaps import network_section, unimplemented_now
 from conformance.run.plan import load_plan
 from conformance.run.reports import write_reports
 from conformance.run.skips import skips, why_no_writes
@@ -61,11 +62,14 @@ class Run:
         self.cut_short: list[str] = []  # why tests stopped without judging: the run is incomplete
         self.cleanup_failures: list[str] = []  # what cleanup could not undo: a finding
         self._adopted: Facts | None = None
+        self.network_before: list[dict[str, Any]] | None = None  # what the network lacked at the start
 
     def start(self) -> SuiteContext:
         """Reach the target and build the checks' context; raises TargetError/ConfigError."""
         reached = reach(self.config, self._embedded_key, self._on_exchange, lambda: self.interrupted)
         self.target, self.session = reached.target, reached.session
+        if self.config.network_control:  # proven on the network: its gaps so far are not this run's
+            self.network_before = unimplemented_now(self.config.network_control, self.config.timeout)
         # A token from logging in is a secret nobody passed in: redact it too.
         for value in reached.credentials.values():
             self.secrets.add(value.removeprefix("Bearer "))
@@ -102,7 +106,7 @@ class Run:
     def facts(self) -> Facts:
         if self.target is None or self.session is None:
             return self._adopted or {}
-        return target_facts(
+        facts = target_facts(
             self.target,
             self.session,
             self.config,
@@ -111,6 +115,7 @@ class Run:
             self.recorder,
             self.results,
         )
+        return {**facts, "network_before": self.network_before}
 
     def adopt(self, worker: Facts) -> None:
         """Fold a pytest-xdist worker's facts into this (controller) run."""
@@ -124,7 +129,12 @@ class Run:
 
     # --- results -------------------------------------------------------------------------------
     def results_document(self) -> dict[str, Any]:
-        return results_document(self.plan, self.facts(), self.results, self.clock, self.secrets)
+        """The document; a run proven on the simulated network reads, at its end, what the
+        network did not carry out meanwhile (after cleanup: the target has sent everything)."""
+        facts, control = self.facts(), self.config.network_control
+        before = facts.get("network_before")
+        network = network_section(control, before, self.config.timeout) if control else None
+        return results_document(self.plan, facts, self.results, self.clock, self.secrets, network)
 
     def write_reports(self) -> tuple[dict[str, Any], Path]:
         document = self.results_document()
