@@ -23,6 +23,7 @@ from tests.servers.fake_slskd import FakeSlskd
 from tests.servers.hostile import (
     bomb_on,
     echoing,
+    gzip_on,
     endless_body,
     huge_body,
     huge_on,
@@ -61,6 +62,10 @@ SCENARIOS = [
     Scenario(
         "64 KB of gzip inflating to 64 MB on GET /application (mid-run)",
         lambda other: bomb_on("/application", 64_000_000),
+    ),
+    Scenario(
+        "said gzip, not gzip, on GET /application (mid-run)",
+        lambda other: gzip_on("/application", b"not gzip at all"),
     ),
     Scenario("endless chunked body", lambda other: endless_body),
     Scenario("one byte every 2 s, --timeout 3", lambda other: trickling_body(2.0), ("--timeout=3",)),
