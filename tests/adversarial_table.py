@@ -23,8 +23,8 @@ from tests.servers.fake_slskd import FakeSlskd
 from tests.servers.hostile import (
     bomb_on,
     echoing,
-    gzip_on,
     endless_body,
+    gzip_on,
     huge_body,
     huge_on,
     redirect_to,
