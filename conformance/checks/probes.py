@@ -116,12 +116,10 @@ class Probe:
 
     # --- usernames ------------------------------------------------------------------------
     def fresh_user(self, stem: str = "probe") -> str:
-        """A username no conversation has yet; only where the profile lets us invent names.
-        Whitespace around `stem` stays around the username, so that it is really outer."""
+        """A username no conversation has yet; only where the profile lets us invent names."""
         if self.ctx.writable_users is not None or not self.ctx.can_write:
             pytest.skip("needs a fresh username: the profile allows writes only to --peer usernames")
-        lead, trail = stem[: len(stem) - len(stem.lstrip())], stem[len(stem.rstrip()) :]
-        return f"{lead}{stem.strip()}-{_NONCE}-{next(_names)}{trail}"
+        return suffixed(stem, f"{_NONCE}-{next(_names)}")
 
     def writable_user(self) -> str:
         """A username writes may go to: a fresh one, or the first allowlisted peer."""
@@ -146,6 +144,13 @@ class Probe:
     def send_status(self) -> int:
         """What a valid send answers here: 201, or 500 on a target not logged in to Soulseek."""
         return 201 if self.ctx.sends_succeed else 500
+
+
+def suffixed(stem: str, suffix: str) -> str:
+    """`stem` made unique by `suffix`, inside the whitespace around it, so that a stem with
+    outer spaces gives a username with outer spaces."""
+    lead, trail = stem[: len(stem) - len(stem.lstrip())], stem[len(stem.rstrip()) :]
+    return f"{lead}{stem.strip()}-{suffix}{trail}"
 
 
 def unknown_user() -> str:

@@ -18,13 +18,17 @@ from conformance.apis.conversations.listing import ListComparison
 from conformance.apis.conversations.model import WINDOW
 from conformance.apis.conversations.reading import message_of
 from conformance.checks.context import SuiteContext
+from conformance.checks.probes import suffixed
 from conformance.checks.responses import json_body
 from conformance.requirements.ids import Req
 
 # Usernames that slskd must keep apart or carry through its routes unchanged ("Zoë" twice:
-# composed and decomposed, which slskd must not normalise into one conversation).
+# composed and decomposed, which slskd must not normalise into one conversation; a ligature
+# with spaces around and inside it, which it must neither fold nor trim nor collapse).
 CASE_VARIANTS = ("Alice", "alice", "ALICE")
-ROUNDTRIP_NAMES = ("Zoë", "名前", "with space", "a/b", "what?", "100%", "c+d", "#hash", "😀")
+ROUNDTRIP_NAMES = (
+    "Zoë", "Zoe\u0308", "名前", "with space", "a/b", "what?", "100%", "c+d", "#hash", "😀", " \ufb01  x ",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class UsernamePool(ListComparison):
     def username(self, name: str) -> str:
         """The real username of a pool name in this example; fixed names are adopted first."""
         if name not in self.names.fixed:
-            return f"{name}-{self.suffix}"
+            return suffixed(name, self.suffix)
         if name not in self.vouched and name not in self.silent_peers and name not in self.effects:
             self.adopt(name)
         return name
