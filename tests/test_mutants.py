@@ -3,9 +3,19 @@ fails the faithful one, whatever the seed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from conformance.mutation.mutants import Kill, Outcome, load_corpus, run_mutant, run_suite_process
+from conformance.apis import installed
+from conformance.mutation.mutants import (
+    Kill,
+    Outcome,
+    corpus_paths,
+    load_corpus,
+    run_mutant,
+    run_suite_process,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +34,17 @@ def test_the_corpus_holds_at_least_30_realistic_mutants() -> None:
     assert named <= set(catalogue), f"unknown requirements {named - set(catalogue)}"
     pinned = [kill for kills in corpus.values() for kill in kills if kill.operation]
     assert all(kill.operation in catalogue[kill.requirement].operations for kill in pinned)
+
+
+def test_the_corpus_is_every_api_s_corpus_file_and_a_fault_named_twice_is_refused(tmp_path: Path) -> None:
+    """Each API keeps its mutants beside its emulation; an API without mutants declares none."""
+    assert corpus_paths() == tuple(api.file(api.corpus) for api in installed() if api.corpus)
+    one, other = tmp_path / "one.yaml", tmp_path / "other.yaml"
+    one.write_text("mutants:\n  lost-ack: [CONV-ACK-ONE-EFFECT]\n", encoding="utf-8")
+    other.write_text("mutants:\n  lost-ack: [CONV-ACK-ALL-EFFECT]\n", encoding="utf-8")
+    assert load_corpus((one,)) == {"lost-ack": (Kill("CONV-ACK-ONE-EFFECT"),)}
+    with pytest.raises(ValueError, match="lost-ack"):
+        load_corpus((one, other))
 
 
 def test_a_kill_pinned_on_a_route_needs_the_failures_on_that_route_alone() -> None:

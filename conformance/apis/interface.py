@@ -76,7 +76,7 @@ class Api:
 
     `name` is the docs page's title; `tags` the spec tags whose operations this package checks
     behaviourally (a shapes-only API claims none: the generic checks take every operation no
-    other API claims). Files (`catalogue`, `scenarios`, `reads`) are names inside `package`.
+    other API claims). Files (`catalogue`, `scenarios`, `reads`, `corpus`) are names inside `package`.
     Callables are called late (`emulate` when a reference server starts, `machine` when the
     state machine runs), so declaring an API costs an import of its declaration only.
     """
@@ -87,6 +87,7 @@ class Api:
     catalogue: str | None = None  # requirements as data: `operations:` aliases and `requirements:`
     scenarios: str | None = None  # probes as data, run by `conformance.checks.scenarios`
     reads: str | None = None  # which documented reads may be sent to a live target, and why
+    corpus: str | None = None  # mutants of its emulation and what must kill them (`conformance mutants`)
     preflight: tuple[ApiRead, ...] = ()  # reads that show the target serves the API
     writes: tuple[WriteShape, ...] = ()  # the writes the safe-writes profile may send
     ledger: Callable[[], Ledger] | None = None  # what the run changed, to undo at cleanup

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
+from conformance.apis import installed
 from conformance.data.yaml_files import read_yaml
 from conformance.mutation.forks import conformance_process
 from conformance.reporting.view import failing_operations
 from conformance.requirements.judge import is_defect
-
-CORPUS_PATH = Path(__file__).with_name("corpus.yaml")
 
 
 @dataclass(frozen=True)
@@ -41,10 +40,22 @@ class Kill:
         return self.requirement if self.operation is None else f"{self.requirement} on {self.operation}"
 
 
+def corpus_paths() -> tuple[Path, ...]:
+    """The corpus files of the installed APIs (an API without mutants declares none)."""
+    return tuple(path for api in installed() if (path := api.file(api.corpus)) is not None)
+
+
 @cache
-def load_corpus(path: Path = CORPUS_PATH) -> dict[str, tuple[Kill, ...]]:
-    data = read_yaml(path)
-    return {fault: tuple(map(Kill.parse, kills)) for fault, kills in data["mutants"].items()}
+def load_corpus(paths: tuple[Path, ...] | None = None) -> dict[str, tuple[Kill, ...]]:
+    """The mutant corpus: every installed API's mutants (or those of `paths`), in the
+    registry's order; a fault named by two files is an error, as a requirement defined twice is."""
+    corpus: dict[str, tuple[Kill, ...]] = {}
+    for path in corpus_paths() if paths is None else paths:
+        for fault, kills in read_yaml(path)["mutants"].items():
+            if fault in corpus:
+                raise ValueError(f"mutant {fault!r} is in two corpus files (again in {path})")
+            corpus[fault] = tuple(map(Kill.parse, kills))
+    return corpus
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Seeded faults of the reference server: the mutants the checker must kill.
 
 Each fault is one realistic bug a slskd-like server could ship, switched on by name on
-top of the `documented` behaviour. The mutation corpus (`conformance/mutation/corpus.yaml`)
+top of the `documented` behaviour. The mutation corpus (each API's `corpus.yaml`)
 names, for each fault, the requirement a conformance run must fail; a fault the suite
 cannot detect is a hole in the suite, not in the server.
 """

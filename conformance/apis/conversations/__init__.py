@@ -3,8 +3,9 @@
 The model (`model`) and how a server is read (`reading`) and compared with it (`comparison`,
 `verdicts`), the state machine's steps (`steps`) and rules (`rules`) over a pool of usernames
 (`usernames`), the requirements (`requirements.yaml`) and the probes that are data
-(`scenarios.yaml`), what a run opens and closes again (`ledger`), and the reference server's
-emulation of the API (`emulation`, served by `routes`). `API` declares them to the engine.
+(`scenarios.yaml`), the mutants of its emulation (`corpus.yaml`), what a run opens and closes
+again (`ledger`), and the reference server's emulation of the API (`emulation`, served by
+`routes`). `API` declares them to the engine.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ API = Api(
     tags=("Conversations",),
     catalogue="requirements.yaml",
     scenarios="scenarios.yaml",
+    corpus="corpus.yaml",
     # The list shows the API is served (404: it is not; 403: a relay agent); the three reads
     # without credentials show what authentication does, asked about a user nobody talks to.
     preflight=(
