@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.apis.conversations.ids import Conv
 from conformance.checks.choices import READERS, is_ordinal, media_type_reading, zone_reading
 from conformance.requirements.catalogue import load_catalogue
 from conformance.requirements.ids import Req
@@ -53,7 +54,7 @@ def test_every_reading_a_check_names_is_in_the_catalogue() -> None:
     named = {
         Req.API_CONTENT_TYPE: {"charset-utf-8", "no-parameter"},
         Req.API_TIMESTAMP_UTC: {"zulu", "zero-offset"},
-        Req.CONV_CLOSE_204: {"close-again", "closed-not-found"},  # the state machine's close
+        Conv.CONV_CLOSE_204: {"close-again", "closed-not-found"},  # the state machine's close
     }
     assert set(READERS) <= set(named)
     for requirement, readings in named.items():

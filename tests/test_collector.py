@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import execnet
 
+from conformance.apis.conversations.ids import Conv
 from conformance.requirements.catalogue import load_catalogue
-from conformance.requirements.ids import Req
 from conformance.results.collector import KINDS_PER_REQUIREMENT, CaseRecorder, RunResults, fold_evidence
 from conformance.results.exchange import Exchange
 
@@ -119,8 +119,8 @@ def test_what_an_item_hands_over_crosses_to_an_xdist_controller() -> None:
     """pytest-xdist sends a report's properties through execnet, which takes plain types only:
     a requirement id recorded as a `Req` (a StrEnum) is handed over as its string."""
     rec = recorder()
-    rec.record(Req.CONV_LIST_OK, True)
-    failing(rec, Req.CONV_GET_404, "GET", "http://t/api/v0/conversations/u", 200, "found")
+    rec.record(Conv.CONV_LIST_OK, True)
+    failing(rec, Conv.CONV_GET_404, "GET", "http://t/api/v0/conversations/u", 200, "found")
     drained = rec.drain()
     assert execnet.loads(execnet.dumps(drained)) == drained
     assert all(type(requirement) is str for requirement in drained)

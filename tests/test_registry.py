@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.apis import installed
+from conformance.apis.conversations.ids import Conv
 from conformance.checks.registered import load_checks
 from conformance.checks.scenarios import load_scenarios
 from conformance.requirements.catalogue import load_catalogue
@@ -14,17 +16,17 @@ from conformance.requirements.registry import Check, checks_for, register
 # Requirements no fuzzing or state-machine check reaches: one probe pins each down.
 PROBES_ONLY = {
     Req.API_415_NON_JSON: "scenarios.non-json-bodies-answer-415",
-    Req.CONV_SEND_EMPTY_400: "scenarios.empty-and-invalid-messages-answer-400-and-store-nothing",
-    Req.DOCGAP_SEND_BLACKLISTED_200: "scenarios.sending-to-a-blacklisted-user",
-    Req.CONV_MSGS_WINDOW: "test_probes.test_only_the_latest_100_messages_are_returned_oldest_first",
-    Req.MSG_FIELDS: "test_probes.test_messages_carry_every_field",
-    Req.MSG_WAS_REPLAYED: "test_probes.test_messages_carry_every_field",
-    Req.CONV_SEND_BODY_TEXT: "test_probes.test_message_bodies_round_trip_unchanged",
-    Req.NET_SEND_DELIVERED: "test_network.test_a_send_is_one_private_message_on_the_network",
-    Req.NET_RECV_TIMESTAMP: "test_network.test_incoming_keeps_the_server_second_its_ack_sends_its_id",
-    Req.NET_ACK_ONE_SENDS_ID: "test_network.test_incoming_keeps_the_server_second_its_ack_sends_its_id",
-    Req.NET_ACK_ALL_SENDS_IDS: "test_network.test_acknowledge_all_and_close_send_every_unacknowledged_id",
-    Req.NET_RECV_REPLAYED: "test_network.test_an_unacknowledged_message_is_replayed_at_the_next_login",
+    Conv.CONV_SEND_EMPTY_400: "scenarios.empty-and-invalid-messages-answer-400-and-store-nothing",
+    Conv.DOCGAP_SEND_BLACKLISTED_200: "scenarios.sending-to-a-blacklisted-user",
+    Conv.CONV_MSGS_WINDOW: "test_probes.test_only_the_latest_100_messages_are_returned_oldest_first",
+    Conv.MSG_FIELDS: "test_probes.test_messages_carry_every_field",
+    Conv.MSG_WAS_REPLAYED: "test_probes.test_messages_carry_every_field",
+    Conv.CONV_SEND_BODY_TEXT: "test_probes.test_message_bodies_round_trip_unchanged",
+    Conv.NET_SEND_DELIVERED: "test_network.test_a_send_is_one_private_message_on_the_network",
+    Conv.NET_RECV_TIMESTAMP: "test_network.test_incoming_keeps_the_server_second_its_ack_sends_its_id",
+    Conv.NET_ACK_ONE_SENDS_ID: "test_network.test_incoming_keeps_the_server_second_its_ack_sends_its_id",
+    Conv.NET_ACK_ALL_SENDS_IDS: "test_network.test_acknowledge_all_and_close_send_every_unacknowledged_id",
+    Conv.NET_RECV_REPLAYED: "test_network.test_an_unacknowledged_message_is_replayed_at_the_next_login",
 }
 
 
@@ -61,7 +63,10 @@ def test_requirements_only_probes_verify_are_declared_with_their_probe(checks: t
 
 
 def test_every_id_constant_is_a_catalogue_requirement() -> None:
-    assert {str(r) for r in Req} == set(load_catalogue())
+    """The engine's shared ids and each API's own ids (`Api.ids`) are the catalogue, each once."""
+    constants = [str(r) for ids in (Req, *(api.ids for api in installed() if api.ids)) for r in ids]
+    assert len(constants) == len(set(constants)), "an id is a constant of two enums"
+    assert set(constants) == set(load_catalogue())
 
 
 def test_a_name_means_one_check() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -85,6 +86,7 @@ class Api:
     package: str  # dotted name of the package the data files sit in
     tags: tuple[str, ...] = ()
     catalogue: str | None = None  # requirements as data: `operations:` aliases and `requirements:`
+    ids: type[StrEnum] | None = None  # its own requirement ids as constants, for its checks to name
     scenarios: str | None = None  # probes as data, run by `conformance.checks.scenarios`
     reads: str | None = None  # which documented reads may be sent to a live target, and why
     corpus: str | None = None  # mutants of its emulation and what must kill them (`conformance mutants`)

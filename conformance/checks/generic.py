@@ -18,6 +18,7 @@ import schemathesis
 from schemathesis import checks as st_checks
 from schemathesis.core.failures import Failure, FailureGroup
 
+from conformance.apis.conversations.ids import Conv
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.failures import failure_for
 from conformance.checks.responses import check_response
@@ -60,8 +61,8 @@ CODE_REQUIREMENTS = {
 SEND_LABEL = "POST /conversations/{username}"
 # Failure code → (requirement on the send operation, requirement on any other operation).
 SPECIAL_CASES = {
-    "ST201": (Req.CONV_SEND_INVALID_400, Req.DOCGAP_LENIENT_BINDING),  # schema-violating input accepted
-    "ST202": (Req.CONV_SEND_201, Req.API_STATUS_DOCUMENTED),  # schema-valid input rejected
+    "ST201": (Conv.CONV_SEND_INVALID_400, Req.DOCGAP_LENIENT_BINDING),  # schema-violating input accepted
+    "ST202": (Conv.CONV_SEND_201, Req.API_STATUS_DOCUMENTED),  # schema-valid input rejected
 }
 
 

@@ -18,13 +18,13 @@ from typing import Any, NoReturn, TypeVar
 
 import pytest
 
+from conformance.apis.conversations.ids import Conv
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import Probe
 from conformance.checks.responses import json_body
 from conformance.checks.texts import LONG, label, spread
 from conformance.cli.config import RunConfig
 from conformance.network.control_client import ControlClient, ControlError
-from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 
 SETTLE_S = 3.0  # how long a message or an acknowledgement may take to cross the network
@@ -32,15 +32,15 @@ RELOGIN_S = 30.0  # how long the target may take to log in again after its conne
 POLL_S = 0.05
 T = TypeVar("T")
 NETWORK_REQUIREMENTS = (
-    Req.NET_SEND_DELIVERED,
-    Req.NET_RECV_TIMESTAMP,
-    Req.NET_ACK_ONE_SENDS_ID,
-    Req.NET_ACK_ALL_SENDS_IDS,
-    Req.NET_RECV_REPLAYED,
+    Conv.NET_SEND_DELIVERED,
+    Conv.NET_RECV_TIMESTAMP,
+    Conv.NET_ACK_ONE_SENDS_ID,
+    Conv.NET_ACK_ALL_SENDS_IDS,
+    Conv.NET_RECV_REPLAYED,
 )
 # A recipient a normaliser would rewrite: surrounding and doubled spaces, a combining mark, a ligature.
 NETWORK_STEM = " Zoe\u0308  \ufb01 "
-ACKNOWLEDGING_ALL = (("PUT", Req.CONV_ACK_ALL_200, 200), ("DELETE", Req.CONV_CLOSE_204, 204))
+ACKNOWLEDGING_ALL = (("PUT", Conv.CONV_ACK_ALL_200, 200), ("DELETE", Conv.CONV_CLOSE_204, 204))
 
 
 class Network:
@@ -125,7 +125,7 @@ def _incoming(probe: Probe, network: Network, count: int) -> list[dict[str, Any]
     return stored
 
 
-@check(Req.NET_SEND_DELIVERED, kind="probe")
+@check(Conv.NET_SEND_DELIVERED, kind="probe")
 def test_a_send_is_one_private_message_on_the_network(probe: Probe, network: Network) -> None:
     """Where the run may invent names, to a username a normaliser would rewrite, with a long
     text of every UTF-8 width: the network must receive both exactly as sent."""
@@ -133,12 +133,12 @@ def test_a_send_is_one_private_message_on_the_network(probe: Probe, network: Net
         user, text = probe.fresh_user(NETWORK_STEM), f"{_text()} {spread(LONG)}"
     else:
         user, text = probe.writable_user(), _text()
-    if not probe.expect_status(Req.CONV_SEND_201, probe.send(user, text), 201):
+    if not probe.expect_status(Conv.CONV_SEND_201, probe.send(user, text), 201):
         probe.done()
         return
     sent = settled(lambda: network.sent_with(text), bool)
     probe.check(
-        Req.NET_SEND_DELIVERED,
+        Conv.NET_SEND_DELIVERED,
         [m["to"] for m in sent] == [user],
         f"POST /conversations/{user!a} answered 201; the network received "
         f"{[ascii(m['to']) for m in sent] or 'nothing'} with {label(text)}",
@@ -146,29 +146,29 @@ def test_a_send_is_one_private_message_on_the_network(probe: Probe, network: Net
     probe.done()
 
 
-@check(Req.NET_RECV_TIMESTAMP, Req.NET_ACK_ONE_SENDS_ID, kind="probe")
+@check(Conv.NET_RECV_TIMESTAMP, Conv.NET_ACK_ONE_SENDS_ID, kind="probe")
 def test_incoming_keeps_the_server_second_its_ack_sends_its_id(probe: Probe, network: Network) -> None:
     (message,) = _incoming(probe, network, 1)
     delivered = network.delivered(message["id"])
     expected = datetime.fromtimestamp(delivered["timestamp"], UTC) if delivered else None
     probe.check(
-        Req.NET_RECV_TIMESTAMP,
+        Conv.NET_RECV_TIMESTAMP,
         expected is not None and _parsed(message.get("timestamp")) == expected,
         f"the network stamped message {message['id']} {expected}; stored: {message.get('timestamp')!r}",
     )
     before = len(network.acknowledged())
     acknowledge = probe.call("PUT", "conversations", network.peer, message["id"])
-    probe.expect_status(Req.CONV_ACK_ONE_200, acknowledge, 200)
+    probe.expect_status(Conv.CONV_ACK_ONE_200, acknowledge, 200)
     acks = settled(lambda: network.acknowledged()[before:], lambda new: message["id"] in new)
     probe.check(
-        Req.NET_ACK_ONE_SENDS_ID,
+        Conv.NET_ACK_ONE_SENDS_ID,
         acks.count(message["id"]) == 1,
         f"acknowledging message {message['id']} sent the ids {acks} to the server",
     )
     probe.done()
 
 
-@check(Req.NET_ACK_ALL_SENDS_IDS, kind="probe")
+@check(Conv.NET_ACK_ALL_SENDS_IDS, kind="probe")
 def test_acknowledge_all_and_close_send_every_unacknowledged_id(probe: Probe, network: Network) -> None:
     for method, requirement, status in ACKNOWLEDGING_ALL:
         _incoming(probe, network, 2)
@@ -179,14 +179,14 @@ def test_acknowledge_all_and_close_send_every_unacknowledged_id(probe: Probe, ne
         acks = settled(lambda b=before: network.acknowledged()[b:], lambda new, u=unread: u <= set(new))
         missing, repeated = unread - set(acks), {i for i in unread if acks.count(i) > 1}
         probe.check(
-            Req.NET_ACK_ALL_SENDS_IDS,
+            Conv.NET_ACK_ALL_SENDS_IDS,
             bool(unread) and not missing and not repeated,
             f"{method} /conversations/{network.peer} with unacknowledged ids {sorted(unread)} sent {acks}",
         )
     probe.done()
 
 
-@check(Req.NET_RECV_REPLAYED, kind="probe")
+@check(Conv.NET_RECV_REPLAYED, kind="probe")
 def test_an_unacknowledged_message_is_replayed_at_the_next_login(probe: Probe, network: Network) -> None:
     """The network drops the target's connection (no kick); slskd logs in again and the server
     replays what it has not acknowledged: slskd updates the message it stored, not a copy."""
@@ -201,7 +201,7 @@ def test_an_unacknowledged_message_is_replayed_at_the_next_login(probe: Probe, n
         lambda found: any(m.get("wasReplayed") is True for m in found),
     )
     probe.check(
-        Req.NET_RECV_REPLAYED,
+        Conv.NET_RECV_REPLAYED,
         len(rows) == 1 and rows[0].get("wasReplayed") is True and rows[0].get("isAcknowledged") is False,
         f"after a new login the network replayed message {message['id']}; the target stores {rows}",
     )

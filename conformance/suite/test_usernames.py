@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.apis.conversations.ids import Conv
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import Probe
 from conformance.checks.responses import json_body, objects
-from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 
 
@@ -25,23 +25,23 @@ def probe(conformance: SuiteContext) -> Probe:
 
 
 @pytest.mark.parametrize("stem", ["Ünïcødé", "with space", "sl/ash", "que?ry", "per%cent", "pl+us", "ha#sh"])
-@check(Req.USER_ROUNDTRIP, kind="probe")
+@check(Conv.USER_ROUNDTRIP, kind="probe")
 def test_usernames_round_trip(probe: Probe, stem: str) -> None:
     user = probe.fresh_user(stem)
-    probe.expect_status(Req.USER_ROUNDTRIP, probe.send(user), probe.send_status)
+    probe.expect_status(Conv.USER_ROUNDTRIP, probe.send(user), probe.send_status)
     conversation = probe.conversation(user)
     probe.check(
-        Req.USER_ROUNDTRIP,
+        Conv.USER_ROUNDTRIP,
         conversation is not None and conversation.get("username") == user,
         f"GET for {user!r} gave {conversation!r}",
     )
     names = [m.get("username") for m in probe.messages(user)]
     stored = [user] if probe.ctx.sends_succeed else []  # a failed send stores no message
-    probe.check(Req.USER_ROUNDTRIP, names == stored, f"messages of {user!r} name {names!r}")
+    probe.check(Conv.USER_ROUNDTRIP, names == stored, f"messages of {user!r} name {names!r}")
     probe.done()
 
 
-@check(Req.USER_ROUNDTRIP, kind="probe")
+@check(Conv.USER_ROUNDTRIP, kind="probe")
 def test_a_literal_plus_in_a_username_stays_a_plus(probe: Probe) -> None:
     """Clients that do not percent-encode '+' (it is legal in a path) must reach the same user."""
     user = probe.fresh_user("pl+us")
@@ -50,7 +50,7 @@ def test_a_literal_plus_in_a_username_stays_a_plus(probe: Probe) -> None:
     response = probe.ctx.session.get(raw, params={"includeMessages": "false"})
     body = json_body(response) if response.status_code == 200 else None
     probe.check(
-        Req.USER_ROUNDTRIP,
+        Conv.USER_ROUNDTRIP,
         isinstance(body, dict) and body.get("username") == user,
         f"GET {raw} answered {response.status_code} {body!r}",
     )
@@ -63,14 +63,14 @@ def test_a_literal_plus_in_a_username_stays_a_plus(probe: Probe) -> None:
 EXACT_FORMS = ("\ufb01le", "\uff37\uff49\uff44\uff45", "x\u00b2", "Zoe\u0308", " outer ", "in  ner")
 
 
-@check(Req.USER_ROUNDTRIP, kind="probe")
+@check(Conv.USER_ROUNDTRIP, kind="probe")
 def test_usernames_a_normaliser_would_rewrite_keep_their_exact_form(probe: Probe) -> None:
     """Each name is written to, read back (the conversation and its messages name it) and
     listed exactly as sent, code point for code point; one list read judges them all."""
     users = [probe.fresh_user(stem) for stem in EXACT_FORMS]
     problems = []
     for user in users:
-        probe.expect_status(Req.USER_ROUNDTRIP, probe.send(user), probe.send_status)
+        probe.expect_status(Conv.USER_ROUNDTRIP, probe.send(user), probe.send_status)
         conversation = probe.conversation(user) or {}
         named = [conversation.get("username")] + [
             m.get("username") for m in objects(conversation.get("messages"))
@@ -78,5 +78,5 @@ def test_usernames_a_normaliser_would_rewrite_keep_their_exact_form(probe: Probe
         problems += [f"GET for {user!a} named {name!a}" for name in dict.fromkeys(named) if name != user]
     listed = {item.get("username") for item in probe.listing()}
     problems += [f"{user!a} is not listed under its exact name" for user in users if user not in listed]
-    probe.check(Req.USER_ROUNDTRIP, not problems, "; ".join(problems))
+    probe.check(Conv.USER_ROUNDTRIP, not problems, "; ".join(problems))
     probe.done()

@@ -2,7 +2,7 @@
 
 The model (`model`) and how a server is read (`reading`) and compared with it (`comparison`,
 `verdicts`), the state machine's steps (`steps`) and rules (`rules`) over a pool of usernames
-(`usernames`), the requirements (`requirements.yaml`) and the probes that are data
+(`usernames`), the requirements (`requirements.yaml`, their ids in `ids`) and the probes that are data
 (`scenarios.yaml`), the mutants of its emulation (`corpus.yaml`), what a run opens and closes
 again (`ledger`), and the reference server's emulation of the API (`emulation`, served by
 `routes`). `API` declares them to the engine.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from conformance.apis.conversations.ids import Conv
 from conformance.apis.conversations.ledger import ConversationLedger
 from conformance.apis.interface import Api, Backing, Emulation
 from conformance.transport.policy import WriteShape
@@ -44,6 +45,7 @@ API = Api(
     package=__name__,
     tags=("Conversations",),
     catalogue="requirements.yaml",
+    ids=Conv,
     scenarios="scenarios.yaml",
     corpus="corpus.yaml",
     # The list shows the API is served (404: it is not; 403: a relay agent); the three reads

@@ -28,6 +28,7 @@ from conformance.apis.conversations.effects import (
     param,
     passed_before,
 )
+from conformance.apis.conversations.ids import Conv
 from conformance.apis.conversations.model import (
     NOT_FOUND,
     OUTGOING_ID,
@@ -165,12 +166,12 @@ class ModelComparison:
         that does not exist succeeding because the server found a case variant of it (for a
         write, a read tells that apart from slskd's never-404 quirk)."""
         unheard = self.model.get(username) is None
-        if status >= 500 and unheard and is_tricky(username) and self.ctx.applies(Req.USER_ROUNDTRIP):
-            return Req.USER_ROUNDTRIP
+        if status >= 500 and unheard and is_tricky(username) and self.ctx.applies(Conv.USER_ROUNDTRIP):
+            return Conv.USER_ROUNDTRIP
         if not (unheard and 200 <= status < 300 and self.case_variants(username)):
             return None
         if method == "GET" or self.ctx.call("GET", "conversations", username).status_code == 200:
-            return Req.USER_CASE_SENSITIVE
+            return Conv.USER_CASE_SENSITIVE
         return None
 
     def case_variants(self, username: str) -> list[str]:
@@ -186,24 +187,24 @@ class ModelComparison:
         return effect or self.effects.get(username, ADOPTED)
 
     # --- checking what the server shows -----------------------------------------------------
-    @check(Req.USER_CASE_SENSITIVE, Req.USER_ROUNDTRIP, kind="stateful")
+    @check(Conv.USER_CASE_SENSITIVE, Conv.USER_ROUNDTRIP, kind="stateful")
     def check_identity(self, username: str, shown: Any) -> None:
         """The conversation answered is the one asked for: exact case, every character kept."""
         if shown == username:
             if self.case_variants(username):
-                self.expect(Req.USER_CASE_SENSITIVE, True)
+                self.expect(Conv.USER_CASE_SENSITIVE, True)
             if is_tricky(username):
-                self.expect(Req.USER_ROUNDTRIP, True)
+                self.expect(Conv.USER_ROUNDTRIP, True)
             return
         same_letters = isinstance(shown, str) and shown.casefold() == username.casefold()
         self.expect(
-            Req.USER_CASE_SENSITIVE if same_letters else Req.USER_ROUNDTRIP,
+            Conv.USER_CASE_SENSITIVE if same_letters else Conv.USER_ROUNDTRIP,
             False,
             f"asked for the conversation with {username!r}, got {shown!r}",
             about=[username, *([shown] if isinstance(shown, str) else [])],
         )
 
-    @check(Req.CONV_MSGS_ORDER, Req.DOCGAP_OUT_ID_ZERO, kind="stateful")
+    @check(Conv.CONV_MSGS_ORDER, Conv.DOCGAP_OUT_ID_ZERO, kind="stateful")
     def check_messages(self, username: str, items: Any, expected: list[Message], effect: Effect) -> bool:
         """Messages as shown by a read: well formed, oldest first, the model's (in any order
         within equal timestamps). Returns whether they matched the model."""
@@ -217,13 +218,13 @@ class ModelComparison:
         moments = [instant(item.get("timestamp")) for item in items if isinstance(item, dict)]
         known = [m for m in moments if m is not None]
         self.expect(
-            Req.CONV_MSGS_ORDER, known == sorted(known), f"messages of {username!r} are not oldest first"
+            Conv.CONV_MSGS_ORDER, known == sorted(known), f"messages of {username!r} are not oldest first"
         )
         shown = [message_of(item) for item in items]
         outgoing = [m for m in shown if m is not None and m.direction is Direction.OUT]
         if outgoing:
             self.expect(
-                Req.DOCGAP_OUT_ID_ZERO,
+                Conv.DOCGAP_OUT_ID_ZERO,
                 all(m.id != OUTGOING_ID for m in outgoing),
                 f"{sum(m.id == OUTGOING_ID for m in outgoing)} outgoing messages to {username!r} carry id 0",
             )
@@ -249,7 +250,7 @@ class ModelComparison:
                 return False
         return True
 
-    @check(Req.CONV_GET_INCLUDE_MESSAGES, Req.CONV_COUNT_MATCHES, kind="stateful")
+    @check(Conv.CONV_GET_INCLUDE_MESSAGES, Conv.CONV_COUNT_MATCHES, kind="stateful")
     def check_conversation(self, username: str, body: Any, include_messages: bool, effect: Effect) -> None:
         """A conversation object: the one asked for, consistent with itself, and the model's."""
         if not isinstance(body, dict):
@@ -258,7 +259,7 @@ class ModelComparison:
         self.check_identity(username, body.get("username"))
         has_messages = "messages" in body and body["messages"] is not None
         self.expect(
-            Req.CONV_GET_INCLUDE_MESSAGES,
+            Conv.CONV_GET_INCLUDE_MESSAGES,
             has_messages == include_messages,
             f"includeMessages={include_messages} answered {'with' if has_messages else 'without'} messages",
         )
@@ -269,7 +270,7 @@ class ModelComparison:
                 1 for item in body["messages"] if isinstance(item, dict) and not item.get("isAcknowledged")
             )
             self.expect(
-                Req.CONV_COUNT_MATCHES,
+                Conv.CONV_COUNT_MATCHES,
                 count == unread,
                 f"{username!r}: unAcknowledgedMessageCount {count}, {unread} unacknowledged messages shown",
                 about=[username],
@@ -293,19 +294,19 @@ class ModelComparison:
                 about=[username],
             )
 
-    @check(Req.CONV_HAS_UNACK_CONSISTENT, kind="stateful")
+    @check(Conv.CONV_HAS_UNACK_CONSISTENT, kind="stateful")
     def check_flag_agrees(self, username: str, item: dict[str, Any]) -> None:
         count = item.get("unAcknowledgedMessageCount")
         flag = item.get("hasUnAcknowledgedMessages")
         self.expect(
-            Req.CONV_HAS_UNACK_CONSISTENT,
+            Conv.CONV_HAS_UNACK_CONSISTENT,
             isinstance(count, int) and flag == (count > 0),
             f"{username!r}: hasUnAcknowledgedMessages {flag} with unAcknowledgedMessageCount {count}",
             about=[username],
         )
 
     # --- reading back ---------------------------------------------------------------------
-    @check(Req.CONV_GET_404, Req.CONV_GET_OK, Req.CONV_CLOSED_READABLE, kind="stateful")
+    @check(Conv.CONV_GET_404, Conv.CONV_GET_OK, Conv.CONV_CLOSED_READABLE, kind="stateful")
     def look(self, username: str, include_messages: bool | None = None, effect: Effect | None = None) -> None:
         """Read one conversation (messages included unless `include_messages` is False) and
         judge it against the model, blaming `effect` (the step just taken) for a disagreement."""
@@ -313,10 +314,10 @@ class ModelComparison:
         params = {"includeMessages": param(include_messages)} if include_messages is not None else None
         if predicted is None:
             self.request(
-                "GET", username, params=params, expected=404, requirement=Req.CONV_GET_404, about=[username]
+                "GET", username, params=params, expected=404, requirement=Conv.CONV_GET_404, about=[username]
             )
             return
-        requirement = Req.CONV_GET_OK if predicted.active else Req.CONV_CLOSED_READABLE
+        requirement = Conv.CONV_GET_OK if predicted.active else Conv.CONV_CLOSED_READABLE
         response = self.request("GET", username, params=params, requirement=requirement, about=[username])
         self.judge_conversation(username, response, include_messages is not False, effect)
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.requirements.ids import Req
+from conformance.apis.conversations.ids import Conv
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,12 @@ class Effect:
         return tuple(r for r in (self.messages, self.active, self.kept, self.outgoing) if r)
 
 
-SEND = Effect(Req.CONV_SEND_STORES_OUT, Req.CONV_SEND_ACTIVATES, outgoing=Req.CONV_SEND_STORES_OUT)
-RECEIVE = Effect(Req.CONV_RECV_UNACK, Req.CONV_RECV_ACTIVATES, outgoing=Req.CONV_SEND_STORES_OUT)
-ACK_ONE = Effect(Req.CONV_ACK_ONE_EFFECT, Req.CONV_ACK_KEEPS_ACTIVE)
-ACK_ALL = Effect(Req.CONV_ACK_ALL_EFFECT, Req.CONV_ACK_KEEPS_ACTIVE)
-CLOSE = Effect(Req.CONV_CLOSE_ACKS_ALL, Req.CONV_CLOSE_INACTIVE, kept=Req.CONV_CLOSE_KEEPS_MESSAGES)
-ADOPTED = Effect(Req.CONV_GET_OK, Req.CONV_GET_OK)  # nothing written yet: the server should not change
+SEND = Effect(Conv.CONV_SEND_STORES_OUT, Conv.CONV_SEND_ACTIVATES, outgoing=Conv.CONV_SEND_STORES_OUT)
+RECEIVE = Effect(Conv.CONV_RECV_UNACK, Conv.CONV_RECV_ACTIVATES, outgoing=Conv.CONV_SEND_STORES_OUT)
+ACK_ONE = Effect(Conv.CONV_ACK_ONE_EFFECT, Conv.CONV_ACK_KEEPS_ACTIVE)
+ACK_ALL = Effect(Conv.CONV_ACK_ALL_EFFECT, Conv.CONV_ACK_KEEPS_ACTIVE)
+CLOSE = Effect(Conv.CONV_CLOSE_ACKS_ALL, Conv.CONV_CLOSE_INACTIVE, kept=Conv.CONV_CLOSE_KEEPS_MESSAGES)
+ADOPTED = Effect(Conv.CONV_GET_OK, Conv.CONV_GET_OK)  # nothing written yet: the server should not change
 # Close, then send, read back once: the acknowledgements and kept messages are the close's
 # promise, the active flag and the outgoing message the send's.
 REOPEN = Effect(CLOSE.messages, SEND.active, kept=CLOSE.kept, outgoing=SEND.outgoing)
@@ -44,8 +44,8 @@ REOPEN = Effect(CLOSE.messages, SEND.active, kept=CLOSE.kept, outgoing=SEND.outg
 def filter_requirements(include_inactive: bool, unacknowledged_only: bool) -> tuple[str, ...]:
     """The requirements a list answered with these filters verifies."""
     return (
-        Req.CONV_LIST_INCLUDE_INACTIVE if include_inactive else Req.CONV_LIST_ACTIVE_DEFAULT,
-        *((Req.CONV_LIST_UNACK_FILTER,) if unacknowledged_only else ()),
+        Conv.CONV_LIST_INCLUDE_INACTIVE if include_inactive else Conv.CONV_LIST_ACTIVE_DEFAULT,
+        *((Conv.CONV_LIST_UNACK_FILTER,) if unacknowledged_only else ()),
     )
 
 

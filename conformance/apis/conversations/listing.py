@@ -11,19 +11,19 @@ from typing import Any
 
 from conformance.apis.conversations.comparison import ModelComparison
 from conformance.apis.conversations.effects import filter_requirements, param
+from conformance.apis.conversations.ids import Conv
 from conformance.apis.conversations.model import Summary
 from conformance.checks.choices import is_ordinal
 from conformance.checks.responses import json_body
-from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 
 LIST_REQUIREMENTS = (
-    Req.CONV_LIST_OK,
-    Req.CONV_LIST_NO_MESSAGES,
-    Req.CONV_LIST_ORDER,
-    Req.CONV_LIST_ACTIVE_DEFAULT,
-    Req.CONV_LIST_INCLUDE_INACTIVE,
-    Req.CONV_LIST_UNACK_FILTER,
+    Conv.CONV_LIST_OK,
+    Conv.CONV_LIST_NO_MESSAGES,
+    Conv.CONV_LIST_ORDER,
+    Conv.CONV_LIST_ACTIVE_DEFAULT,
+    Conv.CONV_LIST_INCLUDE_INACTIVE,
+    Conv.CONV_LIST_UNACK_FILTER,
 )
 
 
@@ -42,7 +42,7 @@ class ListComparison(ModelComparison):
             "unAcknowledgedOnly": param(unacknowledged_only),
         }
         response = self.request(
-            "GET", params={k: v for k, v in params.items() if v}, requirement=Req.CONV_LIST_OK
+            "GET", params={k: v for k, v in params.items() if v}, requirement=Conv.CONV_LIST_OK
         )
         body = json_body(response)
         if not isinstance(body, list):
@@ -50,12 +50,12 @@ class ListComparison(ModelComparison):
         # Only this example's conversations are judged, so a replay sees the same list.
         items = [item for item in body if isinstance(item, dict) and item.get("username") in self.vouched]
         self.expect(
-            Req.CONV_LIST_NO_MESSAGES,
+            Conv.CONV_LIST_NO_MESSAGES,
             not any("messages" in item for item in items),
             "list items carry messages",
         )
         order = [item["username"] for item in items]
-        self.expect(Req.CONV_LIST_ORDER, is_ordinal(order), f"the list is ordered {order[:8]}")
+        self.expect(Conv.CONV_LIST_ORDER, is_ordinal(order), f"the list is ordered {order[:8]}")
         shown = {item["username"]: item for item in items}
         predicted = {
             s.username: s
@@ -82,23 +82,23 @@ class ListComparison(ModelComparison):
         should have kept but that is missing is asked about once more without the unread
         filter: missing there too, the active filter is the one at fault."""
         conversation = self.model.get(username)
-        active_filter = Req.CONV_LIST_INCLUDE_INACTIVE if include_inactive else Req.CONV_LIST_ACTIVE_DEFAULT
+        active_filter = Conv.CONV_LIST_INCLUDE_INACTIVE if include_inactive else Conv.CONV_LIST_ACTIVE_DEFAULT
         if not unacknowledged_only or conversation is None or not (conversation.active or include_inactive):
             return active_filter
         if conversation.unacknowledged == 0:
-            return Req.CONV_LIST_UNACK_FILTER
+            return Conv.CONV_LIST_UNACK_FILTER
         params = {"includeInactive": "true"} if include_inactive else None
         again = json_body(self.ctx.call("GET", "conversations", params=params))
         listed = isinstance(again, list) and any(
             isinstance(i, dict) and i.get("username") == username for i in again
         )
-        return Req.CONV_LIST_UNACK_FILTER if listed else active_filter
+        return Conv.CONV_LIST_UNACK_FILTER if listed else active_filter
 
-    @check(Req.CONV_WRITES_ISOLATED, kind="stateful")
+    @check(Conv.CONV_WRITES_ISOLATED, kind="stateful")
     def check_others(self, addressed: str) -> None:
         """Every other conversation the example vouches for is as the model has it after a write
         addressed to `addressed`: one list, inactive ones included, shows them all."""
-        response = self.request("GET", params={"includeInactive": "true"}, requirement=Req.CONV_LIST_OK)
+        response = self.request("GET", params={"includeInactive": "true"}, requirement=Conv.CONV_LIST_OK)
         body = json_body(response)
         if not isinstance(body, list):
             return
@@ -122,21 +122,21 @@ class ListComparison(ModelComparison):
                     f"(the model: {summary.active}, {summary.unacknowledged})"
                 )
         self.expect(
-            Req.CONV_WRITES_ISOLATED,
+            Conv.CONV_WRITES_ISOLATED,
             not changed,
             f"a write addressed to {addressed!r} changed other conversations: "
             + "; ".join(f"{username!r} {what}" for username, what in changed.items()),
             about=list(changed),
         )
 
-    @check(Req.CONV_COUNT_MATCHES, kind="stateful")
+    @check(Conv.CONV_COUNT_MATCHES, kind="stateful")
     def check_list_item(self, username: str, item: dict[str, Any], predicted: Summary) -> None:
         """One listed conversation against the model: its count, its flag, its active state
         (blamed on the latest write to it)."""
         self.check_flag_agrees(username, item)
         count, active = item.get("unAcknowledgedMessageCount"), item.get("isActive")
         self.expect(
-            Req.CONV_COUNT_MATCHES,
+            Conv.CONV_COUNT_MATCHES,
             count == predicted.unacknowledged,
             f"{username!r}: listed with unAcknowledgedMessageCount {count}, model {predicted.unacknowledged}",
             about=[username],

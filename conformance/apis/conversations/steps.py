@@ -21,6 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine
 
 from conformance.apis.conversations.comparison import CHECK
 from conformance.apis.conversations.effects import ACK_ALL, ACK_ONE, CLOSE, RECEIVE, SEND, Effect, param
+from conformance.apis.conversations.ids import Conv
 from conformance.apis.conversations.model import (
     CREATED,
     NOT_FOUND,
@@ -95,7 +96,7 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         if sys.exception() is None:
             self.check_list(*LIST_FILTERS[self.writes % len(LIST_FILTERS)])
 
-    @check(Req.CONV_SEND_201, *SEND.requirements, kind="stateful")
+    @check(Conv.CONV_SEND_201, *SEND.requirements, kind="stateful")
     def send(self, username: str, text: str, effect: Effect = SEND) -> None:
         self.post(username, text)
         self.after_write(username, effect)
@@ -105,11 +106,11 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         can still be told to be the (new) username's doing."""
         expected = CREATED if self.ctx.sends_succeed else SERVER_ERROR  # not logged in: 500 by design
         self.request(
-            "POST", username, json=text, expected=expected, requirement=Req.CONV_SEND_201, about=[username]
+            "POST", username, json=text, expected=expected, requirement=Conv.CONV_SEND_201, about=[username]
         )
         self.model.send(username, text, logged_in=self.ctx.sends_succeed)
 
-    @check(Req.CONV_GET_OK, *RECEIVE.requirements, kind="stateful")
+    @check(Conv.CONV_GET_OK, *RECEIVE.requirements, kind="stateful")
     def receive(self, peer: str, text: str) -> bool:
         """Send to an echo peer and read its conversation until the answer is there, an
         incoming message to model: the read that shows it is the step's read-back. False when
@@ -118,7 +119,7 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         known = set(self.model.ids(peer, Direction.IN))
         for pause in self.ctx.reply_polls:
             time.sleep(pause)
-            response = self.request("GET", peer, requirement=Req.CONV_GET_OK, about=[peer], awaiting=True)
+            response = self.request("GET", peer, requirement=Conv.CONV_GET_OK, about=[peer], awaiting=True)
             body = json_body(response)
             items = body.get("messages") if isinstance(body, dict) else None
             replies = [
@@ -136,7 +137,7 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
             return False
         for item, message in replies:
             self.expect(
-                Req.CONV_RECV_UNACK,
+                Conv.CONV_RECV_UNACK,
                 not message.acknowledged and isinstance(item.get("id"), int) and message.id > 0,
                 f"incoming message from {peer!r} stored as {item}",
                 about=[peer],
@@ -147,9 +148,9 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         return True
 
     @check(
-        Req.CONV_ACK_ONE_200,
-        Req.CONV_ACK_ONE_404,
-        Req.CONV_ACK_ONE_SHARED_ID,
+        Conv.CONV_ACK_ONE_200,
+        Conv.CONV_ACK_ONE_404,
+        Conv.CONV_ACK_ONE_SHARED_ID,
         *ACK_ONE.requirements,
         kind="stateful",
     )
@@ -160,20 +161,20 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
             return  # the id may belong to a message older than the model saw: unknowable
         expected = self.model.acknowledge(username, id)
         requirement = (
-            Req.CONV_ACK_ONE_404
+            Conv.CONV_ACK_ONE_404
             if expected == NOT_FOUND
-            else Req.CONV_ACK_ONE_SHARED_ID
+            else Conv.CONV_ACK_ONE_SHARED_ID
             if sharing > 1
-            else Req.CONV_ACK_ONE_200
+            else Conv.CONV_ACK_ONE_200
         )
         self.request("PUT", username, id, expected=expected, requirement=requirement, about=[username])
         if expected != NOT_FOUND:  # refused, as the model predicted: nothing to read back
             self.after_write(username, ACK_ONE)
 
-    @check(Req.CONV_ACK_ALL_200, Req.CONV_ACK_ALL_404, *ACK_ALL.requirements, kind="stateful")
+    @check(Conv.CONV_ACK_ALL_200, Conv.CONV_ACK_ALL_404, *ACK_ALL.requirements, kind="stateful")
     def acknowledge_all(self, username: str) -> None:
         expected = self.model.acknowledge_all(username)
-        requirement = Req.CONV_ACK_ALL_404 if expected == NOT_FOUND else Req.CONV_ACK_ALL_200
+        requirement = Conv.CONV_ACK_ALL_404 if expected == NOT_FOUND else Conv.CONV_ACK_ALL_200
         self.request("PUT", username, expected=expected, requirement=requirement, about=[username])
         if expected != NOT_FOUND:
             self.after_write(username, ACK_ALL)
@@ -186,27 +187,27 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         if self.twins(username):
             self.check_others(username)
 
-    @check(Req.CONV_WRITES_ISOLATED, kind="stateful")
+    @check(Conv.CONV_WRITES_ISOLATED, kind="stateful")
     def acknowledge_elsewhere(self, username: str, id: int) -> None:
         """Acknowledge, under `username`, the id of a message another conversation holds: only
         `username`'s conversation may change (it has no such message: 404, or slskd's 200)."""
         self.acknowledge(username, id)
         self.check_others(username)
 
-    @check(Req.CONV_CLOSE_204, Req.CONV_CLOSE_404, Req.DOCGAP_READING, *CLOSE.requirements, kind="stateful")
+    @check(Conv.CONV_CLOSE_204, Conv.CONV_CLOSE_404, Req.DOCGAP_READING, *CLOSE.requirements, kind="stateful")
     def close(self, username: str, *, read_back: bool = True) -> None:
         """Close; a closed conversation may be found (204) or not (404), and either way it
         stays closed, so the model closes it unless the server said it found nothing.
         Without `read_back` the next write's read judges the close too (its `Effect` says so)."""
         expected = self.model.close_answers(username)
-        requirement = Req.CONV_CLOSE_404 if expected == (NOT_FOUND,) else Req.CONV_CLOSE_204
+        requirement = Conv.CONV_CLOSE_404 if expected == (NOT_FOUND,) else Conv.CONV_CLOSE_204
         response = self.request(
             "DELETE", username, expected=expected, requirement=requirement, about=[username]
         )
         if len(expected) > 1 and response.status_code in expected:
             reading = "closed-not-found" if response.status_code == NOT_FOUND else "close-again"
             what = f"DELETE of the closed conversation {username!r} answered {response.status_code}"
-            self.ctx.judge.took_reading(Req.CONV_CLOSE_204, reading, what, check=CHECK)
+            self.ctx.judge.took_reading(Conv.CONV_CLOSE_204, reading, what, check=CHECK)
         if response.status_code != NOT_FOUND:
             self.model.close(username)
         if read_back and expected != (NOT_FOUND,):
@@ -214,10 +215,10 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         self.leaves_twins_alone(username)
 
     @check(
-        Req.CONV_MSGS_404,
-        Req.CONV_MSGS_OK,
-        Req.CONV_CLOSED_READABLE,
-        Req.CONV_MSGS_UNACK_FILTER,
+        Conv.CONV_MSGS_404,
+        Conv.CONV_MSGS_OK,
+        Conv.CONV_CLOSED_READABLE,
+        Conv.CONV_MSGS_UNACK_FILTER,
         kind="stateful",
     )
     def read_messages(self, username: str, unacknowledged_only: bool | None) -> None:
@@ -227,10 +228,10 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
         )
         if predicted is None:
             self.request(
-                "GET", username, "messages", params=params, expected=404, requirement=Req.CONV_MSGS_404
+                "GET", username, "messages", params=params, expected=404, requirement=Conv.CONV_MSGS_404
             )
             return
-        requirement = Req.CONV_MSGS_OK if predicted.active else Req.CONV_CLOSED_READABLE
+        requirement = Conv.CONV_MSGS_OK if predicted.active else Conv.CONV_CLOSED_READABLE
         response = self.request(
             "GET", username, "messages", params=params, requirement=requirement, about=[username]
         )
@@ -239,7 +240,7 @@ class ConversationsMachine(UsernamePool, RuleBasedStateMachine):
             return
         if unacknowledged_only and isinstance(items, list):
             self.expect(
-                Req.CONV_MSGS_UNACK_FILTER,
+                Conv.CONV_MSGS_UNACK_FILTER,
                 all(isinstance(i, dict) and i.get("isAcknowledged") is False for i in items),
                 f"unAcknowledgedOnly=true answered acknowledged messages of {username!r}",
                 about=[username],

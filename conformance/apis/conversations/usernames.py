@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from conformance.apis.conversations.effects import ADOPTED
+from conformance.apis.conversations.ids import Conv
 from conformance.apis.conversations.listing import ListComparison
 from conformance.apis.conversations.model import WINDOW
 from conformance.apis.conversations.reading import message_of
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import suffixed
 from conformance.checks.responses import json_body
-from conformance.requirements.ids import Req
 
 # Usernames that slskd must keep apart or carry through its routes unchanged ("Zoë" twice:
 # composed and decomposed, which slskd must not normalise into one conversation; a ligature
@@ -48,7 +48,7 @@ class Usernames:
             if ctx.sends_succeed and ctx.may_write_to(p) and p not in ctx.blacklisted
         )  # not logged in to Soulseek, no peer hears a send
         if ctx.writable_users is None:
-            stems = CASE_VARIANTS + (ROUNDTRIP_NAMES if ctx.applies(Req.USER_ROUNDTRIP) else ())
+            stems = CASE_VARIANTS + (ROUNDTRIP_NAMES if ctx.applies(Conv.USER_ROUNDTRIP) else ())
             return cls(stems, peers, peers)
         fixed = tuple(
             u
@@ -100,8 +100,8 @@ class UsernamePool(ListComparison):
         otherwise whether a step fails would depend on what earlier examples left unread,
         and Hypothesis could not replay a failure."""
         if username in self.names.echo_peers:
-            self.request("PUT", username, expected=(200, 404), requirement=Req.CONV_ACK_ALL_200)
-        response = self.request("GET", username, expected=(200, 404), requirement=Req.CONV_GET_OK)
+            self.request("PUT", username, expected=(200, 404), requirement=Conv.CONV_ACK_ALL_200)
+        response = self.request("GET", username, expected=(200, 404), requirement=Conv.CONV_GET_OK)
         body = json_body(response)
         self.effects[username] = ADOPTED
         if response.status_code == 404 or not isinstance(body, dict):
@@ -112,7 +112,7 @@ class UsernamePool(ListComparison):
         unacknowledged = body.get("unAcknowledgedMessageCount", 0)
         if len(window) >= WINDOW:  # older unread messages may hide behind a full window
             listing = json_body(
-                self.request("GET", params={"includeInactive": "true"}, requirement=Req.CONV_LIST_OK)
+                self.request("GET", params={"includeInactive": "true"}, requirement=Conv.CONV_LIST_OK)
             )
             unacknowledged = next(
                 (
