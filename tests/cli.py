@@ -9,9 +9,10 @@ from pathlib import Path
 
 
 def conformance_run(
-    reports: Path, *args: str, env: dict[str, str] | None = None
+    reports: Path, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`conformance run --reports-dir=REPORTS ARGS…` with `env` added to this environment."""
+    """`conformance run --reports-dir=REPORTS ARGS…` with `env` added to this environment, from
+    `cwd` (default: this process's; `python -m` imports the checker from there first)."""
     return subprocess.run(
         [sys.executable, "-m", "conformance.cli", "run", f"--reports-dir={reports}", *args],
         capture_output=True,
@@ -19,6 +20,7 @@ def conformance_run(
         timeout=600,
         check=False,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
 
 

@@ -1,5 +1,6 @@
-"""Start-up: a run of the whole suite reaches its target before pytest collects the suite, and
-Hypothesis keeps its storage in the user's cache, not in the directory a run starts from."""
+"""Start-up: a run of the whole suite reaches its target before pytest collects the suite,
+Hypothesis keeps its storage in the user's cache, not in the directory a run starts from, and
+draws nothing from the checker's own source."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from types import SimpleNamespace
 
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+from hypothesis.internal.conjecture import providers
 
 from conformance.cli.plugin import runs_whole_suite
 from conformance.cli.runner import SUITE_DIR, SUITE_PACKAGE
+from conformance.reference.network import DEFAULT_USERNAME
 from conformance.run.cache import HYPOTHESIS_VARIABLE, NAME, keep_hypothesis_storage
+from conformance.run.source_constants import keep_draws_seeded
 from tests.cli import conformance_run
 
 
@@ -103,6 +107,20 @@ def test_the_users_own_hypothesis_storage_wins(
     monkeypatch.setenv(HYPOTHESIS_VARIABLE, str(hypothesis_home / "mine"))
     assert keep_hypothesis_storage() is None
     assert storage_directory("constants").path == hypothesis_home / "mine" / "constants"
+
+
+def test_a_run_draws_no_literal_of_the_checker_s_own_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(providers, "_get_local_constants", providers._get_local_constants)  # put back after
+    assert DEFAULT_USERNAME in providers._get_local_constants().strings  # a checkout: Hypothesis reads it
+    assert keep_draws_seeded()
+    assert not providers._get_local_constants().strings
+
+
+def test_a_hypothesis_without_a_pool_of_source_literals_is_left_as_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(providers, "_get_local_constants")
+    assert not keep_draws_seeded()
 
 
 @pytest.mark.slow

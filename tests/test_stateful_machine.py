@@ -313,7 +313,9 @@ def test_a_peer_that_never_answers_is_no_longer_modelled() -> None:
         assert run_machine(ctx, seed=0) == []
 
 
-def test_the_suite_settings_keep_the_run_s_examples_and_a_short_sequence_of_steps() -> None:
+def test_the_suite_settings_take_a_share_of_the_run_s_examples_and_a_short_sequence_of_steps() -> None:
     derived = stateful_settings(hypothesis.settings(max_examples=25))
-    assert derived.max_examples == 25 and derived.stateful_step_count <= 15
+    assert derived.max_examples == 15 and derived.stateful_step_count <= 15
+    assert stateful_settings(hypothesis.settings(max_examples=100)).max_examples == 60
+    assert stateful_settings(hypothesis.settings(max_examples=5)).max_examples == 10, "never fewer than 10"
     assert not derived.report_multiple_bugs

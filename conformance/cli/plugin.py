@@ -39,6 +39,7 @@ from conformance.requirements.selection import marker_name, requirements_of
 from conformance.run import Plan, Run
 from conformance.run.cache import keep_hypothesis_storage
 from conformance.run.gc_settings import settle_imports
+from conformance.run.source_constants import keep_draws_seeded
 from conformance.transport.bounded import UNREADABLE
 from conformance.transport.redaction import redact_report, redact_text
 
@@ -74,6 +75,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     ):
         return None
     keep_hypothesis_storage()  # not `.hypothesis/` in the current directory
+    keep_draws_seeded()  # the same requests for a seed from a checkout as from an install
     try:
         run = Run(run_config(config))
     except ConformanceError as error:

@@ -2,8 +2,8 @@
 
 Sequences of sends, replies, acknowledgements, closes and reads, each step judged against
 `conformance.apis.conversations.model`; every defect found is shrunk to a minimal sequence of requests,
-which is the newest evidence of its requirement. The machine takes the run's examples
-(at least 10) of 15 steps each: about 2 s on the embedded server with the default 25.
+which is the newest evidence of its requirement. The machine takes 60% of the run's examples
+(at least 10) of 15 steps each: about 1.5 s on the embedded server with the default 25 (15).
 """
 
 from __future__ import annotations
