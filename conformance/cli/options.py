@@ -78,7 +78,10 @@ def add_options(parser: pytest.Parser) -> None:
     add("--insecure", "do not verify the target's TLS certificate", action="store_true")
     add("--ca-bundle", "PEM file (or directory) of certificates to trust for the target")
     add("--keep", "do not close the conversations the run opened", action="store_true")
-    add("--max-examples", "generated examples per test (default: 25)")
+    add(
+        "--max-examples",
+        "generated examples per test (default: 25); the state machine runs 60% of them, at least 10",
+    )
     add("--seed", "seed that makes the generated cases reproducible (default: 0)")
     add(
         "--no-shrink",
