@@ -80,7 +80,7 @@ def add_options(parser: pytest.Parser) -> None:
     add("--keep", "do not close the conversations the run opened", action="store_true")
     add(
         "--max-examples",
-        "generated examples per test (default: 25); the state machine runs 60% of them, at least 10",
+        "generated examples per test (default: 25); the state machine runs 3 in 5 of them, at least 10",
     )
     add("--seed", "seed that makes the generated cases reproducible (default: 0)")
     add(
