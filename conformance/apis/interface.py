@@ -97,6 +97,7 @@ class Api:
     machine: Callable[[SuiteContext, list[str]], type] | None = None  # the state machine (ctx, tolerated)
     checks: tuple[str, ...] = ()  # modules whose import registers the API's checks
     probes: tuple[Callable[[Probe], Any], ...] = ()  # probes the suite runs for this API
+    probe: Callable[[SuiteContext], Probe] | None = None  # the Probe its probes and scenarios get
 
     def file(self, name: str | None) -> Path | None:
         """The package's data file `name` on disk (None when the API has none)."""

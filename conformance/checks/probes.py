@@ -1,39 +1,30 @@
 """Deterministic scenarios: the fixed request sequences that pin each requirement down.
 
 Fuzzing and the state machine explore; a probe asks one precise question (does an unknown
-username get 404? is a closed conversation still readable?) the same way on every run, so
-a fault is caught whatever the seed. A probe records every verdict it reaches and fails
-the pytest item with the list of defects at the end, so one run shows all of them.
+username get 404? does a write leave what it should?) the same way on every run, so
+a fault is caught whatever the seed. An API's probe (`Api.probe`) adds that API's calls and
+names its operations, so that their answers are judged per response too. A probe records
+every verdict it reaches and fails the pytest item with the list of defects at the end, so
+one run shows all of them.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 import requests
 
 from conformance.checks.context import SuiteContext, request_line
-from conformance.checks.responses import an_object, check_response, json_body, objects
+from conformance.checks.responses import check_response
 from conformance.requirements.catalogue import Need
 
 _names = itertools.count(1)
 _NONCE = secrets.token_hex(3)
 JSON = "application/json"
-
-
-def operation_label(method: str, segments: tuple[str | int, ...]) -> str:
-    """The spec's label for a conversations route, from the concrete segments."""
-    tail = {1: "", 2: "/{username}", 3: "/{username}/messages" if segments[-1] == "messages" else ""}
-    if len(segments) == 3 and segments[-1] != "messages":
-        tail[3] = "/{username}/{id}"
-    return f"{method} /conversations{tail[len(segments)]}"
 
 
 class Probe:
@@ -46,44 +37,17 @@ class Probe:
 
     # --- asking ---------------------------------------------------------------------------
     def call(self, method: str, *segments: str | int, **kwargs: Any) -> requests.Response:
+        """Send through the run's session; the answer is judged by every per-response check
+        when the operation is one this probe names (`operation`)."""
         response = self.ctx.call(method, *segments, **kwargs)
-        if segments and segments[0] == "conversations":
-            label = operation_label(method, segments)
+        if (label := self.operation(method, segments)) is not None:
             self.defects += [f"{r}: see evidence" for r in check_response(self.ctx, label, response)]
         return response
 
-    def send(self, username: str, message: Any = "hello from slskd-conformance") -> requests.Response:
-        """POST `message` as a JSON document (JSON null included, which `json=None` would drop)."""
-        return self.call(
-            "POST", "conversations", username, data=json.dumps(message), headers={"Content-Type": JSON}
-        )
-
-    def send_awaiting_reply(self, peer: str, message: str) -> requests.Response:
-        """Send to an echo peer and wait (briefly) until its answer is stored: over a real
-        network it arrives after the 201, and a close or a count taken before it would be judged
-        against a conversation the reply then changes (it reactivates a closed one)."""
-        before = self._incoming_ids(peer)
-        response = self.send(peer, message)
-        if response.status_code < 300:
-            for pause in self.ctx.reply_polls:
-                time.sleep(pause)
-                if self._incoming_ids(peer) - before:
-                    break
-        return response
-
-    def _incoming_ids(self, peer: str) -> set[Any]:
-        return {m.get("id") for m in self.messages(peer) if m.get("direction") == "In"}
-
-    def conversation(self, username: str, **params: Any) -> dict[str, Any] | None:
-        response = self.call("GET", "conversations", username, params=params or None)
-        return an_object(json_body(response)) if response.status_code == 200 else None
-
-    def messages(self, username: str, **params: Any) -> list[dict[str, Any]]:
-        response = self.call("GET", "conversations", username, "messages", params=params or None)
-        return objects(json_body(response)) if response.status_code == 200 else []
-
-    def listing(self, **params: Any) -> list[dict[str, Any]]:
-        return objects(json_body(self.call("GET", "conversations", params=params or None)))
+    def operation(self, method: str, segments: tuple[str | int, ...]) -> str | None:
+        """The spec's label of the operation a call reaches (`GET /items/{id}`), for an API's
+        probe to name; None (not judged per response) for a call no API's probe knows."""
+        return None
 
     # --- judging --------------------------------------------------------------------------
     def check(self, requirement: str, ok: bool, message: str = "") -> bool:
@@ -101,14 +65,10 @@ class Probe:
             f"{request_line(response)} answered {status}, expected " + " or ".join(map(str, expected)),
         )
 
-    @contextmanager
-    def stores_nothing(self, username: str, requirement: str) -> Iterator[None]:
-        """The requests inside must leave `username`'s conversation (opened first) unchanged."""
-        self.send(username)
-        before = len(self.messages(username))
-        yield
-        after = len(self.messages(username))
-        self.check(requirement, after == before, f"{after - before} rejected message(s) were stored")
+    def stores_nothing(self, username: str, requirement: str) -> AbstractContextManager[None]:
+        """The requests inside must leave what `username` has on the target unchanged: what that
+        is (and how it is opened first) only an API's probe knows (`Api.probe`)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot tell what a user's state holds")
 
     def done(self) -> None:
         if self.defects:
@@ -116,7 +76,7 @@ class Probe:
 
     # --- usernames ------------------------------------------------------------------------
     def fresh_user(self, stem: str = "probe") -> str:
-        """A username no conversation has yet; only where the profile lets us invent names."""
+        """A username nothing on the target names yet; only where the profile lets us invent names."""
         if self.ctx.writable_users is not None or not self.ctx.can_write:
             pytest.skip("needs a fresh username: the profile allows writes only to --peer usernames")
         return suffixed(stem, f"{_NONCE}-{next(_names)}")
@@ -140,11 +100,6 @@ class Probe:
         if missing := self.ctx.offers.missing(need):
             pytest.skip(missing)
 
-    @property
-    def send_status(self) -> int:
-        """What a valid send answers here: 201, or 500 on a target not logged in to Soulseek."""
-        return 201 if self.ctx.sends_succeed else 500
-
 
 def suffixed(stem: str, suffix: str) -> str:
     """`stem` made unique by `suffix`, inside the whitespace around it, so that a stem with
@@ -154,5 +109,5 @@ def suffixed(stem: str, suffix: str) -> str:
 
 
 def unknown_user() -> str:
-    """A username that nobody has a conversation with (reads only: never written to)."""
+    """A username the target knows nothing of (reads only: never written to)."""
     return f"nobody-{_NONCE}-{next(_names)}"

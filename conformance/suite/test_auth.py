@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.apis.conversations.probes import ConversationProbe
 from conformance.checks.context import SuiteContext, request_line
-from conformance.checks.probes import Probe, unknown_user
+from conformance.checks.probes import unknown_user
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 
@@ -24,15 +25,17 @@ ROUTES = [
 
 
 @pytest.fixture
-def probe(conformance: SuiteContext) -> Probe:
+def probe(conformance: SuiteContext) -> ConversationProbe:
     if not conformance.auth_enabled:
         pytest.skip("authentication is not on (see run.authentication in results.json)")
-    return Probe(conformance)
+    return ConversationProbe(conformance)
 
 
 @check(Req.AUTH_MISSING_401, Req.AUTH_WRONG_KEY_401, kind="auth")
 @pytest.mark.parametrize(("method", "route"), ROUTES, ids=[f"{m} {'/'.join(map(str, r))}" for m, r in ROUTES])
-def test_requests_without_valid_credentials_answer_401(probe: Probe, method: str, route: tuple) -> None:
+def test_requests_without_valid_credentials_answer_401(
+    probe: ConversationProbe, method: str, route: tuple
+) -> None:
     user = unknown_user() if method == "GET" else probe.writable_user()
     segments = tuple(user if part == "{user}" else part for part in route)
     body = {"json": "auth check"} if method == "POST" else {}
@@ -43,7 +46,7 @@ def test_requests_without_valid_credentials_answer_401(probe: Probe, method: str
 
 
 @check(Req.AUTH_READONLY_KEY_WRITES, kind="auth")
-def test_a_read_only_key_cannot_write(probe: Probe) -> None:
+def test_a_read_only_key_cannot_write(probe: ConversationProbe) -> None:
     key = probe.ctx.readonly_api_key
     if not key:
         pytest.skip("no --readonly-api-key given")

@@ -19,8 +19,8 @@ from typing import Any, NoReturn, TypeVar
 import pytest
 
 from conformance.apis.conversations.ids import Conv
+from conformance.apis.conversations.probes import ConversationProbe
 from conformance.checks.context import SuiteContext
-from conformance.checks.probes import Probe
 from conformance.checks.responses import json_body
 from conformance.checks.texts import LONG, label, spread
 from conformance.cli.config import RunConfig
@@ -79,8 +79,8 @@ def settled(read: Callable[[], T], done: Callable[[T], bool], seconds: float = S
 
 
 @pytest.fixture
-def probe(conformance: SuiteContext) -> Probe:
-    return Probe(conformance)
+def probe(conformance: SuiteContext) -> ConversationProbe:
+    return ConversationProbe(conformance)
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def _text() -> str:
     return f"conformance network check {secrets.token_hex(4)}"
 
 
-def _incoming(probe: Probe, network: Network, count: int) -> list[dict[str, Any]]:
+def _incoming(probe: ConversationProbe, network: Network, count: int) -> list[dict[str, Any]]:
     """The silent peer sends `count` messages now; the target's stored copies (as they arrive)."""
     if not probe.ctx.may_write_to(network.peer):
         _skip(probe.ctx, f"needs writes to the silent peer {network.peer!r} (--peer, or --profile full)")
@@ -126,7 +126,7 @@ def _incoming(probe: Probe, network: Network, count: int) -> list[dict[str, Any]
 
 
 @check(Conv.NET_SEND_DELIVERED, kind="probe")
-def test_a_send_is_one_private_message_on_the_network(probe: Probe, network: Network) -> None:
+def test_a_send_is_one_private_message_on_the_network(probe: ConversationProbe, network: Network) -> None:
     """Where the run may invent names, to a username a normaliser would rewrite, with a long
     text of every UTF-8 width: the network must receive both exactly as sent."""
     if probe.ctx.writable_users is None:
@@ -147,7 +147,9 @@ def test_a_send_is_one_private_message_on_the_network(probe: Probe, network: Net
 
 
 @check(Conv.NET_RECV_TIMESTAMP, Conv.NET_ACK_ONE_SENDS_ID, kind="probe")
-def test_incoming_keeps_the_server_second_its_ack_sends_its_id(probe: Probe, network: Network) -> None:
+def test_incoming_keeps_the_server_second_its_ack_sends_its_id(
+    probe: ConversationProbe, network: Network
+) -> None:
     (message,) = _incoming(probe, network, 1)
     delivered = network.delivered(message["id"])
     expected = datetime.fromtimestamp(delivered["timestamp"], UTC) if delivered else None
@@ -169,7 +171,9 @@ def test_incoming_keeps_the_server_second_its_ack_sends_its_id(probe: Probe, net
 
 
 @check(Conv.NET_ACK_ALL_SENDS_IDS, kind="probe")
-def test_acknowledge_all_and_close_send_every_unacknowledged_id(probe: Probe, network: Network) -> None:
+def test_acknowledge_all_and_close_send_every_unacknowledged_id(
+    probe: ConversationProbe, network: Network
+) -> None:
     for method, requirement, status in ACKNOWLEDGING_ALL:
         _incoming(probe, network, 2)
         unread = {m["id"] for m in probe.messages(network.peer, unAcknowledgedOnly="true") if m.get("id")}
@@ -187,7 +191,9 @@ def test_acknowledge_all_and_close_send_every_unacknowledged_id(probe: Probe, ne
 
 
 @check(Conv.NET_RECV_REPLAYED, kind="probe")
-def test_an_unacknowledged_message_is_replayed_at_the_next_login(probe: Probe, network: Network) -> None:
+def test_an_unacknowledged_message_is_replayed_at_the_next_login(
+    probe: ConversationProbe, network: Network
+) -> None:
     """The network drops the target's connection (no kick); slskd logs in again and the server
     replays what it has not acknowledged: slskd updates the message it stored, not a copy."""
     (message,) = _incoming(probe, network, 1)

@@ -20,6 +20,7 @@ from conformance.transport.preflight import ApiRead
 
 if TYPE_CHECKING:
     from conformance.checks.context import SuiteContext
+    from conformance.checks.probes import Probe
 
 
 # A username nobody has a conversation with: fixed, never drawn, so that runs replay exactly.
@@ -38,6 +39,13 @@ def _machine(ctx: SuiteContext, tolerated: list[str]) -> type:
     from conformance.apis.conversations.rules import conversations_machine
 
     return conversations_machine(ctx, tolerated)
+
+
+def _probe(ctx: SuiteContext) -> Probe:
+    """Imported when a probe runs (it brings pytest and requests)."""
+    from conformance.apis.conversations.probes import ConversationProbe
+
+    return ConversationProbe(ctx)
 
 
 API = Api(
@@ -66,6 +74,13 @@ API = Api(
     ledger=ConversationLedger,
     emulate=_emulate,
     machine=_machine,
-    # The state machine's reads (comparison) and steps and rules (rules imports them all).
-    checks=("conformance.apis.conversations.comparison", "conformance.apis.conversations.rules"),
+    # The state machine's reads (comparison) and steps and rules (rules imports them all),
+    # and the probes that are code.
+    checks=(
+        "conformance.apis.conversations.comparison",
+        "conformance.apis.conversations.rules",
+        "conformance.apis.conversations.suite.test_probes",
+        "conformance.apis.conversations.suite.test_usernames",
+    ),
+    probe=_probe,
 )

@@ -36,11 +36,12 @@ from conformance.apis.conversations.model import (
     Direction,
     Message,
 )
-from conformance.apis.conversations.reading import content, instant, message_of, state
+from conformance.apis.conversations.probes import operation_label
+from conformance.apis.conversations.reading import content, message_of, state
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.failures import failure_for
-from conformance.checks.probes import operation_label
 from conformance.checks.responses import check_response, json_body
+from conformance.checks.timestamps import instant
 from conformance.requirements.ids import Req
 from conformance.requirements.registry import check
 
