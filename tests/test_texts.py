@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from conformance.checks.texts import (
+from conformance.apis.conversations.texts import (
     LONG,
     LONGEST,
     SHORT,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
+from typing import Any
 
 from conformance.apis.interface import Api
 from conformance.transport.policy import WriteShape
@@ -46,3 +47,16 @@ def write_shapes() -> tuple[WriteShape, ...]:
 def preflight_reads() -> tuple[ApiRead, ...]:
     """The reads that show the target serves the installed APIs, in the registry's order."""
     return tuple(read for api in installed() for read in api.preflight)
+
+
+@cache
+def failure_requirements() -> dict[tuple[str, str], str]:
+    """(operation label, Schemathesis failure code) → the requirement that failure breaks on
+    that operation, where an installed API says it is not the generic one (`Api.failures`)."""
+    return {(label, code): requirement for api in installed() for label, code, requirement in api.failures}
+
+
+def refused(case: Any, response: Any, failure: Any) -> bool:
+    """Whether an installed API calls this Schemathesis failure a refusal its docs allow
+    (`Api.refusals`): not a defect."""
+    return any(refusal(case, response, failure) for api in installed() for refusal in api.refusals)

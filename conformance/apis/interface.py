@@ -96,6 +96,10 @@ class Api:
     emulate: Callable[[Backing], Emulation] | None = None  # the reference server's emulation
     machine: Callable[[SuiteContext, list[str]], type] | None = None  # the state machine (ctx, tolerated)
     checks: tuple[str, ...] = ()  # modules whose import registers the API's checks
+    # Schemathesis' generic checks: (operation label, failure code, requirement) where a failure
+    # breaks one of the API's own requirements, and the failures that are refusals its docs allow
+    failures: tuple[tuple[str, str, str], ...] = ()
+    refusals: tuple[Callable[[Any, Any, Any], bool], ...] = ()  # (case, response, failure) → refused
     probes: tuple[Callable[[Probe], Any], ...] = ()  # probes the suite runs for this API
     probe: Callable[[SuiteContext], Probe] | None = None  # the Probe its probes and scenarios get
 

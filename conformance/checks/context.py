@@ -50,14 +50,14 @@ class SuiteContext:
     spec: dict[str, Any] = field(default_factory=dict)  # the spec under test, for body schemas
     strict_docs: bool = False  # documentation gaps count as defects
     shrink_budget: ShrinkBudget = field(default_factory=ShrinkBudget)  # seconds to minimise failures
-    # what the target can show (catalogue `needs`); CONVERSATION when not logged in to Soulseek
+    # what the target can show (catalogue `needs`); CREATED when not logged in to Soulseek
     offers: Need = Need.INCOMING
     reply_polls: tuple[float, ...] = REPLY_POLLS  # AT_ONCE where the reply is stored before the 201
 
     @property
     def sends_succeed(self) -> bool:
         """Whether a valid send is stored and answered 201; if not (not logged in to Soulseek),
-        it answers 500 and leaves only an active conversation with no messages."""
+        it answers 500 and leaves only what a failed write creates."""
         return self.offers.offers(Need.OUTGOING)
 
     @cached_property
@@ -71,7 +71,7 @@ class SuiteContext:
         return repr(self.recorder.excerpt(response.text, limit))
 
     def url(self, *segments: str | int) -> str:
-        """The URL of a conversations route, each segment percent-encoded as slskd expects."""
+        """The URL of a route under the API root, each segment percent-encoded as slskd expects."""
         return "/".join([self.base_url, *(quote(str(segment), safe="") for segment in segments)])
 
     def call(

@@ -7,8 +7,8 @@ same kind of answer (status class and body shape) and passed: random draws that 
 drawing the same answer have asked what the rest would ask. What a stream is depends on
 the test: every case of one operation for the generic reads of the whole API (random ids
 draw the same documented 404 from every server), one operation's fuzzing-phase draws of one
-generation mode for the conversations (random usernames draw the documented 404, valid
-messages 201); the coverage phase's cases are each a different question (one boundary, one
+generation mode for an API checked behaviourally (random usernames draw the documented 404,
+valid writes their one success); the coverage phase's cases are each a different question (one boundary, one
 wrong type), so they never settle there.
 """
 

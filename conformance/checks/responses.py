@@ -124,7 +124,7 @@ def _compile(schema: dict[str, Any] | None) -> Compiled | None:
 class Answer:
     """One response as the per-response checks see it."""
 
-    label: str  # the operation, e.g. "GET /conversations/{username}"
+    label: str  # the operation, e.g. "GET /items/{id}"
     response: requests.Response
     body: Any  # the JSON body, None when there is none
     pairs: tuple[tuple[str | None, Any], ...]  # every (property name, value) in the body

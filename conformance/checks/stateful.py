@@ -1,8 +1,7 @@
 """An API's state machine, run until every defect is found.
 
-The machine is the API's (`Api.machine`); Conversations' is `conformance.apis.conversations.rules`
-(what a client does) over `steps` (each call and its read-back), judged by `comparison`
-against the model.
+The machine is the API's (`Api.machine`): its rules (what a client does) over its steps (each
+call and its read-back), judged against its model.
 
 A failing MUST/SHOULD requirement's final, shrunk replay is recorded last, so the newest
 evidence of that requirement is the minimal sequence of HTTP calls. `find_defects` then runs

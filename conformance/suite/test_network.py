@@ -20,9 +20,9 @@ import pytest
 
 from conformance.apis.conversations.ids import Conv
 from conformance.apis.conversations.probes import ConversationProbe
+from conformance.apis.conversations.texts import LONG, label, spread
 from conformance.checks.context import SuiteContext
 from conformance.checks.responses import json_body
-from conformance.checks.texts import LONG, label, spread
 from conformance.cli.config import RunConfig
 from conformance.network.control_client import ControlClient, ControlError
 from conformance.requirements.registry import check

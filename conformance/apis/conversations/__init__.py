@@ -1,17 +1,20 @@
 """The Conversations API: slskd's private messages, checked behaviourally.
 
 The model (`model`) and how a server is read (`reading`) and compared with it (`comparison`,
-`verdicts`), the state machine's steps (`steps`) and rules (`rules`) over a pool of usernames
-(`usernames`), the requirements (`requirements.yaml`, their ids in `ids`) and the probes that are data
-(`scenarios.yaml`), the mutants of its emulation (`corpus.yaml`), what a run opens and closes
-again (`ledger`), and the reference server's emulation of the API (`emulation`, served by
-`routes`). `API` declares them to the engine.
+`listing`), the state machine's steps (`steps`) and rules (`rules`) over a pool of usernames
+(`usernames`), the requirements (`requirements.yaml`, their ids in `ids`), the probe
+(`probes`) and the probes that are code (`suite`) or data (`scenarios.yaml`), the message
+texts they send (`texts`), the mutants of its emulation (`corpus.yaml`), what a run opens and
+closes again (`ledger`), how Schemathesis' failures read on it (`generated`), and the
+reference server's emulation of the API (`emulation`, served by `routes`). `API` declares
+them to the engine.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from conformance.apis.conversations.generated import FAILURES, refuses_a_blank_username
 from conformance.apis.conversations.ids import Conv
 from conformance.apis.conversations.ledger import ConversationLedger
 from conformance.apis.interface import Api, Backing, Emulation
@@ -83,4 +86,6 @@ API = Api(
         "conformance.apis.conversations.suite.test_usernames",
     ),
     probe=_probe,
+    failures=FAILURES,
+    refusals=(refuses_a_blank_username,),
 )

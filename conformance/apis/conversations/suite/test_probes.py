@@ -12,10 +12,10 @@ import secrets
 
 import pytest
 
+from conformance.apis.conversations import texts
 from conformance.apis.conversations.ids import Conv
 from conformance.apis.conversations.model import WINDOW
 from conformance.apis.conversations.probes import ConversationProbe
-from conformance.checks import texts
 from conformance.checks.choices import READERS, is_ordinal
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.responses import json_body, objects
