@@ -1,13 +1,15 @@
 """What the engine asks of an API: one declaration per API package, and nothing else.
 
-The engine (run, transport, results, reporting, specgen, requirements) knows no API by name;
-everything it needs to know about one comes from that API's `Api`: its requirements (data
-files beside it), the spec tags it checks behaviourally, what preflight reads to see it is
-served, which writes the safe-writes profile may send for it, what a run must undo on a live
-target, how the reference server emulates it, the state machine that explores it, and the
-modules and probes that register its checks. Every part is optional, so an API grows from
-shapes only (its operations checked generically against the spec) to behaviour by filling in
-its package. `docs/architecture.md` has the checklist.
+The engine (run, transport, results, reporting, specgen, requirements) and the shared checks
+know no API by name; everything they need to know about one comes from that API's `Api`: its
+requirements (data files beside it), the spec tags it checks behaviourally, what preflight
+reads to see it is served, which writes the safe-writes profile may send for it, what a run
+must undo on a live target, how the reference server emulates it, the state machine that
+explores it, the modules and probes that register its checks (and the probe they get), how
+Schemathesis' failures read on its operations, and the mutants of its emulation that the
+checks must kill. Every part is optional, so an API grows from shapes only (its operations
+checked generically against the spec) to behaviour by filling in its package.
+`docs/architecture.md` has the checklist.
 """
 
 from __future__ import annotations

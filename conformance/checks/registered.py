@@ -13,13 +13,12 @@ from conformance.apis import installed
 from conformance.requirements.registry import Check, all_checks
 
 # The modules that define checks: per-response checks, Schemathesis' mapping, the state
-# machine's driver, the data scenarios, the auth and network probes and the APIs' declared probes.
+# machine's driver, the data scenarios, the network probes and the APIs' declared probes.
 CHECK_MODULES = (
     "conformance.checks.responses",
     "conformance.checks.generic",
     "conformance.checks.stateful",
     "conformance.suite.test_scenarios",
-    "conformance.suite.test_auth",
     "conformance.suite.test_network",
     "conformance.suite.test_api_probes",
 )

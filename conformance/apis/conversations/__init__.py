@@ -84,6 +84,7 @@ API = Api(
         "conformance.apis.conversations.rules",
         "conformance.apis.conversations.suite.test_probes",
         "conformance.apis.conversations.suite.test_usernames",
+        "conformance.apis.conversations.suite.test_auth",
     ),
     probe=_probe,
     failures=FAILURES,
