@@ -19,7 +19,7 @@ from conformance.errors import RunCutShort, WriteBlocked
 from conformance.results.exchange import Exchange
 from conformance.transport.pacing import Pacer, Rate
 from conformance.transport.policy import Profile, WritePolicy, api_prefix_of
-from conformance.transport.session import BudgetExhausted, GuardedSession
+from conformance.transport.session import BudgetExhausted, CleanupTimeUp, GuardedSession
 from tests.servers.certificates import make_certificates
 from tests.servers.fake_slskd import FakeSlskd
 from tests.servers.local import LocalServer, Received, Reply
@@ -276,6 +276,24 @@ def test_the_pacer_spaces_requests_evenly_without_bursts() -> None:
     pacer.wait()
     pacer.wait()
     assert sleeps[3:] == [0.2]
+
+
+def test_the_pacer_gives_no_slot_that_comes_after_the_callers_deadline() -> None:
+    now = [100.0]
+    pacer = Pacer(Rate(1, 1.0), clock=lambda: now[0], sleep=lambda seconds: None)
+    assert pacer.wait(by=100.5)  # the slot is now
+    assert not pacer.wait(by=100.5)  # the next is at 101, after the deadline: not taken
+    assert pacer.wait(by=101.5)  # so it is still free for a caller whose deadline is later
+
+
+def test_cleanup_waits_for_no_pacing_slot_after_its_end(server: LocalServer) -> None:
+    with session(Profile.FULL, rate=Rate(1, 1.0)) as guarded, guarded.cleaning_up(within=0.3):
+        guarded.delete(f"{server.url}{API}/conversations/alice")
+        started = time.monotonic()
+        with pytest.raises(CleanupTimeUp, match="cleanup ran out of time"):
+            guarded.delete(f"{server.url}{API}/conversations/bob")
+        assert time.monotonic() - started < 0.3  # not the 1 s to the next slot
+    assert [request.method for request in server.received] == ["DELETE"]
 
 
 def test_the_session_paces_what_it_sends(server: LocalServer) -> None:

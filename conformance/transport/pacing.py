@@ -58,10 +58,15 @@ class Pacer:
         self._next_slot = float("-inf")
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
+    def wait(self, by: float | None = None) -> bool:
+        """Wait for the caller's slot; when that slot comes at or after `by` (a clock time), take
+        none and return False at once: a caller with a deadline must not sleep past it."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot)
+            if by is not None and slot >= by:
+                return False
             self._next_slot = slot + self._interval
         if slot > now:
             self._sleep(slot - now)
+        return True

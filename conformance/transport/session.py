@@ -42,6 +42,9 @@ class BudgetExhausted(RunCutShort):
     """The run reached --max-requests; a safety stop the user can raise deliberately."""
 
 
+CLEANUP_TIME_UP = "cleanup ran out of time after Ctrl-C"
+
+
 class CleanupTimeUp(RunCutShort):
     """Cleanup ran out of the time it was given (after Ctrl-C the user is waiting to get out)."""
 
@@ -138,10 +141,9 @@ class GuardedSession(requests.Session):
             raise KeyboardInterrupt
         self.policy.check(request.method or "GET", request.url or "")
         self._spend_budget()
-        timeout = self._time_for_request()  # first: no pacing slot is waited for after cleanup's end
-        if self._pacer:
-            self._pacer.wait()
-            timeout = self._time_for_request()
+        if self._pacer and not self._pacer.wait(by=self._cleanup_ends):
+            raise CleanupTimeUp(CLEANUP_TIME_UP)  # the next slot comes after cleanup's end
+        timeout = self._time_for_request()
         started, deadline = time.perf_counter(), time.monotonic() + timeout
         try:
             with self._quiet_if_insecure(), headers_by(deadline):
@@ -177,7 +179,7 @@ class GuardedSession(requests.Session):
             return self.timeout
         left = self._cleanup_ends - time.monotonic()
         if left <= 0:
-            raise CleanupTimeUp("cleanup ran out of time after Ctrl-C")
+            raise CleanupTimeUp(CLEANUP_TIME_UP)
         return min(self.timeout, left)
 
     @contextlib.contextmanager
