@@ -25,6 +25,7 @@ from conformance.cli.runner import PytestOutcome
 from conformance.errors import ExitCode, WriteBlocked
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.reporting.schema import validate_results
+from conformance.run import lifecycle
 from conformance.transport.bounded import ResponseTooLarge
 from conformance.transport.session import BudgetExhausted
 from tests.servers.fake_slskd import FakeSlskd
@@ -228,3 +229,26 @@ def test_a_test_cut_short_is_reported_without_rendering_its_traceback() -> None:
     report = pytest_runtest_makereport(item, call(BudgetExhausted("request budget of 40 exhausted")))  # type: ignore[arg-type]
     assert report is not None and (report.outcome, report.when, report.duration) == ("skipped", "call", 0.5)
     assert pytest_runtest_makereport(item, call(ValueError("a bug"))) is None  # type: ignore[arg-type]
+
+
+def test_after_ctrl_c_every_ledger_shares_the_one_second_of_cleanup(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [50.0]
+    monkeypatch.setattr(lifecycle.time, "monotonic", lambda: now[0])
+    given: list[float | None] = []
+
+    class SlowLedger:
+        def close_opened(self, session: object, base_url: str, within: float | None = None) -> list[str]:
+            given.append(within)
+            now[0] += 0.75  # this ledger's deletes took most of the second
+            return []
+
+    run = SimpleNamespace(
+        target=SimpleNamespace(kind="live", base_url="http://slskd/api/v0", server=None),
+        session=SimpleNamespace(close=lambda: None),
+        config=SimpleNamespace(keep=False),
+        interrupted=True,
+        ledgers=[SlowLedger(), SlowLedger()],
+        cleanup_failures=[],
+    )
+    lifecycle.Run.cleanup(run)  # type: ignore[arg-type]
+    assert given == [lifecycle.CLEANUP_AFTER_CTRL_C, pytest.approx(lifecycle.CLEANUP_AFTER_CTRL_C - 0.75)]

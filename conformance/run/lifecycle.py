@@ -9,6 +9,7 @@ worker starts its own `Run` and the controller `adopt`s their facts.
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +98,10 @@ class Run:
         if self.target is None or self.session is None:
             return
         if self.target.kind == "live" and not self.config.keep:
-            within = CLEANUP_AFTER_CTRL_C if self.interrupted else None
+            # After Ctrl-C every ledger shares the one second, each given what is left of it.
+            ends = time.monotonic() + CLEANUP_AFTER_CTRL_C if self.interrupted else None
             for ledger in self.ledgers:
+                within = None if ends is None else ends - time.monotonic()
                 self.cleanup_failures += ledger.close_opened(self.session, self.target.base_url, within)
         close(self.target, self.session)
 
