@@ -117,9 +117,9 @@ def test_unimplemented_routes_of_the_whole_api_are_not_covered_not_crashes(defau
     run = default_run
     rows = {r["id"]: r for r in run.results["requirements"]}
     assert rows["API-OP-APPLICATION-VERSION-GET"]["status"] == "pass", "the reference serves its version"
-    searches = rows["API-OP-SEARCHES-GET"]
-    assert searches["status"] == "not-covered"
-    assert "does not implement" in searches["reason"]
+    downloads = rows["API-OP-TRANSFERS-DOWNLOADS-GET"]
+    assert downloads["status"] == "not-covered"
+    assert "does not implement" in downloads["reason"]
     endpoint = rows["API-OP-USERS-USERNAME-ENDPOINT-GET"]  # no such route in the reference; 404 documented
     assert (endpoint["status"], endpoint["checks"]) == ("not-covered", 0), "a documented 404 is not a pass"
     assert "every request answered 404" in endpoint["reason"]

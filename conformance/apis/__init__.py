@@ -20,7 +20,7 @@ from conformance.transport.policy import WriteShape
 from conformance.transport.preflight import ApiRead
 
 ENTRY_POINTS = "slskd_conformance.apis"
-BUILT_IN = ("conformance.apis.conversations", "conformance.apis.shapes")
+BUILT_IN = ("conformance.apis.conversations", "conformance.apis.searches", "conformance.apis.shapes")
 
 
 @cache
