@@ -1,0 +1,205 @@
+"""The rules of the searches state machine: what a client of slskd does with its searches.
+
+Create a search (its text drawn from the words the network's peers share, so that it matches
+many peers, some, or none; its limits and filters drawn), let it run to its end or cancel
+it, list the searches, delete one. Each search is one step (`SearchesMachine.search`); the
+texts and the timeout unit belong to the target, so `searches_machine` binds them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+from conformance.apis.searches.ids import Search
+from conformance.apis.searches.model import SearchSpec
+from conformance.apis.searches.reading import responses_of
+from conformance.apis.searches.steps import MISS_TEXT, SearchesMachine, SearchLedger, shares
+from conformance.checks.context import SuiteContext, request_line
+from conformance.checks.responses import json_body
+from conformance.peers.matching import path_words
+from conformance.requirements.registry import check
+
+CROWD_WORD = "chorus"  # the crowd of identical responders shares it (library.yaml): a quick end
+COMMON_WORD = "conformance"  # every peer shares it: one search reaches them all
+TIMEOUTS = {"ms": (400, 800, 1200), "s": (1,)}  # short: searches that time out end soon
+CANCELLED_TIMEOUT = {"ms": 4000, "s": 4}  # long: a cancelled search must not end by itself
+LATE_WORD = "late"  # only the late peer shares it; it answers after 2.5 s (library.yaml)
+KEPT_ALIVE_TIMEOUT = {"ms": 3000, "s": 3}  # outlasts the late peer's delay: its answer resets it
+
+_LEDGERS: dict[int, SearchLedger] = {}  # one per run's context: examples share what was found
+
+
+def may_search(ctx: SuiteContext) -> bool:
+    """Searches reach peers: only where the run allows them (contract §7) and an oracle says
+    what the network carried."""
+    allowed = getattr(ctx, "may_search", None)
+    return bool(
+        ctx.can_write and (allowed if allowed is not None else True) and getattr(ctx, "network", None)
+    )
+
+
+def searching(machine: SearchesMachine) -> bool:
+    return machine.ledger.unit is not None and not machine.ledger.refused and not machine.ledger.exhausted
+
+
+def has_live(machine: SearchesMachine) -> bool:
+    return bool(machine.ledger.live)
+
+
+def texts(words: list[str]) -> st.SearchStrategy[str]:
+    """Texts that match many peers (the crowd's word, the word all share), some (any shared
+    word, maybe with a second, an exclusion, a one-letter term) or none (words nobody has)."""
+    if not words:
+        return st.just(MISS_TEXT)
+    word = st.sampled_from(words)
+    drawn = st.tuples(
+        word,
+        st.one_of(st.just(""), word),
+        st.one_of(st.just(""), word.map("-{}".format)),
+        st.sampled_from(("", "a")),
+    )
+    return st.one_of(
+        st.sampled_from(
+            (CROWD_WORD, f"{CROWD_WORD} line", COMMON_WORD, f"{COMMON_WORD} overture -live", MISS_TEXT)
+        ),
+        drawn.map(lambda parts: " ".join(p for p in parts if p)).filter(
+            lambda t: any(len(w) > 1 and not w.startswith("-") for w in t.split())
+        ),
+    )
+
+
+def specs(unit: str, words: list[str]) -> st.SearchStrategy[SearchSpec]:
+    return st.builds(
+        SearchSpec,
+        text=texts(words),
+        timeout=st.sampled_from(TIMEOUTS[unit]),
+        response_limit=st.sampled_from((None, 2, 5, 12)),
+        file_limit=st.sampled_from((None, 3, 9)),
+        filter_responses=st.sampled_from((None, True, False)),
+        min_files=st.sampled_from((None, 1, 2)),
+        max_queue=st.sampled_from((None, 100)),
+        min_speed=st.sampled_from((None, 0, 1000)),
+    )
+
+
+SPECS = st.runner().flatmap(lambda machine: machine.specs)
+
+
+class Searches(SearchesMachine):
+    """What a client of slskd does with its searches, one rule per action."""
+
+    specs: st.SearchStrategy[SearchSpec]
+
+    @precondition(searching)
+    @rule(spec=SPECS)
+    def run_a_search(self, spec: SearchSpec) -> None:
+        self.search(spec, cancel=False)
+
+    @precondition(searching)
+    @rule(spec=SPECS)
+    def cancel_a_search(self, spec: SearchSpec) -> None:
+        """A search that would run for seconds, cancelled while it runs."""
+        long = SearchSpec(
+            spec.text, CANCELLED_TIMEOUT[str(self.ledger.unit)], 250, None, spec.filter_responses
+        )
+        self.search(long, cancel=True)
+
+    @precondition(searching)
+    @rule()
+    def keep_a_search_alive(self) -> None:
+        """A search only the late peer answers, with a timeout longer than its delay: its
+        answer, 2.5 s in, must reset the timeout (SEARCH-TIMEOUT-RESET). The same search
+        every time, so a run sends it once (about 5.5 s)."""
+        self.search(SearchSpec(LATE_WORD, KEPT_ALIVE_TIMEOUT[str(self.ledger.unit)]), cancel=False)
+
+    @precondition(has_live)
+    @rule()
+    @check(Search.SEARCH_LIST_CONTAINS, Search.SEARCH_LIST_NO_RESPONSES, kind="stateful")
+    def list_searches(self) -> None:
+        """The list holds every search the run made and did not delete, without responses."""
+        response = self.call("GET")
+        body = json_body(response)
+        if response.status_code != 200 or not isinstance(body, list):
+            return  # SEARCH-LIST-200 is the probes'
+        ids = {str(item.get("id")) for item in body if isinstance(item, dict)}
+        missing = sorted(set(self.ledger.live) - ids)
+        self.expect(Search.SEARCH_LIST_CONTAINS, not missing, f"{request_line(response)} lacks {missing}")
+        carrying = [
+            str(item.get("id"))
+            for item in body
+            if isinstance(item, dict) and (responses_of(item) or []) != []
+        ]
+        self.expect(
+            Search.SEARCH_LIST_NO_RESPONSES,
+            not carrying,
+            f"{request_line(response)} lists responses of {carrying}",
+        )
+
+    @precondition(has_live)
+    @rule(choice=st.integers(min_value=0, max_value=7))
+    @check(Search.SEARCH_DELETE_204, Search.SEARCH_DELETE_GONE, kind="stateful")
+    def delete_a_search(self, choice: int) -> None:
+        """Delete a search the run made: 204, and it is gone."""
+        search_id = sorted(self.ledger.live)[choice % len(self.ledger.live)]
+        deleted = self.call("DELETE", search_id)
+        self.expect(
+            Search.SEARCH_DELETE_204,
+            deleted.status_code == 204,
+            f"{request_line(deleted)} answered {deleted.status_code}",
+        )
+        gone = self.call("GET", search_id)
+        self.expect(
+            Search.SEARCH_DELETE_GONE,
+            gone.status_code == 404,
+            f"{request_line(gone)} answered {gone.status_code} after the delete",
+        )
+        del self.ledger.live[search_id]
+
+
+def detect_unit(ctx: SuiteContext, ledger: SearchLedger) -> None:
+    """Which unit the target reads searchTimeout in: the probe's finding when it has one,
+    else one POST of a timeout of 1 (valid in seconds, below slskd's minimum of 5 ms):
+    accepted, seconds (the search is cancelled at once); 400, milliseconds."""
+    known = getattr(ctx, "timeout_unit", None)
+    if known in ("ms", "s"):
+        ledger.unit = known
+        return
+    began = time.monotonic()
+    response = ctx.call("POST", "searches", json={"searchText": MISS_TEXT, "searchTimeout": 1})
+    body = json_body(response)
+    if response.status_code == 400:
+        ledger.unit = "ms"
+    elif response.status_code in (200, 201) and isinstance(body, dict):
+        ledger.unit = "s"
+        ctx.call("PUT", "searches", str(body.get("id")))
+        ctx.call("DELETE", "searches", str(body.get("id")))
+    else:
+        ledger.refused = f"{request_line(response)} answered {response.status_code}"
+    ledger.spent += time.monotonic() - began
+
+
+def searches_machine(ctx: SuiteContext, tolerated: Iterable[str] = ()) -> type[Searches]:
+    """The rules bound to this target: its peers' words, its timeout unit, the run's ledger.
+
+    `tolerated` requirements are recorded when they fail but do not stop the machine."""
+    ledger = _LEDGERS.setdefault(id(ctx), SearchLedger())
+    if not may_search(ctx):
+        ledger.refused = ledger.refused or "this run does not allow searches"
+    elif ledger.unit is None and ledger.refused is None:
+        detect_unit(ctx, ledger)
+    words = sorted(
+        {w for _, files in shares(ctx) for f in files for w in path_words(f.filename) if len(w) > 1}
+    )
+    unit = ledger.unit or "ms"
+    target: dict[str, Any] = {
+        "ctx": ctx,
+        "tolerated": frozenset(tolerated),
+        "ledger": ledger,
+        "specs": specs(unit, words),
+    }
+    return type("Searches", (Searches,), target)
