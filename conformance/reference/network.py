@@ -6,7 +6,8 @@ users at any time. Two implementations share that contract (`SoulseekNetwork`):
 
 - `SimulatedNetwork` (the default) needs no server: an *echo peer* answers every message it
   is sent with one incoming message, delivered before the send's 201 so a checker needs no
-  polling;
+  polling; the sharing peers of `conformance.peers` answer searches after their delays, and
+  every answer sent is recorded in a `SearchLog` (the checker's oracle, `search_log()`);
 - `conformance.reference.soulseek.SoulseekConnection` logs in to a Soulseek server (such as
   `conformance network`) and sends, receives and acknowledges over the protocol.
 
@@ -17,8 +18,14 @@ it: 500 with the message as a JSON string.
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from collections.abc import Callable
 from typing import NamedTuple
+
+from conformance.peers.library import SharingPeer
+from conformance.peers.record import SearchLog
+from conformance.peers.responses import PeerResponse, answer
 
 DEFAULT_USERNAME = "slskd-reference"  # the account the reference reports (and logs in as)
 
@@ -36,6 +43,8 @@ class Incoming(NamedTuple):
 
 
 Receiver = Callable[[Incoming], None]
+# Where a search's responses go: called from a network thread, once per response that arrives.
+SearchDelivery = Callable[[PeerResponse], None]
 
 
 class SoulseekNetwork:
@@ -65,6 +74,35 @@ class SoulseekNetwork:
         """An answer available at once, before the send returns (only a simulated peer has one)."""
         return None
 
+    def search(self, token: int, query: str, deliver: SearchDelivery) -> None:
+        """Send FileSearch {token, query} and return at once; responses come later, to `deliver`.
+
+        `query` is already the network query (`conformance.peers.matching.network_query`: never
+        ""). SoulseekError (the 409 of POST /searches) when not logged in, checked first
+        (`_require_login("search")`), before anything is sent or recorded.
+
+        `deliver(response)` is called from a network thread for each SearchResponse that
+        arrives for this search, for as long as the network lives: also after the caller
+        considers the search over (a late answer), and possibly carrying another token than
+        `token` (a peer that misnumbers its answer). The caller (the Searches emulation) decides
+        what to accept, as slskd does: only while InProgress, only with its own token, only
+        past its filters. A real connection looks the search up by the token inside the
+        message, as Soulseek.NET does, so a response whose token is no search's is dropped
+        there; the simulated network knows which search a peer answered and delivers it to
+        that search whatever token it carries. `deliver` must not block for long.
+        """
+        raise NotImplementedError
+
+    def search_log(self) -> SearchLog | None:
+        """What the network knows was sent for searches (the oracle); None for a real connection,
+        whose network (`conformance network`) shows it on its control API instead."""
+        return None
+
+    def peers_view(self) -> list[dict[str, object]]:
+        """The simulated peers as the network's control API shows them (`GET /peers`); [] when
+        the peers live elsewhere (a real connection)."""
+        return []
+
     def _check_send(self, username: str) -> None:
         """The client library's checks before a private message, in its order."""
         if not username.strip():
@@ -82,12 +120,23 @@ class SoulseekNetwork:
 
 
 class SimulatedNetwork(SoulseekNetwork):
-    """An in-process network: sends succeed while `logged_in`, echo peers answer at once."""
+    """An in-process network: sends succeed while `logged_in`, echo peers answer at once, and
+    the sharing peers answer each search after their own delays (one timer thread per search)."""
 
-    def __init__(self, *, logged_in: bool, echo_peers: tuple[str, ...], last_id: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        logged_in: bool,
+        echo_peers: tuple[str, ...],
+        last_id: int = 0,
+        sharing_peers: tuple[SharingPeer, ...] = (),
+    ) -> None:
         self.logged_in = logged_in  # switchable at run time, like a dropped connection
         self.echo_peers = frozenset(echo_peers)
+        self.sharing_peers = tuple(sharing_peers)
         self._ids = itertools.count(last_id + 1)
+        self._log = SearchLog()
+        self._closing = threading.Event()
 
     def send(self, username: str, message: str) -> None:
         self._check_send(username)
@@ -101,3 +150,48 @@ class SimulatedNetwork(SoulseekNetwork):
         if username not in self.echo_peers:
             return None
         return Incoming(username, next(self._ids), f"echo: {message}")
+
+    def search(self, token: int, query: str, deliver: SearchDelivery) -> None:
+        """Every sharing peer with a match answers after its `delay_s`, in the order of their
+        delays (ties in the library's order), each answer recorded as sent just before it is
+        delivered; the timer thread ends with the last answer or when the network closes."""
+        self._require_login("search")
+        self._log.received(self.username, token, query)
+        answers = [
+            (peer.delay_s, response)
+            for peer in self.sharing_peers
+            if (response := answer(peer, query, token)) is not None
+        ]
+        if not answers:
+            return
+        answers.sort(key=lambda pair: pair[0])
+        thread = threading.Thread(
+            target=self._answer, args=(token, answers, deliver), name=f"search-{token}", daemon=True
+        )
+        thread.start()
+
+    def _answer(self, token: int, answers: list[tuple[float, PeerResponse]], deliver: SearchDelivery) -> None:
+        start = time.monotonic()
+        for delay_s, response in answers:
+            if self._closing.wait(max(0.0, start + delay_s - time.monotonic())):
+                return
+            self._log.sent(self.username, token, response)
+            deliver(response)
+
+    def search_log(self) -> SearchLog:
+        return self._log
+
+    def peers_view(self) -> list[dict[str, object]]:
+        """The echo and sharing peers, shaped like `conformance network`'s `GET /peers`."""
+        echo: list[dict[str, object]] = [
+            {"username": name, "kind": "echo", "received": []} for name in sorted(self.echo_peers)
+        ]
+        sharing: list[dict[str, object]] = [
+            {"username": peer.username, "kind": "sharing", "received": [], **peer.as_json()}
+            for peer in self.sharing_peers
+        ]
+        return sorted(echo + sharing, key=lambda entry: str(entry["username"]))
+
+    def close(self) -> None:
+        """Stop every pending answer: a closed server's peers send nothing more."""
+        self._closing.set()
