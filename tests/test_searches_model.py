@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import itertools
+import json as jsonlib
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import hypothesis
+import pytest
+import requests
+
+from conformance.apis.searches import steps
 from conformance.apis.searches.ids import Search
 from conformance.apis.searches.model import Ended, SearchSpec, Sent, judge_ending, judge_responses
 from conformance.apis.searches.reading import parse_state, seconds
+from conformance.apis.searches.rules import searches_machine
 from conformance.apis.searches.steps import judge_states
-from conformance.peers.library import SharedFile
+from conformance.checks.context import SuiteContext
+from conformance.checks.stateful import find_defects, stateful_settings
+from conformance.peers.library import SharedFile, load
+from conformance.peers.matching import network_query
 from conformance.peers.responses import PeerResponse
+from conformance.reference.network import SimulatedNetwork
+from conformance.requirements.catalogue import load_catalogue
+from conformance.results.collector import CaseRecorder
 
 TOKEN = 77
 
@@ -107,3 +126,195 @@ def test_states_forward_only() -> None:
     assert failing(judge_states(back)) == {Search.SEARCH_STATE_FORWARD}
     fewer = [body("InProgress", False, 3), body("InProgress", False, 1)]
     assert failing(judge_states(fewer)) == {Search.SEARCH_COUNTS_MONOTONIC}
+
+
+# --- the machine end to end, against a small stand-in for slskd's search service ----------
+# (the reference server's emulation is another helper's; this stand-in keeps the model's own
+# tests independent of it: slskd's rules in a few lines, over the simulated network's peers)
+
+
+class _Network:
+    """The engine-neutral oracle view (`ctx.network`) over an in-process simulated network."""
+
+    def __init__(self, network: SimulatedNetwork) -> None:
+        self.network = network
+
+    def searches(self) -> list[dict[str, Any]]:
+        return self.network.search_log().as_json()
+
+    def peers(self) -> list[dict[str, Any]]:
+        return self.network.peers_view()
+
+
+class _Searches:
+    """slskd's search rules (ms timeouts, responses shown at completion), with `faults`."""
+
+    def __init__(self, network: SimulatedNetwork, faults: frozenset[str]) -> None:
+        self.network, self.faults = network, faults
+        self.lock = threading.RLock()
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.tokens = itertools.count(1000)
+
+    def stamp(self) -> str:
+        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def view(self, row: dict[str, Any], responses: bool) -> dict[str, Any]:
+        shown = {k: v for k, v in row.items() if not k.startswith("_")}
+        shown["responses"] = list(row["_responses"]) if responses and row["isComplete"] else []
+        return shown
+
+    def create(self, body: dict[str, Any]) -> tuple[int, Any]:
+        query = network_query(str(body.get("searchText", "")))
+        timeout = body.get("searchTimeout", 15000)
+        if not query or timeout < 5:
+            return 400, "invalid"
+        row: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "searchText": body["searchText"],
+            "token": next(self.tokens),
+            "state": "InProgress",
+            "isComplete": False,
+            "startedAt": self.stamp(),
+            "responseCount": 0,
+            "fileCount": 0,
+            "lockedFileCount": 0,
+            "_body": body,
+            "_responses": [],
+            "_last": time.monotonic(),
+        }
+        self.rows[row["id"]] = row
+        self.network.search(row["token"], query, lambda response: self.deliver(row, response))
+        threading.Thread(target=self.time_out, args=(row, timeout / 1000), daemon=True).start()
+        return 200, self.view(row, False)
+
+    def complete(self, row: dict[str, Any], reason: str) -> None:
+        if not row["isComplete"]:
+            row.update(state=f"Completed, {reason}", isComplete=True, endedAt=self.stamp())
+
+    def time_out(self, row: dict[str, Any], timeout: float) -> None:
+        while not row["isComplete"]:
+            time.sleep(0.01)
+            with self.lock:
+                if time.monotonic() - row["_last"] >= timeout:
+                    self.complete(row, "TimedOut")
+
+    def deliver(self, row: dict[str, Any], response: PeerResponse) -> None:
+        body = row["_body"]
+        with self.lock:
+            if row["isComplete"] or response.token != row["token"]:
+                return
+            passes = (
+                len(response.files) + len(response.locked_files) >= body.get("minimumResponseFileCount", 1)
+                and response.upload_speed >= body.get("minimumPeerUploadSpeed", 0)
+                and response.queue_length < body.get("maximumPeerQueueLength", 1_000_000)
+            )
+            if body.get("filterResponses", True) and passes == ("search-filters-inverted" in self.faults):
+                return
+            row["_responses"].append(response.as_json())
+            row["responseCount"] += 2 if "search-response-counted-twice" in self.faults else 1
+            row["fileCount"] += len(response.files)
+            row["lockedFileCount"] += len(response.locked_files)
+            if "search-timeout-not-reset" not in self.faults:
+                row["_last"] = time.monotonic()
+            if row["responseCount"] >= body.get("responseLimit", 250):
+                self.complete(row, "ResponseLimitReached")
+            elif row["fileCount"] >= body.get("fileLimit", 25000):
+                self.complete(row, "FileLimitReached")
+
+    def handle(self, method: str, path: list[str], params: dict[str, Any], body: Any) -> tuple[int, Any]:
+        with self.lock:
+            if method == "POST":
+                return self.create(body)
+            if not path:
+                return 200, [self.view(row, False) for row in self.rows.values()]
+            row = self.rows.get(path[0])
+            if row is None:
+                return 404, None
+            if method == "DELETE":
+                del self.rows[path[0]]
+                return 204, None
+            if method == "PUT":
+                if "search-cancel-ignored" not in self.faults:
+                    self.complete(row, "Cancelled")
+                return 200, None
+            if path[1:] == ["responses"]:
+                return 200, self.view(row, True)["responses"]
+            return 200, self.view(row, params.get("includeResponses") == "true")
+
+
+class _Session(requests.Session):
+    """Answers the searches routes from `_Searches`, as an HTTP server would."""
+
+    def __init__(self, service: _Searches) -> None:
+        super().__init__()
+        self.service = service
+
+    def request(
+        self, method: str, url: str, params: Any = None, json: Any = None, **_: Any
+    ) -> requests.Response:  # type: ignore[override]
+        prepared = requests.Request(method, url, params=params, json=json).prepare()
+        path = [unquote(p) for p in urlsplit(url).path.split("/searches", 1)[1].split("/") if p]
+        status, body = self.service.handle(method, path, params or {}, json)
+        response = requests.Response()
+        response.status_code, response.request, response.url = status, prepared, url
+        response._content = b"" if body is None else jsonlib.dumps(body).encode()
+        response.headers["Content-Type"] = "application/json; charset=utf-8"
+        return response
+
+
+def run(faults: frozenset[str] = frozenset(), seed: int = 0) -> tuple[list[str], dict[str, Any], float]:
+    """The requirements the machine finds broken on the stand-in, its tallies, its seconds."""
+    network = SimulatedNetwork(logged_in=True, echo_peers=(), sharing_peers=load(seed=seed))
+    recorder = CaseRecorder(redact=lambda exchange: exchange.to_dict(), curl=lambda exchange: "")
+    ctx = SuiteContext(
+        session=_Session(_Searches(network, faults)),
+        base_url="http://stand-in/api/v0",
+        recorder=recorder,
+        catalogue=load_catalogue(),
+        version=None,
+        can_write=True,
+        writable_users=None,
+        echo_peers=(),
+        blacklisted=(),
+        auth_enabled=False,
+    )
+    ctx.network = _Network(network)  # type: ignore[attr-defined]
+    settings = hypothesis.settings(
+        stateful_settings(
+            hypothesis.settings(
+                max_examples=10,
+                database=None,
+                deadline=None,
+                suppress_health_check=list(hypothesis.HealthCheck),
+            )
+        ),
+        phases=[hypothesis.Phase.generate],
+    )
+    began = time.monotonic()
+    try:
+        found = find_defects(ctx, searches_machine, settings, seed)
+    finally:
+        network.close()
+    return found, recorder.drain(), time.monotonic() - began
+
+
+def test_the_faithful_stand_in_passes() -> None:
+    found, tallies, seconds_taken = run()
+    assert found == []
+    judged = {r for r, tally in tallies.items() if tally.get("checks")}
+    assert {Search.SEARCH_RESPONSES_EXACT, Search.SEARCH_COUNTS, Search.SEARCH_NETWORK_QUERY} <= judged
+    assert seconds_taken < 20
+
+
+@pytest.mark.parametrize(
+    ("fault", "requirement"),
+    [
+        ("search-response-counted-twice", Search.SEARCH_COUNTS),
+        ("search-filters-inverted", Search.SEARCH_RESPONSES_FILTERED),
+        ("search-cancel-ignored", Search.SEARCH_CANCEL_STATE),
+    ],
+)
+def test_faults_are_caught(fault: str, requirement: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(steps, "BUDGET_S", 4.0)  # a fault shows in the first searches
+    found, _, _ = run(frozenset({fault}))
+    assert requirement in found

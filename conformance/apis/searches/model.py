@@ -325,15 +325,6 @@ def judge_ending(ended: Ended) -> list[Finding]:
                 f"timed out with {files} files, past its limit of {spec.files_allowed}",
             )
         )
-        if ended.cancelled_at is not None:
-            findings.append(
-                Finding(
-                    Search.SEARCH_CANCEL_STATE,
-                    ended.ended_at <= ended.cancelled_at + MARGIN,
-                    "cancelled while in progress, it ended TimedOut "
-                    f"{ended.ended_at - ended.cancelled_at:.2f} s after the cancel",
-                )
-            )
         if ended.timeout_s is not None:
             findings.append(
                 Finding(
@@ -354,7 +345,26 @@ def judge_ending(ended: Ended) -> list[Finding]:
                         f"timeout being {ended.timeout_s:g} s: the response did not reset it",
                     )
                 )
+    if ended.cancelled_at is not None:
+        findings.append(
+            Finding(
+                Search.SEARCH_CANCEL_STATE,
+                reason == "Cancelled" or ended.ended_at <= ended.cancelled_at + MARGIN,
+                f"cancelled while in progress, it ended {reason} "
+                f"{ended.ended_at - ended.cancelled_at:.2f} s after the cancel",
+            )
+        )
     return findings
+
+
+def collapse(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per requirement, in the order first met: its first failure, else a pass
+    (a search polled twenty times is one verdict of each requirement, not twenty)."""
+    kept: dict[str, Finding] = {}
+    for finding in findings:
+        if finding.requirement not in kept or (kept[finding.requirement].ok and not finding.ok):
+            kept[finding.requirement] = finding
+    return list(kept.values())
 
 
 def judge_running(
