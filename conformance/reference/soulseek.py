@@ -1,4 +1,4 @@
-"""The reference server as a Soulseek client: sends, receives and acknowledges over the protocol.
+"""The reference server as a Soulseek client: sends, receives, acknowledges and searches over the protocol.
 
 `conformance serve --soulseek HOST:PORT` uses this instead of the in-process simulation, so the
 whole chain checker → REST API → Soulseek protocol → peers runs as it does with a real slskd
@@ -8,6 +8,15 @@ SetListenPort in one write, then wait only for the Login answer), and then reads
 background thread: private messages go to the receiver (slskd's `HandleMessageAsync`); a
 dropped connection is logged in again (the server then replays what was not acknowledged),
 KickedFromServer leaves it disconnected, as another login of the same name took over.
+
+Searching is Soulseek.NET's (shared/soulseek/peers-and-apis.md §1.0, §1.1, §2): the client
+opens a listener on 127.0.0.1 and announces its port in SetListenPort; a search is one
+FileSearch to the server; the answers come peer-to-peer, either on a connection a peer opens to
+the listener (PeerInit or PierceFirewall first) or on one the client opens when the server
+relays a peer's ConnectToPeer (type P: connect, write PierceFirewall(token)). A SearchResponse
+is handed to the search whose token it carries, whoever sent it and on whichever connection;
+an answer under a token no search has is dropped there, as Soulseek.NET drops it. A peer that
+closes early or sends garbage costs its own connection and one log line, nothing else.
 
 Threads, not asyncio: the reference's HTTP server is threaded and calls `send` from its
 request threads; a blocking socket with a write lock is the simplest thing that is correct.
@@ -20,15 +29,25 @@ import logging
 import socket
 import threading
 import time
+import zlib
 
 from conformance.network import messages
-from conformance.network.codec import Code, ProtocolError, read_frame
-from conformance.reference.network import Incoming, Receiver, SoulseekError, SoulseekNetwork
+from conformance.network.codec import Builder, Code, Payload, ProtocolError, read_exactly, read_frame
+from conformance.peers.library import SharedFile
+from conformance.peers.responses import PeerResponse
+from conformance.reference.network import Incoming, Receiver, SearchDelivery, SoulseekError, SoulseekNetwork
 
 log = logging.getLogger("conformance.reference.soulseek")
 TIMEOUT_S = 10.0  # to connect, and for the Login answer (Soulseek.NET's message timeout is 5 s)
 LOGIN_FRAMES = 100  # frames skipped before the Login answer before giving up on the server
 RECONNECT_TRIES, RECONNECT_PAUSE_S = 20, 0.25  # after a dropped connection (never after a kick)
+LISTEN_HOST = "127.0.0.1"  # where peers reach the client: the simulated network is on loopback
+FILE_SEARCH = 26  # server code: {uint32 token, string query} from the client
+PIERCE_FIREWALL, PEER_INIT = 0, 1  # init codes (1 byte) that open a peer connection
+SEARCH_RESPONSE = 9  # peer code: a zlib body (§1.1 step 3)
+PEER_INACTIVITY_S = 15.0  # Soulseek.NET drops a peer connection idle this long
+MAX_PEER_FRAME = 16 << 20  # a peer frame's length above this is garbage, not a large answer
+MAX_INFLATED = 64 << 20  # an inflated SearchResponse above this is a zlib bomb
 
 
 class SoulseekConnection(SoulseekNetwork):
@@ -40,13 +59,41 @@ class SoulseekConnection(SoulseekNetwork):
         self._write = threading.Lock()
         self._reader: threading.Thread | None = None
         self._closing = False
+        self._listener: socket.socket | None = None
+        self._searches: dict[int, SearchDelivery] = {}  # by token, for as long as the client lives
+        self._searches_lock = threading.Lock()
+        self._peers: set[socket.socket] = set()  # open peer connections, closed with the client
+        self._peers_lock = threading.Lock()
+
+    @property
+    def listen_port(self) -> int:
+        """The port announced in SetListenPort (0 before `start`)."""
+        return self._listener.getsockname()[1] if self._listener is not None else 0
 
     def start(self, receive: Receiver) -> None:
-        """Connect and log in; SoulseekError when the server is unreachable or refuses the login."""
-        self._log_in()
+        """Open the peer listener, connect and log in; SoulseekError when the server is
+        unreachable or refuses the login."""
+        self._listen()
+        try:
+            self._log_in()
+        except SoulseekError:
+            self._close_listener()
+            raise
         self._reader = threading.Thread(target=self._serve, args=(receive,), name="soulseek-client")
         self._reader.daemon = True
         self._reader.start()
+
+    def _listen(self) -> None:
+        """Before the login: its SetListenPort must carry a port somebody listens on."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((LISTEN_HOST, 0))
+        listener.listen(64)
+        self._listener = listener
+        thread = threading.Thread(
+            target=self._accept, args=(listener,), name="soulseek-listener", daemon=True
+        )
+        thread.start()
 
     def _log_in(self) -> None:
         where = f"{self.address[0]}:{self.address[1]}"
@@ -55,7 +102,8 @@ class SoulseekConnection(SoulseekNetwork):
         except OSError as error:
             raise SoulseekError(f"cannot connect to the Soulseek server at {where}: {error}") from None
         try:
-            sock.sendall(messages.login_request(self.username, self._password) + messages.set_listen_port(0))
+            login = messages.login_request(self.username, self._password)
+            sock.sendall(login + messages.set_listen_port(self.listen_port))
             result = self._await_login(sock)
         except (OSError, ProtocolError) as error:
             sock.close()
@@ -94,6 +142,8 @@ class SoulseekConnection(SoulseekNetwork):
                 if frame.code == Code.PRIVATE_MESSAGE:
                     m = messages.read_private_message(frame.reader())
                     receive(Incoming(m.username, m.id, m.message, m.timestamp, not m.is_new))
+                elif frame.code == Code.CONNECT_TO_PEER:
+                    self._pierce(frame.reader())
                 elif frame.code == Code.KICKED_FROM_SERVER:
                     log.warning("kicked from the Soulseek server: another login took %r", self.username)
                     return False
@@ -122,8 +172,17 @@ class SoulseekConnection(SoulseekNetwork):
             with contextlib.suppress(OSError):  # already gone
                 self._socket.shutdown(socket.SHUT_RDWR)
             self._socket.close()
+        self._close_listener()
+        with self._peers_lock:
+            peers, self._peers = list(self._peers), set()
+        for peer in peers:
+            _shut(peer)
         if self._reader is not None:
             self._reader.join(TIMEOUT_S)
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            _shut(self._listener)
 
     def send(self, username: str, message: str) -> None:
         self._check_send(username)
@@ -132,6 +191,14 @@ class SoulseekConnection(SoulseekNetwork):
     def acknowledge(self, message_id: int) -> None:
         self._require_login("acknowledge private messages")
         self._send(messages.acknowledge(message_id))
+
+    def search(self, token: int, query: str, deliver: SearchDelivery) -> None:
+        """FileSearch {token, query} to the server; answers arrive on peer connections and go to
+        `deliver` by the token they carry (registered before the send, so none is missed)."""
+        self._require_login("search")
+        with self._searches_lock:
+            self._searches[token] = deliver
+        self._send(Builder(FILE_SEARCH).uint32(token).string(query).build())
 
     def _send(self, frame: bytes) -> None:
         if self._socket is None:
@@ -142,3 +209,179 @@ class SoulseekConnection(SoulseekNetwork):
         except OSError as error:
             self.logged_in = False
             raise SoulseekError(f"the Soulseek server connection failed: {error}") from None
+
+    # --- peer connections -------------------------------------------------------------------------
+    def _accept(self, listener: socket.socket) -> None:
+        """Take every inbound peer connection until the listener closes."""
+        while not self._closing:
+            try:
+                sock, where = listener.accept()
+            except OSError:
+                return  # closed
+            self._spawn(sock, f"inbound from {where[0]}:{where[1]}", greeted=False)
+
+    def _pierce(self, payload: Payload) -> None:
+        """ConnectToPeer from the server: a peer that cannot reach the listener asks the client to
+        connect out to it; for type P the socket becomes a message connection (§1.0)."""
+        username, kind = payload.string(), payload.string()
+        host, port, token = payload.ipv4(), payload.uint32(), payload.uint32()
+        if kind != "P":
+            log.info(
+                "ConnectToPeer of type %r from %r ignored (no transfers or distributed network)",
+                kind,
+                username,
+            )
+            return
+        thread = threading.Thread(
+            target=self._connect_out,
+            args=(username, host, port, token),
+            name=f"soulseek-pierce-{token}",
+            daemon=True,
+        )
+        thread.start()
+
+    def _connect_out(self, username: str, host: str, port: int, token: int) -> None:
+        try:
+            sock = socket.create_connection((host, port), TIMEOUT_S)
+            sock.sendall(pierce_firewall(token))
+        except OSError as error:
+            log.warning(
+                "cannot connect to %r at %s:%d for ConnectToPeer %d: %s", username, host, port, token, error
+            )
+            return
+        self._spawn(sock, f"outbound to {username!r} at {host}:{port}", greeted=True)
+
+    def _spawn(self, sock: socket.socket, where: str, *, greeted: bool) -> None:
+        with self._peers_lock:
+            if self._closing:
+                sock.close()
+                return
+            self._peers.add(sock)
+        thread = threading.Thread(
+            target=self._peer, args=(sock, where, greeted), name="soulseek-peer", daemon=True
+        )
+        thread.start()
+
+    def _peer(self, sock: socket.socket, where: str, greeted: bool) -> None:
+        """Serve one peer connection: its init frame (unless the client opened it), then peer
+        messages until it closes, idles out or lies; whatever ends it is one log line."""
+        sock.settimeout(PEER_INACTIVITY_S)
+        try:
+            if not greeted:
+                where = f"{where} ({read_init(sock)})"
+            while True:
+                code, payload = read_peer_frame(sock)
+                if code is None:
+                    log.debug("peer connection %s closed", where)
+                    return
+                if code == SEARCH_RESPONSE:
+                    self._dispatch(read_search_response(payload), where)
+        except TimeoutError:
+            log.debug("peer connection %s idle for %.0f s: closed", where, PEER_INACTIVITY_S)
+        except (OSError, ProtocolError, zlib.error) as error:
+            if not self._closing:
+                log.warning("peer connection %s dropped: %s", where, error or type(error).__name__)
+        finally:
+            with self._peers_lock:
+                self._peers.discard(sock)
+            sock.close()
+
+    def _dispatch(self, response: PeerResponse, where: str) -> None:
+        """To the search of the response's own token, as Soulseek.NET looks it up."""
+        with self._searches_lock:
+            deliver = self._searches.get(response.token)
+        if deliver is None:
+            log.info(
+                "a search response from %r (%s) under token %d, no search's: dropped",
+                response.username,
+                where,
+                response.token,
+            )
+            return
+        deliver(response)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already gone
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+# --- peer frames (until conformance.network.peer_messages has them) -------------------------------
+def pierce_firewall(token: int) -> bytes:
+    """PierceFirewall: uint32 length 5, the 1-byte code 0, uint32 token."""
+    return (5).to_bytes(4, "little") + bytes((PIERCE_FIREWALL,)) + token.to_bytes(4, "little")
+
+
+def read_init(sock: socket.socket) -> str:
+    """The init frame that opens an inbound connection, said in a few words; ProtocolError for
+    anything but PeerInit of type P or PierceFirewall."""
+    length = int.from_bytes(_read_or_fail(sock, 4, "before its init frame"), "little")
+    if not 1 <= length <= 4096:
+        raise ProtocolError(f"init frame length {length}")
+    body = Payload(_read_or_fail(sock, length, "inside its init frame"))
+    code = body.byte()
+    if code == PIERCE_FIREWALL:
+        return f"PierceFirewall {body.uint32()}"
+    if code == PEER_INIT:
+        username, kind, token = body.string(), body.string(), body.uint32()
+        if kind != "P":
+            raise ProtocolError(
+                f"PeerInit of type {kind!r} from {username!r} (only P connections are served)"
+            )
+        return f"PeerInit {username!r} {token}"
+    raise ProtocolError(f"unknown init code {code}")
+
+
+def read_peer_frame(sock: socket.socket) -> tuple[int | None, bytes]:
+    """(code, payload) of the next peer message; (None, b"") when the peer closed cleanly
+    between frames; ConnectionError when it closed inside one."""
+    first = sock.recv(4)
+    if not first:
+        return None, b""
+    header = first + _read_or_fail(sock, 4 - len(first), "inside a frame header") if len(first) < 4 else first
+    length = int.from_bytes(header, "little")
+    if not 4 <= length <= MAX_PEER_FRAME:
+        raise ProtocolError(f"peer frame length {length}")
+    body = _read_or_fail(sock, length, "inside a frame")
+    return int.from_bytes(body[:4], "little"), body[4:]
+
+
+def _read_or_fail(sock: socket.socket, size: int, when: str) -> bytes:
+    try:
+        return read_exactly(sock, size)
+    except ConnectionError:
+        raise ConnectionError(f"the peer closed the connection {when}") from None
+
+
+def read_search_response(payload: bytes) -> PeerResponse:
+    """SearchResponse's zlib body (§1.1 step 3): the trailing unknown int and locked files are
+    optional, as for Soulseek.NET's reader."""
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(payload, MAX_INFLATED)
+    if inflater.unconsumed_tail:
+        raise ProtocolError(f"a search response inflates past {MAX_INFLATED} bytes")
+    body = Payload(data)
+    username, token = body.string(), body.uint32()
+    files = _files(body, locked=False)
+    free_slot, upload_speed, queue_length = body.byte() != 0, body.uint32(), body.uint32()
+    locked: tuple[SharedFile, ...] = ()
+    if body.remaining >= 4:
+        body.uint32()  # unknown, always 0
+        if body.remaining >= 4:
+            locked = _files(body, locked=True)
+    return PeerResponse(username, token, files, locked, free_slot, upload_speed, queue_length)
+
+
+def _files(body: Payload, *, locked: bool) -> tuple[SharedFile, ...]:
+    count = body.uint32()
+    if count > body.remaining:  # each record takes more than a byte: the count lies
+        raise ProtocolError(f"{count} file records in {body.remaining} bytes")
+    files = []
+    for _ in range(count):
+        body.byte()  # the record's code, always 1
+        filename, size = body.string(), body.uint64()
+        body.string()  # the extension: SharedFile derives it from the name
+        attributes = tuple((body.uint32(), body.uint32()) for _ in range(body.uint32()))
+        files.append(SharedFile(filename, size, attributes, locked))
+    return tuple(files)
