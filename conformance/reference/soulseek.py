@@ -29,11 +29,10 @@ import logging
 import socket
 import threading
 import time
-import zlib
 
-from conformance.network import messages
-from conformance.network.codec import Builder, Code, Payload, ProtocolError, read_exactly, read_frame
-from conformance.peers.library import SharedFile
+from conformance.network import messages, peer_messages
+from conformance.network.codec import Builder, Code, Payload, ProtocolError, read_frame
+from conformance.network.peer_messages import PeerCode, PeerInit
 from conformance.peers.responses import PeerResponse
 from conformance.reference.network import Incoming, Receiver, SearchDelivery, SoulseekError, SoulseekNetwork
 
@@ -43,11 +42,7 @@ LOGIN_FRAMES = 100  # frames skipped before the Login answer before giving up on
 RECONNECT_TRIES, RECONNECT_PAUSE_S = 20, 0.25  # after a dropped connection (never after a kick)
 LISTEN_HOST = "127.0.0.1"  # where peers reach the client: the simulated network is on loopback
 FILE_SEARCH = 26  # server code: {uint32 token, string query} from the client
-PIERCE_FIREWALL, PEER_INIT = 0, 1  # init codes (1 byte) that open a peer connection
-SEARCH_RESPONSE = 9  # peer code: a zlib body (§1.1 step 3)
 PEER_INACTIVITY_S = 15.0  # Soulseek.NET drops a peer connection idle this long
-MAX_PEER_FRAME = 16 << 20  # a peer frame's length above this is garbage, not a large answer
-MAX_INFLATED = 64 << 20  # an inflated SearchResponse above this is a zlib bomb
 
 
 class SoulseekConnection(SoulseekNetwork):
@@ -243,7 +238,7 @@ class SoulseekConnection(SoulseekNetwork):
     def _connect_out(self, username: str, host: str, port: int, token: int) -> None:
         try:
             sock = socket.create_connection((host, port), TIMEOUT_S)
-            sock.sendall(pierce_firewall(token))
+            sock.sendall(peer_messages.build_pierce_firewall(token))
         except OSError as error:
             log.warning(
                 "cannot connect to %r at %s:%d for ConnectToPeer %d: %s", username, host, port, token, error
@@ -268,17 +263,15 @@ class SoulseekConnection(SoulseekNetwork):
         sock.settimeout(PEER_INACTIVITY_S)
         try:
             if not greeted:
-                where = f"{where} ({read_init(sock)})"
-            while True:
-                code, payload = read_peer_frame(sock)
-                if code is None:
-                    log.debug("peer connection %s closed", where)
-                    return
-                if code == SEARCH_RESPONSE:
-                    self._dispatch(read_search_response(payload), where)
+                where = f"{where} ({_greeting(peer_messages.read_init(sock))})"
+            while sock.recv(1, socket.MSG_PEEK):  # b"": closed between two messages, cleanly
+                frame = peer_messages.read_message(sock)
+                if frame.code == PeerCode.SEARCH_RESPONSE:
+                    self._dispatch(peer_messages.read_search_response(frame), where)
+            log.debug("peer connection %s closed", where)
         except TimeoutError:
             log.debug("peer connection %s idle for %.0f s: closed", where, PEER_INACTIVITY_S)
-        except (OSError, ProtocolError, zlib.error) as error:
+        except (OSError, ProtocolError) as error:
             if not self._closing:
                 log.warning("peer connection %s dropped: %s", where, error or type(error).__name__)
         finally:
@@ -298,7 +291,10 @@ class SoulseekConnection(SoulseekNetwork):
                 response.token,
             )
             return
-        deliver(response)
+        try:
+            deliver(response)
+        except Exception:  # the search's own failure: this connection and the others go on
+            log.exception("delivering a search response from %r failed", response.username)
 
 
 def _shut(sock: socket.socket) -> None:
@@ -307,81 +303,11 @@ def _shut(sock: socket.socket) -> None:
     sock.close()
 
 
-# --- peer frames (until conformance.network.peer_messages has them) -------------------------------
-def pierce_firewall(token: int) -> bytes:
-    """PierceFirewall: uint32 length 5, the 1-byte code 0, uint32 token."""
-    return (5).to_bytes(4, "little") + bytes((PIERCE_FIREWALL,)) + token.to_bytes(4, "little")
-
-
-def read_init(sock: socket.socket) -> str:
-    """The init frame that opens an inbound connection, said in a few words; ProtocolError for
-    anything but PeerInit of type P or PierceFirewall."""
-    length = int.from_bytes(_read_or_fail(sock, 4, "before its init frame"), "little")
-    if not 1 <= length <= 4096:
-        raise ProtocolError(f"init frame length {length}")
-    body = Payload(_read_or_fail(sock, length, "inside its init frame"))
-    code = body.byte()
-    if code == PIERCE_FIREWALL:
-        return f"PierceFirewall {body.uint32()}"
-    if code == PEER_INIT:
-        username, kind, token = body.string(), body.string(), body.uint32()
-        if kind != "P":
-            raise ProtocolError(
-                f"PeerInit of type {kind!r} from {username!r} (only P connections are served)"
-            )
-        return f"PeerInit {username!r} {token}"
-    raise ProtocolError(f"unknown init code {code}")
-
-
-def read_peer_frame(sock: socket.socket) -> tuple[int | None, bytes]:
-    """(code, payload) of the next peer message; (None, b"") when the peer closed cleanly
-    between frames; ConnectionError when it closed inside one."""
-    first = sock.recv(4)
-    if not first:
-        return None, b""
-    header = first + _read_or_fail(sock, 4 - len(first), "inside a frame header") if len(first) < 4 else first
-    length = int.from_bytes(header, "little")
-    if not 4 <= length <= MAX_PEER_FRAME:
-        raise ProtocolError(f"peer frame length {length}")
-    body = _read_or_fail(sock, length, "inside a frame")
-    return int.from_bytes(body[:4], "little"), body[4:]
-
-
-def _read_or_fail(sock: socket.socket, size: int, when: str) -> bytes:
-    try:
-        return read_exactly(sock, size)
-    except ConnectionError:
-        raise ConnectionError(f"the peer closed the connection {when}") from None
-
-
-def read_search_response(payload: bytes) -> PeerResponse:
-    """SearchResponse's zlib body (§1.1 step 3): the trailing unknown int and locked files are
-    optional, as for Soulseek.NET's reader."""
-    inflater = zlib.decompressobj()
-    data = inflater.decompress(payload, MAX_INFLATED)
-    if inflater.unconsumed_tail:
-        raise ProtocolError(f"a search response inflates past {MAX_INFLATED} bytes")
-    body = Payload(data)
-    username, token = body.string(), body.uint32()
-    files = _files(body, locked=False)
-    free_slot, upload_speed, queue_length = body.byte() != 0, body.uint32(), body.uint32()
-    locked: tuple[SharedFile, ...] = ()
-    if body.remaining >= 4:
-        body.uint32()  # unknown, always 0
-        if body.remaining >= 4:
-            locked = _files(body, locked=True)
-    return PeerResponse(username, token, files, locked, free_slot, upload_speed, queue_length)
-
-
-def _files(body: Payload, *, locked: bool) -> tuple[SharedFile, ...]:
-    count = body.uint32()
-    if count > body.remaining:  # each record takes more than a byte: the count lies
-        raise ProtocolError(f"{count} file records in {body.remaining} bytes")
-    files = []
-    for _ in range(count):
-        body.byte()  # the record's code, always 1
-        filename, size = body.string(), body.uint64()
-        body.string()  # the extension: SharedFile derives it from the name
-        attributes = tuple((body.uint32(), body.uint32()) for _ in range(body.uint32()))
-        files.append(SharedFile(filename, size, attributes, locked))
-    return tuple(files)
+def _greeting(init: PeerInit | peer_messages.PierceFirewall) -> str:
+    """The init frame in a few words; ProtocolError for a connection this client does not serve
+    (file transfers and the distributed network are not emulated)."""
+    if isinstance(init, PeerInit):
+        if init.type != "P":
+            raise ProtocolError(f"PeerInit of type {init.type!r} from {init.username!r}: only P is served")
+        return f"PeerInit {init.username!r} {init.token}"
+    return f"PierceFirewall {init.token}"
