@@ -206,25 +206,17 @@ class Searches(SearchesMachine):
 
 
 def detect_unit(ctx: SuiteContext, ledger: SearchLedger) -> None:
-    """Which unit the target reads searchTimeout in: the probe's finding when it has one,
-    else one POST of a timeout of 1 (valid in seconds, below slskd's minimum of 5 ms):
-    accepted, seconds (the search is cancelled at once); 400, milliseconds."""
-    known = getattr(ctx, "timeout_unit", None)
+    """Which unit the target reads searchTimeout in: the probes' measurement (made once a
+    run, `conformance.apis.searches.probes.timeout_unit`, which records the reading)."""
+    from conformance.apis.searches.probes import SearchProbe, timeout_unit
+
+    began = time.monotonic()
+    known = getattr(ctx, "timeout_unit", None) or timeout_unit(SearchProbe(ctx))
+    ledger.spent += time.monotonic() - began
     if known in ("ms", "s"):
         ledger.unit = known
-        return
-    began = time.monotonic()
-    response = ctx.call("POST", "searches", json={"searchText": MISS_TEXT, "searchTimeout": 1})
-    body = json_body(response)
-    if response.status_code == 400:
-        ledger.unit = "ms"
-    elif response.status_code in (200, 201) and isinstance(body, dict):
-        ledger.unit = "s"
-        ctx.call("PUT", "searches", str(body.get("id")))
-        ctx.call("DELETE", "searches", str(body.get("id")))
     else:
-        ledger.refused = f"{request_line(response)} answered {response.status_code}"
-    ledger.spent += time.monotonic() - began
+        ledger.refused = "the searchTimeout unit is unknown here (no search could run)"
 
 
 def searches_machine(ctx: SuiteContext, tolerated: Iterable[str] = ()) -> type[Searches]:
