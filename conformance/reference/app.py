@@ -15,10 +15,12 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from conformance.apis import installed
 from conformance.apis.interface import Backing
+from conformance.peers.library import load as load_peers
 from conformance.reference.auth import Authenticator
 from conformance.reference.clock import MonotonicClock
 from conformance.reference.faults import bypassed
@@ -136,7 +138,13 @@ class ReferenceApp:
 
 def _network(options: ReferenceOptions, last_id: int) -> SoulseekNetwork:
     if options.soulseek is None:
-        return SimulatedNetwork(logged_in=options.logged_in, echo_peers=options.echo_peers, last_id=last_id)
+        library = None if options.peer_library is None else Path(options.peer_library)
+        return SimulatedNetwork(
+            logged_in=options.logged_in,
+            echo_peers=options.echo_peers,
+            last_id=last_id,
+            sharing_peers=load_peers(library, seed=options.peer_seed),
+        )
     host, port = options.soulseek
     return SoulseekConnection(host, port, options.soulseek_username, options.soulseek_password)
 

@@ -65,6 +65,8 @@ class ReferenceOptions:
     soulseek: tuple[str, int] | None = None  # a Soulseek server to log in to; None: simulated network
     soulseek_username: str = DEFAULT_USERNAME
     soulseek_password: str = DEFAULT_USERNAME
+    peer_seed: int = 0  # the simulated sharing peers' library (conformance.peers.library.load)
+    peer_library: str | None = None  # a library file; None: the default one
 
     def __post_init__(self) -> None:
         if self.behaviour not in BEHAVIOURS:

@@ -27,11 +27,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from conformance.peers.record import SearchLog
 from conformance.reference.app import ReferenceApp, create_app
+from conformance.reference.network import SoulseekNetwork
 from conformance.reference.options import ReferenceOptions
 from conformance.reference.wire import MAX_REQUEST_BODY, head_of
 
-__all__ = ["ReferenceOptions", "ReferenceServer", "create_app"]
+__all__ = ["NetworkView", "ReferenceOptions", "ReferenceServer", "create_app"]
 
 LOOPBACK = "127.0.0.1"
 SHUTDOWN_POLL_S = 0.05
@@ -126,6 +128,22 @@ class _Listener(ThreadingHTTPServer):
     app: ReferenceApp
 
 
+class NetworkView:
+    """The simulated network as the checker reads it: `searches()` (every FileSearch received,
+    every response sent, `SearchLog.as_json()`) and `peers()` (shaped as `GET /peers` of the
+    network's control API), the same view a `--network-control` run gets over HTTP."""
+
+    def __init__(self, log: SearchLog, network: SoulseekNetwork) -> None:
+        self._log = log
+        self._network = network
+
+    def searches(self) -> list[dict[str, Any]]:
+        return self._log.as_json()
+
+    def peers(self) -> list[dict[str, Any]]:
+        return list(self._network.peers_view())
+
+
 class ReferenceServer:
     """`with ReferenceServer(options) as server:` serves on `server.base_url` until the block ends."""
 
@@ -191,6 +209,14 @@ class ReferenceServer:
     @logged_in.setter
     def logged_in(self, value: bool) -> None:
         self._require_app().network.logged_in = value
+
+    def network_view(self) -> NetworkView | None:
+        """What the in-process network knows was sent (the checker's oracle, contract §2), read
+        in-process; None when the server is connected to a real Soulseek server (`--soulseek`),
+        whose network shows it on its own control API."""
+        network = self._require_app().network
+        log = network.search_log()
+        return None if log is None else NetworkView(log, network)
 
     def _require_app(self) -> ReferenceApp:
         if self.app is None:
