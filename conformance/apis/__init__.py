@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from conformance.apis.interface import Api
-from conformance.transport.policy import WriteShape
+from conformance.transport.policy import PeerWrite, WriteShape
 from conformance.transport.preflight import ApiRead
 
 ENTRY_POINTS = "slskd_conformance.apis"
@@ -42,6 +42,16 @@ def claimed_tags() -> frozenset[str]:
 def write_shapes() -> tuple[WriteShape, ...]:
     """Every write the safe-writes profile may send, as the installed APIs declare them."""
     return tuple(shape for api in installed() for shape in api.writes)
+
+
+def peer_writes() -> tuple[PeerWrite, ...]:
+    """Every write that reaches real people, as the installed APIs declare them."""
+    return tuple(write for api in installed() for write in api.peer_writes)
+
+
+def consents() -> tuple[str, ...]:
+    """The consents those writes need (`--allow-<consent>`), each once, in the registry's order."""
+    return tuple(dict.fromkeys(write.consent for write in peer_writes()))
 
 
 def preflight_reads() -> tuple[ApiRead, ...]:

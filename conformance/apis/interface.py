@@ -21,7 +21,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from conformance.transport.policy import WriteShape
+from conformance.transport.policy import PeerWrite, WriteShape
 from conformance.transport.preflight import ApiRead
 
 if TYPE_CHECKING:  # the reference server's and the suite's types, only to name them here
@@ -94,6 +94,9 @@ class Api:
     corpus: str | None = None  # mutants of its emulation and what must kill them (`conformance mutants`)
     preflight: tuple[ApiRead, ...] = ()  # reads that show the target serves the API
     writes: tuple[WriteShape, ...] = ()  # the writes the safe-writes profile may send
+    # writes that reach real people (a search, a download): sent only where nobody real can be
+    # reached or with their consent (`--allow-<consent>`), whatever the profile
+    peer_writes: tuple[PeerWrite, ...] = ()
     ledger: Callable[[], Ledger] | None = None  # what the run changed, to undo at cleanup
     emulate: Callable[[Backing], Emulation] | None = None  # the reference server's emulation
     machine: Callable[[SuiteContext, list[str]], type] | None = None  # the state machine (ctx, tolerated)

@@ -27,6 +27,17 @@ AT_ONCE = (0.0,)
 _UNSET: Any = object()
 
 
+@dataclass(frozen=True)
+class NetworkHandle:
+    """What knows what the Soulseek network carried during the run: the embedded server's
+    simulated network (read in this process: each xdist worker has its own server), or the
+    control API of the `conformance network` a live target is proven on. An API's checks read
+    their own records from whichever is set."""
+
+    simulated: Any = None  # conformance.reference.network.SoulseekNetwork
+    control: Any = None  # conformance.network.control_client.ControlClient
+
+
 def request_line(response: requests.Response) -> str:
     """The exact request a response answers, as a failure message names it: `PUT /api/v0/…/0`."""
     return f"{response.request.method} {response.request.path_url}"
@@ -53,6 +64,14 @@ class SuiteContext:
     # what the target can show (catalogue `needs`); CREATED when not logged in to Soulseek
     offers: Need = Need.INCOMING
     reply_polls: tuple[float, ...] = REPLY_POLLS  # AT_ONCE where the reply is stored before the 201
+    network: NetworkHandle | None = None  # the oracle: None where the network is the real one
+    # the writes that reach real people the run may send (`PeerWrite.consent`): all of them on
+    # the embedded server and a target proven on the simulated network, else `--allow-<consent>`
+    consented: tuple[str, ...] = ()
+
+    def may_reach_peers(self, consent: str) -> bool:
+        """Whether the run may send the writes that need `consent` (and writes at all)."""
+        return self.can_write and consent in self.consented
 
     @property
     def sends_succeed(self) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.apis import consents as peer_write_consents
 from conformance.checks.shrinking import DEFAULT_SHRINK_BUDGET
 from conformance.cli import option_values as values
 from conformance.data.resources import CONVERSATIONS_SPEC
@@ -85,8 +86,16 @@ class RunConfig:
     spec: Path = CONVERSATIONS_SPEC
     notes: tuple[str, ...] = ()  # said once in the report, e.g. options that have no effect
     network_control: str | None = None  # `conformance network`'s control API: writes proven safe
+    # the writes that reach real people this run was allowed (`--allow-<consent>`) on a live target
+    consents: tuple[str, ...] = ()
     # No --rate given with --network-control: paced through preflight, unpaced once the proof holds
     unpaced_once_proven: bool = False
+
+    def consented(self, embedded: bool) -> tuple[str, ...]:
+        """The writes that reach real people this run may send: all of them where nobody real
+        can be reached (the embedded server; a target whose preflight must prove it is on the
+        simulated network before anything is written), else only those given `--allow-<consent>`."""
+        return peer_write_consents() if embedded or self.network_control else self.consents
 
     @property
     def cleanup_reserve(self) -> int:
@@ -285,6 +294,7 @@ def _checked(option: Callable[[str], Any], environ: Mapping[str, str]) -> RunCon
         spec=spec,
         notes=tuple(notes),
         network_control=network_control,
+        consents=tuple(name for name in peer_write_consents() if option(f"--allow-{name}")),
         unpaced_once_proven=network_control is not None and option("--rate") is None,
     )
     if config.max_requests is not None and config.max_requests <= config.cleanup_reserve:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conformance.apis import consents as peer_write_consents
 from conformance.checks.shrinking import DEFAULT_SHRINK_BUDGET
 from conformance.cli.config import (
     LIVE_MAX_REQUESTS,
@@ -56,6 +57,13 @@ def add_options(parser: pytest.Parser) -> None:
         "write, it allows --profile full on a live target and makes it the default",
         metavar="URL",
     )
+    for consent in peer_write_consents():
+        add(
+            f"--allow-{consent}",
+            f"allow {consent} on a live target not proven on the simulated network: they reach real "
+            "Soulseek users (the embedded server and --network-control need no consent)",
+            action="store_true",
+        )
     add("--peer", "a username the run may write to (safe-writes allowlist); repeatable", action="append")
     add(
         "--echo-peer",

@@ -6,6 +6,7 @@ from conformance.checks.context import AT_ONCE, REPLY_POLLS, SuiteContext
 from conformance.checks.shrinking import ShrinkBudget
 from conformance.cli.config import RunConfig
 from conformance.results.collector import CaseRecorder
+from conformance.run.network_view import network_handle
 from conformance.run.plan import Plan
 from conformance.run.skips import offered, why_no_writes
 from conformance.run.target import EMBEDDED_BLACKLISTED, EMBEDDED_ECHO_PEER, Target
@@ -37,6 +38,10 @@ def suite_context(
         shrink_budget=ShrinkBudget(config.shrink_budget if config.shrink else 0.0),
         strict_docs=config.strict_docs,
         reply_polls=AT_ONCE if embedded else REPLY_POLLS,  # its echo peer answers before the 201
+        network=network_handle(
+            target.server.app.network if target.server else None, config.network_control, config.timeout
+        ),
+        consented=config.consented(embedded=embedded),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conformance.apis import write_shapes
+from conformance.apis import peer_writes, write_shapes
 from conformance.cli.config import RunConfig
 from conformance.transport.policy import WritePolicy
 from conformance.transport.session import ExchangeSink, GuardedSession
@@ -19,11 +19,18 @@ def open_session(
     root: str,
     on_exchange: ExchangeSink,
     *,
-    loopback: bool,
+    embedded: bool,
     interrupted: Callable[[], bool],
 ) -> GuardedSession:
     """`interrupted`: whether Ctrl-C was pressed (the session then sends nothing but cleanup)."""
-    policy = WritePolicy.for_target(config.profile, config.writable_usernames, root, write_shapes())
+    policy = WritePolicy.for_target(
+        config.profile,
+        config.writable_usernames,
+        root,
+        write_shapes(),
+        peer_writes(),
+        config.consented(embedded=embedded),
+    )
     session = GuardedSession(
         policy=policy,
         on_exchange=on_exchange,
@@ -35,7 +42,7 @@ def open_session(
         interrupted=interrupted,
         max_response_bytes=config.max_response_bytes,
     )
-    if loopback:
+    if embedded:  # on loopback
         # Proxy settings do not apply on loopback; skipping the lookup saves ~20% per request.
         session.trust_env = False
     return session

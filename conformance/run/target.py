@@ -51,7 +51,7 @@ def reach(
     """
     server = _start_embedded(config, embedded_key) if config.target_url is None else None
     root = server.url if server else str(config.target_url)
-    session = open_session(config, root, on_exchange, loopback=server is not None, interrupted=interrupted)
+    session = open_session(config, root, on_exchange, embedded=server is not None, interrupted=interrupted)
     try:
         if server:
             credentials = {"X-API-Key": str(embedded_key)}

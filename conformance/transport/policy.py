@@ -88,6 +88,26 @@ class WriteShape:
         return f"{methods} on /{self.collection}/{{username}}{'[/{id}]' if self.with_id else ''}"
 
 
+@dataclass(frozen=True)
+class PeerWrite:
+    """Writes that reach other Soulseek users whatever the profile (a search is sent to
+    thousands of them): `methods` on `/<collection>` and below. An API declares them with the
+    name of their consent (`--allow-<consent>`); the guard lets them out only to a target where
+    no real person can be reached (the embedded server, a target proven on the simulated
+    network) or with that consent, so a `--profile full` given for one API's writes never lets
+    another's reach people."""
+
+    collection: str
+    methods: tuple[str, ...]
+    consent: str  # the option that allows them is `--allow-<consent>`
+
+    def admits(self, method: str, route: list[str] | None) -> bool:
+        """Whether this request is such a write (a path the guard cannot read counts as one)."""
+        if method not in self.methods:
+            return False
+        return route is None or (bool(route) and route[0].lower() == self.collection)
+
+
 def api_prefix_of(root: str) -> str:
     """The API's path prefix for a target root URL, keeping a reverse proxy's or url_base's path."""
     return urlsplit(root).path.rstrip("/") + API_PREFIX
@@ -104,22 +124,43 @@ class WritePolicy:
         *,
         origin: str | None = None,
         writes: Iterable[WriteShape] = (),
+        peer_writes: Iterable[PeerWrite] = (),
+        consented: Iterable[str] = (),
     ) -> None:
         """`origin`: the target's root URL; when given, nothing leaves for any other origin.
-        `writes`: the shapes the safe-writes profile lets out (none: it lets out no write)."""
+        `writes`: the shapes the safe-writes profile lets out (none: it lets out no write).
+        `peer_writes`: writes that reach real people, let out only when their consent is among
+        `consented`, whatever the profile."""
         self.profile = profile
         self.writes = tuple(writes)
+        self.peer_writes = tuple(peer_writes)
+        self.consented = frozenset(consented)
         self.allowed_usernames = frozenset(allowed_usernames)
         self._prefix = [segment.lower() for segment in api_prefix.strip("/").split("/") if segment]
         self.origin = None if origin is None else Origin.of(origin)
 
     @classmethod
     def for_target(
-        cls, profile: Profile, allowed_usernames: Iterable[str], root: str, writes: Iterable[WriteShape] = ()
+        cls,
+        profile: Profile,
+        allowed_usernames: Iterable[str],
+        root: str,
+        writes: Iterable[WriteShape] = (),
+        peer_writes: Iterable[PeerWrite] = (),
+        consented: Iterable[str] = (),
     ) -> WritePolicy:
         """The guard of a run against `root`: its origin, and its API prefix (a url_base kept);
-        `writes`: what the safe-writes profile lets out (none: no write)."""
-        return cls(profile, allowed_usernames, api_prefix_of(root), origin=root, writes=writes)
+        `writes`: what the safe-writes profile lets out (none: no write); `peer_writes` and
+        `consented`: the writes that reach real people, and which of them the run may send."""
+        return cls(
+            profile,
+            allowed_usernames,
+            api_prefix_of(root),
+            origin=root,
+            writes=writes,
+            peer_writes=peer_writes,
+            consented=consented,
+        )
 
     def same_origin(self, url: str) -> bool:
         return self.origin is None or Origin.of(url) == self.origin
@@ -131,10 +172,19 @@ class WritePolicy:
                 f"blocked {method} {_origin_text(url)}: the run sends requests (and credentials) "
                 f"only to the target's origin {self.origin}"
             )
-        if method in SAFE_METHODS or self.profile is Profile.FULL:
+        if method in SAFE_METHODS:
             return
         path = urlsplit(url).path
         route = self._route(path)
+        for write in self.peer_writes:
+            if write.admits(method, route) and write.consent not in self.consented:
+                raise WriteBlocked(
+                    f"blocked {method} {path}: it reaches real Soulseek users; it is sent only to the "
+                    f"embedded server, a target proven on the simulated network (--network-control), "
+                    f"or with --allow-{write.consent}"
+                )
+        if self.profile is Profile.FULL:
+            return
         if method == "POST" and route is not None and [segment.lower() for segment in route] == ["session"]:
             return  # logging in (--username/--password) creates a token, not data: every profile may
         if self.profile is Profile.READ_ONLY:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from conformance.apis.interface import Api, Backing, Emulation
 from conformance.apis.searches.ids import Search
+from conformance.transport.policy import PeerWrite
 from conformance.transport.preflight import ApiRead
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ API = Api(
     # The list shows the API is served; read without credentials it shows what authentication
     # does. (Asked once the reference server emulates the API: before, it serves no /searches.)
     preflight=_PREFLIGHT if _present("routes") else (),
+    # A search goes to every user of the network it is sent on: never to real people by accident.
+    peer_writes=(PeerWrite("searches", ("POST",), consent="searches"),),
     emulate=_emulate if _present("routes") else None,
     machine=_machine if _present("rules") else None,
     # The model's reads and rules (rules imports them), and the probes that are code.
