@@ -14,6 +14,7 @@ from conformance.mutation.mutants import (
     corpus_paths,
     load_corpus,
     run_mutant,
+    run_options,
     run_suite_process,
 )
 
@@ -45,6 +46,20 @@ def test_the_corpus_is_every_api_s_corpus_file_and_a_fault_named_twice_is_refuse
     assert load_corpus((one,)) == {"lost-ack": (Kill("CONV-ACK-ONE-EFFECT"),)}
     with pytest.raises(ValueError, match="lost-ack"):
         load_corpus((one, other))
+
+
+def test_a_mutant_may_name_the_options_its_run_needs(tmp_path: Path) -> None:
+    """A fault only a target not logged in shows is run on one (`run:` beside its kills)."""
+    written = tmp_path / "corpus.yaml"
+    written.write_text(
+        "mutants:\n  logged-out-200:\n    kills: [SEARCH-CREATE-409-LOGGED-OUT]\n"
+        "    run: [--reference-not-logged-in]\n",
+        encoding="utf-8",
+    )
+    assert load_corpus((written,)) == {"logged-out-200": (Kill("SEARCH-CREATE-409-LOGGED-OUT"),)}
+    if "search-logged-out-200" in load_corpus():
+        assert run_options("search-logged-out-200") == ("--reference-not-logged-in",)
+    assert run_options("get-unknown-200") == ()
 
 
 def test_a_kill_pinned_on_a_route_needs_the_failures_on_that_route_alone() -> None:

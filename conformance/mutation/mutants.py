@@ -51,11 +51,22 @@ def load_corpus(paths: tuple[Path, ...] | None = None) -> dict[str, tuple[Kill, 
     registry's order; a fault named by two files is an error, as a requirement defined twice is."""
     corpus: dict[str, tuple[Kill, ...]] = {}
     for path in corpus_paths() if paths is None else paths:
-        for fault, kills in read_yaml(path)["mutants"].items():
+        for fault, entry in read_yaml(path)["mutants"].items():
             if fault in corpus:
                 raise ValueError(f"mutant {fault!r} is in two corpus files (again in {path})")
-            corpus[fault] = tuple(map(Kill.parse, kills))
+            corpus[fault] = tuple(map(Kill.parse, entry["kills"] if isinstance(entry, dict) else entry))
     return corpus
+
+
+@cache
+def run_options(fault: str) -> tuple[str, ...]:
+    """The options a mutant's run needs besides its fault (a corpus entry written
+    `{kills: [...], run: [--reference-not-logged-in]}`: a fault only a target in that state shows)."""
+    for path in corpus_paths():
+        entry = read_yaml(path)["mutants"].get(fault)
+        if isinstance(entry, dict):
+            return tuple(entry.get("run", ()))
+    return ()
 
 
 @dataclass(frozen=True)
@@ -120,5 +131,6 @@ def _said(output: Path) -> str:
 
 
 def run_mutant(fault: str, *, max_examples: int = 10, seed: int = 0) -> Outcome:
-    outcome = run_suite_process([f"--reference-fault={fault}"], max_examples=max_examples, seed=seed)
+    extra = [f"--reference-fault={fault}", *run_options(fault)]
+    outcome = run_suite_process(extra, max_examples=max_examples, seed=seed)
     return replace(outcome, fault=fault, expected=load_corpus()[fault])

@@ -25,8 +25,9 @@ import requests
 from conformance.apis.searches.ids import Search
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.probes import Probe
-from conformance.checks.responses import an_object, json_body, objects
+from conformance.checks.responses import RESPONSE_CHECKS, Answer, an_object, json_body, objects, walk
 from conformance.requirements.catalogue import Need
+from conformance.requirements.ids import Req
 
 Unit = Literal["ms", "s"]
 
@@ -45,6 +46,25 @@ NEEDS_LOGGED_OUT = "needs a target not logged in to the Soulseek network (POST /
 # far below the default search timeout (never wait out 15 s).
 PROMPTLY = 1.0
 POLLS = (0.02, 0.05, 0.1, 0.2)  # the pauses between reads, the last one repeated
+
+
+# What POST /searches is not held to: its answers have bodies (see `SearchProbe.call`).
+POST_BODIES = frozenset({Req.API_EMPTY_WRITE_BODY, Req.API_EMPTY_ERROR_BODY})
+
+
+def judge_post(ctx: SuiteContext, response: requests.Response) -> list[str]:
+    """The defects the per-response checks find in a POST /searches answer, but those of
+    `POST_BODIES`; recorded as `check_response` records them."""
+    body = json_body(response)
+    answer = Answer("POST /searches", response, body, tuple(walk(body)) if body is not None else ())
+    defects = []
+    for requirement, function in RESPONSE_CHECKS:
+        if requirement in POST_BODIES:
+            continue
+        verdict = function(ctx, answer)
+        if verdict is not None and ctx.judge.verdict(requirement, *verdict, check="response"):
+            defects.append(requirement)
+    return defects
 
 
 def unique_text() -> str:
@@ -87,6 +107,18 @@ class SearchProbe(Probe):
 
     def operation(self, method: str, segments: tuple[str | int, ...]) -> str | None:
         return operation_label(method, segments) if segments and segments[0] == "searches" else None
+
+    def call(self, method: str, *segments: str | int, **kwargs: Any) -> requests.Response:
+        """As `Probe.call`, except for POST /searches, whose answers have bodies either way:
+        slskd answers a search it accepts with the search (`Ok(search)`) and refuses one with a
+        readable string (`BadRequest(message)`, a 409's message), unlike the empty bodies of its
+        other writes and 4xx answers. Those two per-response checks are left out there (the
+        probe that sent it judges its status and body); every other one judges it."""
+        if method == "POST" and segments == ("searches",):
+            response = self.ctx.call(method, *segments, **kwargs)
+            self.defects += [f"{r}: see evidence" for r in judge_post(self.ctx, response)]
+            return response
+        return super().call(method, *segments, **kwargs)
 
     # --- what this target allows ------------------------------------------------------------
     @property

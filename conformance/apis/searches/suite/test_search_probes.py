@@ -149,7 +149,11 @@ def check_stored_row(probe: SearchProbe, row: dict[str, Any], text: str) -> None
     """What a stored search that is not running must show, read, cancelled and deleted: the
     checks that need no peer and hold for a refused POST's errored row as for a cancelled search."""
     search_id = row["id"]
-    listed = [item for item in probe.listing() if item.get("id") == search_id]
+    listing = probe.listing()
+    listed = [item for item in listing if item.get("id") == search_id]
+    carrying = [item.get("id") for item in listing if item.get("responses")]
+    said = f"list items carry responses: {carrying[:3]}"
+    probe.check(Search.SEARCH_LIST_NO_RESPONSES, not carrying, said)
     got = probe.search(search_id)
     probe.check(
         Search.SEARCH_GET_200,
@@ -205,6 +209,7 @@ def check_stored_row(probe: SearchProbe, row: dict[str, Any], text: str) -> None
 
 STORED_ROW = (
     Search.SEARCH_GET_200,
+    Search.SEARCH_LIST_NO_RESPONSES,
     Search.SEARCH_LIST_CONTAINS,
     Search.SEARCH_COUNTS,
     Search.SEARCH_STATE_FORWARD,
@@ -376,19 +381,26 @@ def test_a_search_nobody_answers_times_out_after_its_timeout(probe: SearchProbe)
 )
 def test_at_most_two_searches_run_at_once(probe: SearchProbe) -> None:
     """Three searches nobody answers: two run, the third waits Queued, and runs as soon as
-    one of the two is cancelled. Their ids (and tokens) are all different."""
+    one of the two is cancelled. Their ids (and tokens) are all different, and different
+    from the id of a search that ended before them."""
     probe.require_searches(Need.OUTGOING)
     others = [i.get("id") for i in probe.listing() if not is_complete_state(i.get("state"))]
     if others:
         pytest.skip(f"the target is already running searches ({len(others)}): their slots are not ours")
     long = timeout_value(LONG, timeout_unit(probe))
+    # One search first, ended before the three start: an id handed out again once its search
+    # ended is as wrong as two running searches sharing one.
+    first = _created(probe, probe.create(unique_text(), searchTimeout=long))
+    if isinstance(first.get("id"), str):
+        probe.cancel(first["id"])
+        probe.wait_complete(first["id"])
     made = [_created(probe, probe.create(unique_text(), searchTimeout=long)) for _ in range(3)]
     ids = [m.get("id") for m in made]
     tokens = [m.get("token") for m in made]
     probe.check(
         Search.SEARCH_IDS_UNIQUE,
-        len(set(ids)) == 3 and None not in ids and len(set(tokens)) == 3,
-        f"three searches got ids {ids} and tokens {tokens}",
+        len({first.get("id"), *ids}) == 4 and None not in ids and len(set(tokens)) == 3,
+        f"four searches got ids {[first.get('id'), *ids]}; the three at once tokens {tokens}",
     )
     if len(set(ids)) != 3 or not all(isinstance(i, str) for i in ids):
         probe.done()
