@@ -40,6 +40,7 @@ DOCUMENTED_POST = frozenset({200, 400, 500})  # what the docs list for POST /sea
 COUNTS = ("responseCount", "fileCount", "lockedFileCount")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
+CONSENT = "searches"  # the consent POST /searches needs (the API's PeerWrite)
 NEEDS_LOGGED_OUT = "needs a target not logged in to the Soulseek network (POST /searches answers 409 there)"
 
 # Seconds a probe waits for a state: enough for the embedded server and a loopback network,
@@ -122,20 +123,31 @@ class SearchProbe(Probe):
 
     # --- what this target allows ------------------------------------------------------------
     @property
+    def may_change(self) -> bool:
+        """Whether this run may PUT and DELETE searches: the full profile (the embedded server,
+        or a live target given it on purpose); no write shape of the safe-writes profile is
+        about searches."""
+        return self.ctx.can_write and self.ctx.writable_users is None
+
+    @property
     def may_search(self) -> bool:
-        """Whether this run may POST searches (and PUT/DELETE them): the full profile (the
-        embedded server, or a live target given it on purpose), and the run's consent to
-        peer-facing writes where the engine asks for one (`SuiteContext.may_search`, contract §7;
-        absent: the profile decides)."""
-        ctx = self.ctx
-        allowed = getattr(ctx, "may_search", None)
-        return ctx.can_write and ctx.writable_users is None and (allowed is None or bool(allowed))
+        """Whether this run may POST searches too: a search reaches every user of the network,
+        so also the run's consent (`SuiteContext.may_reach_peers`, contract §7: the embedded
+        server, a target proven on the simulated network, or `--allow-searches`)."""
+        return self.may_change and self.ctx.may_reach_peers(CONSENT)
 
     def require_searches(self, need: Need = Need.NOTHING) -> None:
         """Skip, naming why, unless this run may create searches and the target shows `need`."""
+        if not self.may_change:
+            pytest.skip("needs the full profile: searches are cancelled and deleted again")
         if not self.may_search:
-            pytest.skip("needs searches: only the full profile (and consent to searching) may POST /searches")
+            pytest.skip(f"needs consent to searching: give --allow-{CONSENT} or --network-control")
         self.require(need)
+
+    def require_changes(self) -> None:
+        """Skip unless this run may PUT and DELETE searches (of ids nobody has: no peer hears)."""
+        if not self.may_change:
+            pytest.skip("needs the full profile: the safe-writes profile sends no searches' writes")
 
     def require_logged_out(self) -> None:
         """Skip unless the target is known not to be logged in to Soulseek (the 409 cases)."""

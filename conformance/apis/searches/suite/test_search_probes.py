@@ -94,7 +94,7 @@ def test_reads_of_an_unknown_id_answer_404(probe: SearchProbe) -> None:
 def test_writes_to_an_unknown_id_answer_404(probe: SearchProbe) -> None:
     """Cancelling or deleting a search nobody created answers 404 (for PUT, a status its docs
     do not list: a documentation gap)."""
-    probe.require_searches()
+    probe.require_changes()
     for search_id in (unknown_id(), NOT_A_GUID):
         cancelled = probe.cancel(search_id)
         probe.expect_status(Search.SEARCH_CANCEL_404, cancelled, 404)
