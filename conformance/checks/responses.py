@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema_rs
 import requests
 
+from conformance.apis import claimed_tags
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.timestamps import not_utc
 from conformance.requirements.ids import Req
@@ -225,6 +226,32 @@ def status_only_the_overlay_documents(ctx: SuiteContext, answer: Answer) -> Verd
 _WHOLE: Any = object()
 
 
+def _judged_on(ctx: SuiteContext, requirement: str, label: str) -> bool:
+    """Whether a shared per-response requirement judges this operation's answers. An operation
+    an API checks behaviourally is judged only by the shared requirements that list it (what is
+    true of one API's controller, an empty 4xx body say, is not a promise of another's); the
+    operations checked by shape only are judged by every one."""
+    listed = ctx.catalogue[requirement].operations if requirement in ctx.catalogue else ()
+    return not listed or label in listed or label not in _behavioural_operations(ctx.catalogue)
+
+
+_CLAIMED: dict[int, frozenset[str]] = {}
+
+
+def _behavioural_operations(catalogue: dict[str, Any]) -> frozenset[str]:
+    """The operations some API's own requirements name (the catalogue is the run's, fixed)."""
+    key = id(catalogue)
+    if key not in _CLAIMED:
+        tags = claimed_tags()
+        _CLAIMED[key] = frozenset(
+            op
+            for requirement in catalogue.values()
+            if requirement.tag in tags
+            for op in requirement.operations
+        )
+    return _CLAIMED[key]
+
+
 def check_response(
     ctx: SuiteContext, label: str, response: requests.Response, body: Any = _WHOLE
 ) -> list[str]:
@@ -234,6 +261,8 @@ def check_response(
     answer = Answer(label, response, body, tuple(walk(body)) if body is not None else ())
     defects = []
     for requirement, function in RESPONSE_CHECKS:
+        if not _judged_on(ctx, requirement, label):
+            continue
         verdict = function(ctx, answer)
         if verdict is not None and ctx.judge.verdict(requirement, *verdict, check="response"):
             defects.append(requirement)

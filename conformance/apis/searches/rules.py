@@ -17,6 +17,8 @@ from hypothesis.stateful import rule
 
 from conformance.apis.searches.ids import Search
 from conformance.apis.searches.model import Finding, SearchSpec
+from conformance.apis.searches.oracle import may_search as consented
+from conformance.apis.searches.oracle import oracle
 from conformance.apis.searches.reading import responses_of
 from conformance.apis.searches.steps import MISS_TEXT, SearchesMachine, SearchLedger, shares
 from conformance.checks.context import SuiteContext, request_line
@@ -38,10 +40,7 @@ _LEDGERS: dict[int, SearchLedger] = {}  # one per run's context: examples share 
 def may_search(ctx: SuiteContext) -> bool:
     """Searches reach peers: only where the run allows them (contract §7) and an oracle says
     what the network carried."""
-    allowed = getattr(ctx, "may_search", None)
-    return bool(
-        ctx.can_write and (allowed if allowed is not None else True) and getattr(ctx, "network", None)
-    )
+    return consented(ctx) and oracle(ctx) is not None
 
 
 # The rules have no preconditions: what they depend on (the run's budget, the searches still

@@ -3,7 +3,7 @@
 A search is one step: create it, poll it until it ends (cancelling it on the way when the
 rule says so), read its responses, and judge all of it against the model
 (`conformance.apis.searches.model`) and the oracle, what the network knows was sent
-(`ctx.network.searches()`). Searches reach peers and take wall time, so a run sends each
+(`oracle.SearchOracle.searches()`). Searches reach peers and take wall time, so a run sends each
 distinct search once: a step drawn again (a later example, Hypothesis' replay, shrinking)
 is judged from the same findings, without a request (`SearchLedger`), and a run's searches
 stop when their time budget is spent. That keeps the searches part short and its verdicts
@@ -32,6 +32,7 @@ from conformance.apis.searches.model import (
     judge_responses,
     judge_running,
 )
+from conformance.apis.searches.oracle import oracle
 from conformance.apis.searches.reading import (
     COMPLETED,
     IN_PROGRESS,
@@ -76,8 +77,8 @@ class SearchLedger:
 
 
 def shares(ctx: SuiteContext) -> list[tuple[dict[str, Any], list[SharedFile]]]:
-    """Each sharing peer the network has (its entry) with its files, from `ctx.network.peers()`."""
-    network = getattr(ctx, "network", None)
+    """Each sharing peer the network has (its entry) with its files, from the oracle."""
+    network = oracle(ctx)
     found = []
     for peer in network.peers() if network is not None else []:
         files = [
@@ -135,7 +136,7 @@ class SearchesMachine(RuleBasedStateMachine):
 
     def oracle(self, token: int) -> tuple[list[dict[str, Any]], list[Sent]]:
         """The FileSearches the network received with `token`, and every response sent for them."""
-        network = getattr(self.ctx, "network", None)
+        network = oracle(self.ctx)
         entries = [e for e in (network.searches() if network is not None else []) if e.get("token") == token]
         return entries, [Sent.of(r) for e in entries for r in e.get("responses") or []]
 
