@@ -15,14 +15,17 @@ import socket
 import threading
 import zlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+import requests
 
 from conformance.network import messages, peer_messages
 from conformance.network.codec import HEADER, UINT32, Code, Frame, read_frame
 from conformance.network.messages import PeerAddress
 from conformance.peers.library import SharedFile
 from conformance.peers.responses import PeerResponse
+from conformance.reference import ReferenceOptions, ReferenceServer
 from conformance.reference.network import SoulseekError
 from conformance.reference.soulseek import FILE_SEARCH, SoulseekConnection
 from tests.network_client import eventually
@@ -325,3 +328,63 @@ def test_close_ends_the_listener_and_open_peer_connections(
     assert closed(idle)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), 1).close()
+
+
+class AnsweringServer(StandInServer):
+    """A stand-in whose peers answer every FileSearch at once, each on its own connection to the
+    port the client announced (the direct path of §1.1 step 3)."""
+
+    def __init__(self, peers: tuple[str, ...]) -> None:
+        self.peers = peers
+        self.listen_port = 0
+        super().__init__()
+
+    def _serve(self) -> None:
+        sock, _ = self._listener.accept()
+        self.client = sock
+        try:
+            while True:
+                frame = read_frame(sock)
+                if frame.code == Code.LOGIN:
+                    request = messages.read_login_request(frame.reader())
+                    sock.sendall(messages.login_accepted("hi", "127.0.0.1", request.password))
+                elif frame.code == Code.SET_LISTEN_PORT:
+                    self.listen_port = messages.read_set_listen_port(frame.reader())[0]
+                elif frame.code == FILE_SEARCH:
+                    self.frames.put(frame)
+                    token = frame.reader().uint32()
+                    for peer in self.peers:
+                        with socket.create_connection(("127.0.0.1", self.listen_port), 5) as answer:
+                            init = peer_messages.build_peer_init(peer, "P", 0)
+                            answer.sendall(init + peer_messages.build_search_response(response(token, peer)))
+        except OSError:
+            return
+
+
+def test_a_rest_search_on_a_reference_logged_in_over_the_protocol_shows_its_peers_answers() -> None:
+    """POST /searches on `serve --soulseek`: the emulation's search goes out as FileSearch and
+    completes with exactly the answers the listener took, counted (slskd's behaviour, ms timeout)."""
+    server = AnsweringServer(("alice", "bob", "carol"))
+    options = ReferenceOptions(
+        behaviour="slskd", soulseek=("127.0.0.1", server.port), soulseek_username="slskd-under-test"
+    )
+    try:
+        with ReferenceServer(options) as slskd:
+            body = {"searchText": "sol  x invictus", "searchTimeout": 300}
+            search = requests.post(f"{slskd.base_url}/searches", json=body, timeout=5).json()
+            payload = server.expect(FILE_SEARCH).reader()
+            assert (payload.uint32(), payload.string()) == (search["token"], "sol invictus")
+
+            def complete() -> dict[str, Any] | None:
+                found = requests.get(f"{slskd.base_url}/searches/{search['id']}", timeout=5).json()
+                return found if found["isComplete"] else None
+
+            eventually(complete, "the search to complete")
+            final = complete()
+            shown = requests.get(f"{slskd.base_url}/searches/{search['id']}/responses", timeout=5).json()
+    finally:
+        server.close()
+    assert final is not None and final["state"] == "Completed, TimedOut"
+    expected = [response(search["token"], peer).as_json() for peer in ("alice", "bob", "carol")]
+    assert sorted(shown, key=lambda r: r["username"]) == expected
+    assert (final["responseCount"], final["fileCount"], final["lockedFileCount"]) == (3, 3 * len(FILES), 3)
