@@ -8,7 +8,6 @@ collects them; each deletes every search it created.
 from __future__ import annotations
 
 import time
-from importlib.util import find_spec
 from typing import Any
 
 import pytest
@@ -45,8 +44,6 @@ LONG = 30.0  # seconds a search that is cancelled anyway is given: it never ends
 
 @pytest.fixture
 def probe(conformance: SuiteContext) -> SearchProbe:
-    if find_spec("conformance.apis.searches.routes") is None:  # until the emulation lands (issue 23)
-        pytest.skip("the reference server does not emulate Searches yet")
     return SearchProbe(conformance)
 
 
