@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from conformance.apis import installed
 from conformance.requirements.catalogue import Need, Requirement
 from conformance.run.plan import Plan
 from conformance.transport.policy import Profile
@@ -45,6 +46,7 @@ def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:
     yield from plan.unsent_reads.items()
     no_writes = why_no_writes(config.profile)
     offers = offered(config.profile, info)
+    consented = config.consented(embedded=config.target_url is None)
     for requirement in plan.catalogue.values():
         if not requirement.applies_to(info.version):
             yield (
@@ -55,11 +57,33 @@ def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:
             yield requirement.id, no_writes
         elif missing := offers.missing(requirement.needs):
             yield requirement.id, missing
+        elif unconsented := _unconsented(requirement, consented):
+            yield requirement.id, unconsented
     if not info.authentication.checked:
         for requirement_id in AUTH_REQUIREMENTS:
             yield requirement_id, info.authentication.skip_reason()
     if not config.readonly_api_key:
         yield READONLY_KEY_REQUIREMENT, "no --readonly-api-key given"
+
+
+def _unconsented(requirement: Requirement, consented: tuple[str, ...]) -> str | None:
+    """Why a requirement cannot be shown without a consent the run lacks: it names a write that
+    reaches real people, or it belongs to an API whose state only such writes create."""
+    for api in installed():
+        for write in api.peer_writes:
+            if write.consent in consented:
+                continue
+            names_it = any(
+                method in write.methods and path.strip("/").split("/")[0].lower() == write.collection
+                for method, _, path in (op.partition(" ") for op in requirement.operations)
+            )
+            if names_it or (requirement.tag == api.name and requirement.needs is not Need.NOTHING):
+                return (
+                    f"needs {', '.join(write.methods)} /{write.collection}, which reaches real Soulseek "
+                    "users: "
+                    f"give --allow-{write.consent}, or run on the simulated network (--network-control)"
+                )
+    return None
 
 
 def _version_range(requirement: Requirement) -> str:

@@ -1,0 +1,73 @@
+"""A search reaches every user of the network it is sent on: the guard lets POST /searches out
+only where no real person can be reached (the embedded server, a target proven on the simulated
+network) or with `--allow-searches`, whatever the profile."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.errors import WriteBlocked
+from conformance.reference.options import ReferenceOptions
+from conformance.reference.server import ReferenceServer
+from conformance.transport.policy import PeerWrite, Profile, WritePolicy
+from tests.cli import conformance_run
+
+SEARCHES = PeerWrite("searches", ("POST",), consent="searches")
+
+
+def policy(profile: Profile, consented: tuple[str, ...] = ()) -> WritePolicy:
+    return WritePolicy.for_target(profile, (), "http://127.0.0.1:5030", (), (SEARCHES,), consented)
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+def test_no_profile_lets_a_search_out_without_consent(profile: Profile) -> None:
+    with pytest.raises(WriteBlocked, match=r"reaches real Soulseek users.*--allow-searches"):
+        policy(profile).check("POST", "http://127.0.0.1:5030/api/v0/Searches")
+
+
+def test_consent_lets_the_search_out_and_only_the_search() -> None:
+    full = policy(Profile.FULL, ("searches",))
+    full.check("POST", "http://127.0.0.1:5030/api/v0/searches")
+    policy(Profile.FULL).check("PUT", "http://127.0.0.1:5030/api/v0/searches/some-id")  # not peer-facing
+    policy(Profile.FULL).check("GET", "http://127.0.0.1:5030/api/v0/searches")
+    with pytest.raises(WriteBlocked):  # a path the guard cannot read counts as peer-facing
+        policy(Profile.FULL).check("POST", "http://127.0.0.1:5030/api/v0/a/../searches")
+
+
+def live_run(tmp_path: Path, *consent: str) -> tuple[int, list[dict[str, object]], dict[str, object]]:
+    """A full-profile run against a reference server as a live target: what reached its network."""
+    with ReferenceServer(ReferenceOptions()) as server:
+        run = conformance_run(
+            tmp_path,
+            f"--target-url={server.url}",
+            "--profile=full",
+            "--i-understand-this-messages-real-users",
+            "--rate=none",
+            *consent,
+            "-k",
+            "search",
+            "-n",
+            "0",
+            "-q",
+        )
+        searched = server.network_view().searches()
+    results = json.loads((tmp_path / "latest" / "results.json").read_text(encoding="utf-8"))
+    return run.returncode, searched, results
+
+
+@pytest.mark.slow
+def test_a_live_run_without_consent_sends_no_search(tmp_path: Path) -> None:
+    code, searched, results = live_run(tmp_path)
+    assert searched == []
+    assert code in (0, 1), "a refused search is not a write blocked mid-run: nothing asks for one"
+    reasons = {row["id"]: row["reason"] for row in results["requirements"] if row["status"] == "skipped"}
+    assert "SEARCH-CREATE-OK" in reasons and "searches" in str(reasons["SEARCH-CREATE-OK"])
+
+
+@pytest.mark.slow
+def test_a_live_run_with_consent_searches(tmp_path: Path) -> None:
+    _, searched, _ = live_run(tmp_path, "--allow-searches")
+    assert searched, "--allow-searches let no search out"
