@@ -49,6 +49,7 @@ TOKENS = 2**31  # a search token is a uint31
 INT32_MAX = 2**31 - 1
 NOT_FOUND, BAD_REQUEST, CONFLICT, NOT_MODIFIED = 404, 400, 409, 304
 TEXT_TYPE = "text/plain; charset=utf-8"
+IDLE_S = 1.0  # the timeout thread ends after this long with no search to time out
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,18 @@ class Deadlines:
             self._wake.notify()
 
     def _run(self) -> None:
+        """Until nothing has been armed for IDLE_S: then the thread ends (a stopped server's
+        emulation leaves none behind), and the next `arm` starts another."""
         while True:
             with self._wake:
                 while not self._heap or self._heap[0][0] > time.monotonic():
-                    self._wake.wait(None if not self._heap else self._heap[0][0] - time.monotonic())
+                    if not self._heap:
+                        self._wake.wait(IDLE_S)
+                        if not self._heap:
+                            self._thread = None
+                            return
+                    else:
+                        self._wake.wait(self._heap[0][0] - time.monotonic())
                 _, search_id = heapq.heappop(self._heap)
             self._expire(search_id)
 
