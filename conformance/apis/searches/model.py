@@ -325,7 +325,7 @@ def judge_ending(ended: Ended) -> list[Finding]:
                 f"timed out with {files} files, past its limit of {spec.files_allowed}",
             )
         )
-        if ended.timeout_s is not None:
+        if ended.timeout_s is not None and ended.cancelled_at is None:
             findings.append(
                 Finding(
                     Search.SEARCH_TIMEOUT_ENDS,
@@ -349,12 +349,22 @@ def judge_ending(ended: Ended) -> list[Finding]:
         findings.append(
             Finding(
                 Search.SEARCH_CANCEL_STATE,
-                reason == "Cancelled" or ended.ended_at <= ended.cancelled_at + MARGIN,
+                reason == "Cancelled" or (ended.ended_at <= ended.cancelled_at and ended_by_itself(ended)),
                 f"cancelled while in progress, it ended {reason} "
                 f"{ended.ended_at - ended.cancelled_at:.2f} s after the cancel",
             )
         )
     return findings
+
+
+def ended_by_itself(ended: Ended) -> bool:
+    """Whether a search the checker cancelled had ended on its own first: by a limit it had
+    reached, or by its timeout once that had passed (the cancel then came too late)."""
+    if ended.reason == "TimedOut":
+        return (
+            ended.timeout_s is not None and ended.ended_at >= ended.started_at + ended.timeout_s - START_SLACK
+        )
+    return ended.reason in ("ResponseLimitReached", "FileLimitReached")
 
 
 def collapse(findings: Iterable[Finding]) -> list[Finding]:

@@ -8,6 +8,7 @@ texts and the timeout unit belong to the target, so `searches_machine` binds the
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -20,8 +21,9 @@ from conformance.apis.searches.model import Finding, SearchSpec
 from conformance.apis.searches.oracle import may_search as consented
 from conformance.apis.searches.oracle import oracle
 from conformance.apis.searches.reading import responses_of
-from conformance.apis.searches.steps import MISS_TEXT, SearchesMachine, SearchLedger, shares
+from conformance.apis.searches.steps import BUDGET_S, MISS_TEXT, SearchesMachine, SearchLedger, shares
 from conformance.checks.context import SuiteContext, request_line
+from conformance.checks.failures import RequirementFailed
 from conformance.checks.responses import json_body
 from conformance.peers.matching import path_words
 from conformance.requirements.registry import check
@@ -33,6 +35,7 @@ CANCELLED_TIMEOUT = {"ms": 4000, "s": 4}  # long: a cancelled search must not en
 LATE_WORD = "late"  # only the late peer shares it; it answers after 2.5 s (library.yaml)
 KEPT_ALIVE_TIMEOUT = {"ms": 3000, "s": 3}  # outlasts the late peer's delay: its answer resets it
 OUTLASTED_TIMEOUT = {"ms": 1000, "s": 1}  # ends 1.5 s before the late peer answers
+FIXED_COSTS = {"kept-alive": 6.0, "outlasted": 3.0}  # their seconds of wall time
 
 _LEDGERS: dict[int, SearchLedger] = {}  # one per run's context: examples share what was found
 
@@ -46,8 +49,16 @@ def may_search(ctx: SuiteContext) -> bool:
 # The rules have no preconditions: what they depend on (the run's budget, the searches still
 # on the server) is the run's, not the example's, and Hypothesis must choose among the same
 # rules whenever it replays an example; a rule with nothing to do returns.
-def searching(machine: SearchesMachine) -> bool:
-    return machine.ledger.unit is not None and not machine.ledger.refused and not machine.ledger.exhausted
+def searching(machine: SearchesMachine, reserve: float = 0.0) -> bool:
+    """Whether the run still searches; `reserve`: seconds to leave for the fixed searches."""
+    ledger = machine.ledger
+    return ledger.unit is not None and not ledger.refused and ledger.spent + reserve < BUDGET_S
+
+
+def reserved(machine: SearchesMachine) -> float:
+    """The seconds the fixed searches of the late peer still need (none once they ran): drawn
+    searches leave them room, so every run judges the timeout reset and a late answer."""
+    return sum(cost for key, cost in FIXED_COSTS.items() if key not in machine.ledger.ran)
 
 
 def has_live(machine: SearchesMachine) -> bool:
@@ -100,13 +111,13 @@ class Searches(SearchesMachine):
 
     @rule(spec=SPECS)
     def run_a_search(self, spec: SearchSpec) -> None:
-        if searching(self):
+        if searching(self, reserved(self)):
             self.search(spec, cancel=False)
 
     @rule(spec=SPECS)
     def cancel_a_search(self, spec: SearchSpec) -> None:
         """A search that would run for seconds, cancelled while it runs."""
-        if not searching(self):
+        if not searching(self, reserved(self)):
             return
         long = SearchSpec(
             spec.text, CANCELLED_TIMEOUT[str(self.ledger.unit)], 250, None, spec.filter_responses
@@ -119,6 +130,7 @@ class Searches(SearchesMachine):
         answer, 2.5 s in, must reset the timeout (SEARCH-TIMEOUT-RESET). The same search
         every time, so a run sends it once (about 5.5 s)."""
         if searching(self):
+            self.ledger.ran.add("kept-alive")
             self.search(SearchSpec(LATE_WORD, KEPT_ALIVE_TIMEOUT[str(self.ledger.unit)]), cancel=False)
 
     @rule()
@@ -127,6 +139,7 @@ class Searches(SearchesMachine):
         1.5 s after the end, must be dropped (SEARCH-RESPONSES-LATE-DROPPED). Sent once a run
         (about 2.8 s)."""
         if searching(self):
+            self.ledger.ran.add("outlasted")
             self.search(
                 SearchSpec(LATE_WORD, OUTLASTED_TIMEOUT[str(self.ledger.unit)]), cancel=False, await_late=True
             )
@@ -206,11 +219,25 @@ class Searches(SearchesMachine):
 
 def detect_unit(ctx: SuiteContext, ledger: SearchLedger) -> None:
     """Which unit the target reads searchTimeout in: the probes' measurement (made once a
-    run, `conformance.apis.searches.probes.timeout_unit`, which records the reading)."""
+    run, `conformance.apis.searches.probes.timeout_unit`, which records the reading); when it
+    has none (a server whose states it cannot read), one POST of a timeout of 1, valid in
+    seconds and below slskd's minimum of 5 ms: accepted, seconds (cancelled at once); 400, ms."""
     from conformance.apis.searches.probes import SearchProbe, timeout_unit
 
     began = time.monotonic()
-    known = getattr(ctx, "timeout_unit", None) or timeout_unit(SearchProbe(ctx))
+    known = getattr(ctx, "timeout_unit", None)
+    if known is None:
+        with contextlib.suppress(RequirementFailed):  # the probe recorded what it found
+            known = timeout_unit(SearchProbe(ctx))
+    if known not in ("ms", "s"):
+        response = ctx.call("POST", "searches", json={"searchText": MISS_TEXT, "searchTimeout": 1})
+        body = json_body(response)
+        if response.status_code == 400:
+            known = "ms"
+        elif response.status_code in (200, 201) and isinstance(body, dict):
+            known = "s"
+            ctx.call("PUT", "searches", str(body.get("id")))
+            ctx.call("DELETE", "searches", str(body.get("id")))
     ledger.spent += time.monotonic() - began
     if known in ("ms", "s"):
         ledger.unit = known

@@ -54,7 +54,7 @@ CHECK = "stateful"
 POLL_S = 0.1  # seconds between polls of a running search
 CANCEL_WAIT_S = 1.0  # a cancelled search must end within this (SEARCH-CANCEL-STATE: promptly)
 LATE_WAIT_CAP_S = 3.0  # the longest a step waits for a late peer's answer after the end
-BUDGET_S = 12.0  # the wall time a run's searches may take (contract §6: ≤ 20 s in all)
+BUDGET_S = 15.0  # the wall time a run's searches may take (contract §6: ≤ 20 s in all)
 MISS_TEXT = "slskdconformance nowhereshared"  # no peer shares these words
 COUNTS = ("responseCount", "fileCount", "lockedFileCount")
 
@@ -66,6 +66,8 @@ class SearchLedger:
 
     findings: dict[Any, list[Finding]] = field(default_factory=dict)
     live: dict[str, str] = field(default_factory=dict)  # id → searchText, created and not deleted
+    ran: set[str] = field(default_factory=set)  # the fixed searches sent (rules.FIXED_COSTS)
+    ids: set[str] = field(default_factory=set)  # every id a search of the run was given
     failed: dict[str, list[Finding]] = field(default_factory=dict)  # the first failing list/delete
     spent: float = 0.0
     unit: str | None = None  # "ms" or "s", once known
@@ -175,6 +177,7 @@ class SearchesMachine(RuleBasedStateMachine):
         Search.SEARCH_COUNTS,
         Search.SEARCH_COUNTS_MONOTONIC,
         Search.SEARCH_NETWORK_QUERY,
+        Search.SEARCH_IDS_UNIQUE,
         Search.DOCGAP_SEARCH_RESPONSES_HIDDEN,
         kind="stateful",
     )
@@ -217,6 +220,14 @@ class SearchesMachine(RuleBasedStateMachine):
         if not isinstance(token, int):
             findings.append(Finding(Search.SEARCH_CREATE_OK, False, f"the new search has no token: {body}"))
             return
+        findings.append(
+            Finding(
+                Search.SEARCH_IDS_UNIQUE,
+                search_id not in self.ledger.ids,
+                f"a new search took the id {search_id}",
+            )
+        )
+        self.ledger.ids.add(search_id)
         self.ledger.live[search_id] = spec.text
         timeout_s = self.timeout_seconds(spec)
         delay = self.delay_for(spec.text)
