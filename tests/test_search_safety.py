@@ -8,10 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 
+from conformance.apis.searches.ledger import SearchLedger
 from conformance.errors import WriteBlocked
 from conformance.reference.options import ReferenceOptions
 from conformance.reference.server import ReferenceServer
+from conformance.results.exchange import Exchange
 from conformance.transport.policy import PeerWrite, Profile, WritePolicy
 from tests.cli import conformance_run
 
@@ -54,8 +57,9 @@ def live_run(tmp_path: Path, *consent: str) -> tuple[int, list[dict[str, object]
             "-q",
         )
         searched = server.network_view().searches()
+        left = requests.get(f"{server.url}/api/v0/searches", timeout=10).json()
     results = json.loads((tmp_path / "latest" / "results.json").read_text(encoding="utf-8"))
-    return run.returncode, searched, results
+    return run.returncode, searched, {**results, "left": left}
 
 
 @pytest.mark.slow
@@ -69,5 +73,17 @@ def test_a_live_run_without_consent_sends_no_search(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_live_run_with_consent_searches(tmp_path: Path) -> None:
-    _, searched, _ = live_run(tmp_path, "--allow-searches")
+    _, searched, results = live_run(tmp_path, "--allow-searches")
     assert searched, "--allow-searches let no search out"
+    assert results["left"] == [], "cleanup deletes every search the run created"
+
+
+def test_the_ledger_deletes_what_the_run_created_and_not_what_it_deleted() -> None:
+    ledger = SearchLedger()
+    url = "http://127.0.0.1:5030/api/v0/searches"
+    ledger.on_exchange(Exchange("POST", url, status=200, response_body='{"id": "A-1"}'))
+    ledger.on_exchange(Exchange("POST", url, status=200, response_body='{"id": "b-2"}'))
+    ledger.on_exchange(Exchange("POST", url, status=409, request_body='{"id": "c-3", "searchText": "x"}'))
+    ledger.on_exchange(Exchange("POST", url, status=400, request_body='{"id": "d-4"}'))  # no row
+    ledger.on_exchange(Exchange("DELETE", f"{url}/b-2", status=204))
+    assert ledger.created == {"a-1", "c-3"}

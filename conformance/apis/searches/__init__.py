@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from conformance.apis.interface import Api, Backing, Emulation
 from conformance.apis.searches.ids import Search
+from conformance.apis.searches.ledger import SearchLedger
 from conformance.transport.policy import PeerWrite
 from conformance.transport.preflight import ApiRead
 
@@ -53,6 +54,7 @@ API = Api(
     # The list shows the API is served; read without credentials it shows what authentication does.
     preflight=(ApiRead("Searches", "/searches", unauthenticated=("/searches",)),),
     # A search goes to every user of the network it is sent on: never to real people by accident.
+    ledger=SearchLedger,
     peer_writes=(PeerWrite("searches", ("POST",), consent="searches"),),
     emulate=_emulate,
     machine=_machine,
