@@ -13,7 +13,7 @@ import requests
 from conformance.apis.searches.ledger import SearchLedger
 from conformance.errors import WriteBlocked
 from conformance.reference.options import ReferenceOptions
-from conformance.reference.server import ReferenceServer
+from conformance.reference.server import ReferenceHandler, ReferenceServer
 from conformance.results.exchange import Exchange
 from conformance.transport.policy import PeerWrite, Profile, WritePolicy
 from tests.cli import conformance_run
@@ -87,3 +87,43 @@ def test_the_ledger_deletes_what_the_run_created_and_not_what_it_deleted() -> No
     ledger.on_exchange(Exchange("POST", url, status=400, request_body='{"id": "d-4"}'))  # no row
     ledger.on_exchange(Exchange("DELETE", f"{url}/b-2", status=204))
     assert ledger.created == {"a-1", "c-3"}
+
+
+@pytest.fixture
+def heard(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every request line a reference server of this process receives (read at the HTTP layer,
+    not from the run's reports: a POST the run did not record shows too)."""
+    received: list[tuple[str, str]] = []
+    serve = ReferenceHandler._serve
+
+    def logged(self: ReferenceHandler) -> None:
+        received.append((self.command, self.path.split("?", 1)[0]))
+        serve(self)
+
+    for verb in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"):
+        monkeypatch.setattr(ReferenceHandler, f"do_{verb}", logged)
+    return received
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--profile=read-only",),
+        ("--profile=safe-writes", "--peer=echo-peer"),
+        ("--profile=safe-writes", "--peer=echo-peer", "--allow-searches"),  # no safe-writes shape searches
+    ],
+    ids=["read-only", "safe-writes", "safe-writes-consenting"],
+)
+def test_no_post_searches_reaches_the_target_from_a_read_only_or_safe_writes_run(
+    heard: list[tuple[str, str]], tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    with ReferenceServer(ReferenceOptions()) as server:
+        run = conformance_run(
+            tmp_path, f"--target-url={server.url}", "--rate=none", *options, "-k", "search", "-n", "0", "-q"
+        )
+        searched = server.network_view().searches()
+    assert run.returncode in (0, 1) and "Traceback" not in run.stdout + run.stderr, run.stdout[-2000:]
+    assert any(method == "GET" for method, _ in heard), "the run reached the target"
+    assert [path for method, path in heard if method == "POST" and path.lower().endswith("/searches")] == []
+    assert searched == [], "no FileSearch went out on the network"
