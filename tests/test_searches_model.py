@@ -17,10 +17,11 @@ import requests
 
 from conformance.apis.searches.ids import Search
 from conformance.apis.searches.model import Ended, SearchSpec, Sent, judge_ending, judge_responses
+from conformance.apis.searches.oracle import CONSENT
 from conformance.apis.searches.reading import parse_state, seconds
 from conformance.apis.searches.rules import searches_machine
 from conformance.apis.searches.steps import judge_states
-from conformance.checks.context import SuiteContext
+from conformance.checks.context import NetworkHandle, SuiteContext
 from conformance.checks.stateful import find_defects, stateful_settings
 from conformance.peers.library import SharedFile, load
 from conformance.peers.matching import network_query
@@ -130,19 +131,6 @@ def test_states_forward_only() -> None:
 # --- the machine end to end, against a small stand-in for slskd's search service ----------
 # (the reference server's emulation is another helper's; this stand-in keeps the model's own
 # tests independent of it: slskd's rules in a few lines, over the simulated network's peers)
-
-
-class _Network:
-    """The engine-neutral oracle view (`ctx.network`) over an in-process simulated network."""
-
-    def __init__(self, network: SimulatedNetwork) -> None:
-        self.network = network
-
-    def searches(self) -> list[dict[str, Any]]:
-        return self.network.search_log().as_json()
-
-    def peers(self) -> list[dict[str, Any]]:
-        return self.network.peers_view()
 
 
 class _Searches:
@@ -276,8 +264,9 @@ def run(faults: frozenset[str] = frozenset(), seed: int = 0) -> tuple[list[str],
         echo_peers=(),
         blacklisted=(),
         auth_enabled=False,
+        network=NetworkHandle(simulated=network),
+        consented=(CONSENT,),
     )
-    ctx.network = _Network(network)  # type: ignore[attr-defined]
     settings = hypothesis.settings(
         stateful_settings(
             hypothesis.settings(
