@@ -107,7 +107,26 @@ def scale_table(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
-TABLES = {"settings": settings_table, "runs": runs_table, "goals": goals_table, "scale": scale_table}
+def searches_table(figures: dict[str, Any]) -> list[str]:
+    """The Searches items of the default run alone: what issue 23's checks cost."""
+    if "searches" not in figures:
+        return ["Not measured (a `conformance bench` older than the Searches part)."]
+    run = figures["searches"]
+    return [
+        "| | wall s | cases | requests | peak MB |",
+        "|---|---:|---:|---:|---:|",
+        f"| Searches part | {run['wall_s']:.2f} | {run['cases']} | {run['requests']} "
+        f"| {run['peak_mb']:.1f} |",
+    ]
+
+
+TABLES = {
+    "settings": settings_table,
+    "runs": runs_table,
+    "goals": goals_table,
+    "searches": searches_table,
+    "scale": scale_table,
+}
 
 
 def tables(figures: dict[str, Any]) -> dict[str, str]:
