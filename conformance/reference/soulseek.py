@@ -236,10 +236,13 @@ class SoulseekConnection(SoulseekNetwork):
         thread.start()
 
     def _connect_out(self, username: str, host: str, port: int, token: int) -> None:
+        sock: socket.socket | None = None
         try:
             sock = socket.create_connection((host, port), TIMEOUT_S)
             sock.sendall(peer_messages.build_pierce_firewall(token))
         except OSError as error:
+            if sock is not None:
+                sock.close()
             log.warning(
                 "cannot connect to %r at %s:%d for ConnectToPeer %d: %s", username, host, port, token, error
             )
