@@ -26,7 +26,9 @@ class SearchLedger:
             return
         if exchange.method == "POST" and segments[-1].lower() == "searches":
             self.created.update(_ids(exchange))
-        elif exchange.method == "DELETE" and segments[-2:-1] == ["searches"] and exchange.status in (204, 404):
+        elif (
+            exchange.method == "DELETE" and segments[-2:-1] == ["searches"] and exchange.status in (204, 404)
+        ):
             self.created.discard(segments[-1].lower())
 
     def note_active(self, session: GuardedSession, base_url: str, usernames: tuple[str, ...]) -> None:
