@@ -335,7 +335,9 @@ def judge_ending(ended: Ended) -> list[Finding]:
                 )
             )
             accepted = {response_key(r) for r in ended.stored}
-            last = max((s.sent_at for s in ended.sent if s.peer in accepted), default=None)
+            last = max(
+                (s.sent_at for s in ended.sent if s.peer in accepted and ended.timely(s)), default=None
+            )
             if last is not None:
                 findings.append(
                     Finding(

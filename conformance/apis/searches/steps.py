@@ -276,6 +276,10 @@ class SearchesMachine(RuleBasedStateMachine):
             last = json_body(polled)
             shown.append(last)
             state = parse_state(last.get("state"))
+            if state is None:  # unreadable: its end cannot be told, so it is judged here
+                findings += judge_states(shown)
+                self.call("PUT", search_id)  # free its slot for the searches after it
+                return
             if not peeked and state == (IN_PROGRESS, None) and (count(last, "responseCount") or 0) > 0:
                 peeked = True
                 findings += self.peek(spec, search_id, token)
