@@ -42,14 +42,29 @@ def response(
     return PeerResponse(user, token, shared, (), True, speed, queue).as_json()
 
 
-def ended(stored: list[dict[str, Any]], sent: list[Sent], reason: str = "TimedOut", **spec: Any) -> Ended:
+def ended(
+    stored: list[dict[str, Any]],
+    sent: list[Sent],
+    reason: str = "TimedOut",
+    timeout_s: float = 1.0,
+    **spec: Any,
+) -> Ended:
     counts = {
         "responseCount": len(stored),
         "fileCount": sum(r["fileCount"] for r in stored),
         "lockedFileCount": sum(r["lockedFileCount"] for r in stored),
     }
     return Ended(
-        SearchSpec("song", timeout=1, **spec), TOKEN, reason, 100.0, 101.5, counts, stored, 1.0, None, sent
+        SearchSpec("song", timeout=1, **spec),
+        TOKEN,
+        reason,
+        100.0,
+        101.5,
+        counts,
+        stored,
+        timeout_s,
+        None,
+        sent,
     )
 
 
@@ -107,7 +122,9 @@ def test_endings() -> None:
     assert Search.SEARCH_LIMIT_RESPONSES in failing(judge_ending(ended([good], sent, response_limit=1)))
     assert Search.SEARCH_COMPLETE_REASON in failing(judge_ending(ended([good], sent, "ResponseLimitReached")))
     assert Search.SEARCH_COMPLETE_REASON in failing(judge_ending(ended([good], sent, "Cancelled")))
-    not_reset = ended([good], [Sent("a", 101.2, good)])  # ended 0.3 s after it, timeout 1 s
+    # timeout 2 s, yet ended 0.6 s after accepting a response (and 1.5 s after it started: a
+    # timeout not reset by it looks like this, had it started 0.5 s late)
+    not_reset = ended([good], [Sent("a", 100.9, good)], timeout_s=1.4)
     assert Search.SEARCH_TIMEOUT_RESET in failing(judge_ending(not_reset))
 
 
