@@ -16,12 +16,15 @@ import argparse
 import logging
 import sys
 import threading
+from pathlib import Path
 
 from conformance.cli.arguments import Parser, UsageError, port
 from conformance.errors import ExitCode
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer
+from conformance.network.sharing import SharingPeers
 from conformance.network.state import PeerKind
+from conformance.peers.library import load
 
 # What a network started with no peer options has, under the names the docs and CI use.
 DEFAULT_PEERS = {"echo-peer": PeerKind.ECHO, "quiet-peer": PeerKind.SILENT}
@@ -45,6 +48,23 @@ def build_parser() -> Parser:
         parser.add_argument(
             f"--{kind}-peer", action="append", default=[], metavar="NAME", dest=str(kind), help=help_text
         )
+    parser.add_argument(
+        "--library",
+        type=Path,
+        metavar="FILE",
+        help="the sharing peers and their files (YAML; default: the built-in library, "
+        "conformance/peers/library.yaml)",
+    )
+    parser.add_argument(
+        "--library-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the seed that makes the library's sizes and attributes exact (default: 0)",
+    )
+    parser.add_argument(
+        "--no-sharing-peers", action="store_true", help="no sharing peers: searches go unanswered"
+    )
     parser.add_argument(
         "--no-default-peers",
         action="store_true",
@@ -78,12 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         peers = peers_from(args)
+        sharing = False if args.no_sharing_peers else SharingPeers(load(args.library, args.library_seed))
     except SystemExit as done:  # --help
         return int(done.code or 0)
-    except UsageError as error:
+    except (UsageError, ValueError, OSError) as error:
         return _usage(str(error))
     logging.basicConfig(level=logging.INFO, format="conformance network: %(message)s", stream=sys.stderr)
-    network = NetworkServer(peers, host=args.host, port=args.port)
+    network = NetworkServer(peers, host=args.host, port=args.port, sharing=sharing)
     try:
         network.start()
     except OSError as error:
@@ -94,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         network.stop()
         return _usage(f"cannot serve the control API on port {args.control_port}: {error.strerror}")
     listed = ", ".join(f"{name} ({kind})" for name, kind in peers.items()) or "none"
+    if sharing:
+        listed += f"; {len(sharing.peers)} sharing peers"
     print(
         f"simulated Soulseek network listening on {args.host}:{network.port}; control API {control.url}; "
         f"peers: {listed}; Ctrl-C to stop",

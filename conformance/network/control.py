@@ -26,7 +26,7 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from conformance.network.server import NetworkServer
 
@@ -56,7 +56,12 @@ class ControlApi:
             case "GET", ["unimplemented"]:
                 return HTTPStatus.OK, self.server.call(network.unimplemented_view)
             case "GET", ["peers"]:
-                return HTTPStatus.OK, self.server.call(network.peer_view)
+                sharing = self.server.sharing
+                return HTTPStatus.OK, self.server.call(network.peer_view) + (
+                    sharing.view() if sharing else []
+                )
+            case "GET", ["searches"]:
+                return HTTPStatus.OK, self._searches(path)
             case "GET", ["accounts", username]:
                 account = self.server.call(network.account, username)
                 if account is None:
@@ -73,6 +78,15 @@ class ControlApi:
             case "POST", ["peers", peer, "messages"]:
                 return HTTPStatus.CREATED, {"ids": self._peer_sends(peer, body)}
         raise ControlError(HTTPStatus.NOT_FOUND, f"no route {method} /{'/'.join(parts)}")
+
+    def _searches(self, path: str) -> list[dict[str, Any]]:
+        """What the network knows was sent for searches (`?token=N`: that search's only)."""
+        query = parse_qs(path.partition("?")[2])
+        token = query.get("token", [None])[0]
+        if token is not None and not token.isdigit():
+            raise ControlError(HTTPStatus.BAD_REQUEST, "token must be a whole number")
+        sharing = self.server.sharing
+        return sharing.log.as_json(None if token is None else int(token)) if sharing else []
 
     def _peer_sends(self, peer: str, body: bytes) -> list[int]:
         if peer not in self.server.network.peers:

@@ -28,6 +28,11 @@ class ControlClient:
     def peers(self) -> list[dict[str, Any]]:
         return self._json("GET", "/peers", list)
 
+    def searches(self, token: int | None = None) -> list[dict[str, Any]]:
+        """Each FileSearch the network received and every response its peers sent for it
+        (`conformance.peers.record`'s shape); only the search `token`'s when given."""
+        return self._json("GET", "/searches" if token is None else f"/searches?token={token}", list)
+
     def unimplemented(self) -> list[dict[str, Any]]:
         """Each request code the network did not carry out since it started: code, name, count,
         users and the refusal it answered (None: none)."""

@@ -23,7 +23,9 @@ from typing import TypeVar
 from conformance.network import messages
 from conformance.network.codec import HEADER, Code, Frame, Payload, ProtocolError, body_length, split_body
 from conformance.network.messages import ONLINE
+from conformance.network.sharing import SharingPeers
 from conformance.network.state import GREETING, Network, PeerKind
+from conformance.peers.library import load
 
 log = logging.getLogger("conformance.network")
 BODY_TIMEOUT_S = 30.0  # a frame's body must follow its length within this; a stalled frame is a lie
@@ -34,8 +36,15 @@ T = TypeVar("T")
 class Connection:
     """One client's TCP connection: reads frames, applies them to the network, writes answers."""
 
-    def __init__(self, network: Network, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        network: Network,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        sharing: SharingPeers | None = None,
+    ) -> None:
         self.network = network
+        self.sharing = sharing
         self.reader, self.writer = reader, writer
         peer = writer.get_extra_info("peername") or ("?", 0)
         self.host, self.port = str(peer[0]), int(peer[1])
@@ -137,7 +146,18 @@ class Connection:
 
     def _connect_to_peer(self, payload: Payload) -> None:
         assert self.username is not None
-        self.network.connect_to_peer(self.username, messages.read_connect_to_peer_request(payload))
+        request = messages.read_connect_to_peer_request(payload)
+        if self.sharing is not None and self.sharing.connect_to(self, request.username, request.token):
+            return  # a sharing peer connects to the requester itself
+        self.network.connect_to_peer(self.username, request)
+
+    def _file_search(self, payload: Payload) -> None:
+        assert self.username is not None
+        token, query = payload.uint32(), payload.string()
+        if self.sharing is None:
+            self._unimplemented(Code.FILE_SEARCH, None)
+            return
+        self.sharing.search(self, self.username, token, query)
 
     def _cant_connect_to_peer(self, payload: Payload) -> None:
         assert self.username is not None
@@ -154,11 +174,15 @@ class Connection:
 
     def _get_status(self, payload: Payload) -> None:
         username = payload.string()
+        if self.sharing is not None and self.sharing.address(username) is not None:
+            self.deliver(messages.user_status(username, ONLINE))
+            return
         self.deliver(messages.user_status(username, self.network.status(username) or messages.OFFLINE))
 
     def _get_peer_address(self, payload: Payload) -> None:
         username = payload.string()
-        self.deliver(messages.peer_address(username, self.network.address(username)))
+        shared = self.sharing.address(username) if self.sharing is not None else None
+        self.deliver(messages.peer_address(username, shared or self.network.address(username)))
 
     def _get_user_stats(self, payload: Payload) -> None:
         self.deliver(messages.user_stats(payload.string()))
@@ -197,6 +221,7 @@ HANDLERS: dict[int, Callable[[Connection, Payload], None]] = {
     Code.UNWATCH_USER: Connection._unwatch_user,
     Code.ROOM_LIST: Connection._room_list,
     Code.CONNECT_TO_PEER: Connection._connect_to_peer,
+    Code.FILE_SEARCH: Connection._file_search,
     Code.CANT_CONNECT_TO_PEER: Connection._cant_connect_to_peer,
     Code.JOIN_ROOM: Connection._join_room,
     Code.GET_STATUS: Connection._get_status,
@@ -210,8 +235,18 @@ HANDLERS: dict[int, Callable[[Connection, Payload], None]] = {
 class NetworkServer:
     """`with NetworkServer(peers) as server:` serves on `server.port` until the block ends."""
 
-    def __init__(self, peers: dict[str, PeerKind] | None = None, *, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        peers: dict[str, PeerKind] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        sharing: SharingPeers | bool = True,
+    ):
+        """`sharing`: the users who share files and answer searches (True: the default library's;
+        False: none, and searches go unanswered, counted as unimplemented)."""
         self.network = Network(peers or {})
+        self.sharing = SharingPeers(load()) if sharing is True else sharing or None
         self._host, self._port = host, port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -223,6 +258,8 @@ class NetworkServer:
         loop = asyncio.new_event_loop()
         try:
             self._server = loop.run_until_complete(asyncio.start_server(self._accept, self._host, self._port))
+            if self.sharing is not None:
+                loop.run_until_complete(self.sharing.start())
         except BaseException:
             loop.close()
             raise
@@ -232,7 +269,7 @@ class NetworkServer:
         return self
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connection = Connection(self.network, reader, writer)
+        connection = Connection(self.network, reader, writer, self.sharing)
         task = asyncio.current_task()
         assert task is not None
         self._connections[connection] = task
@@ -254,6 +291,8 @@ class NetworkServer:
     async def _shutdown(self) -> None:
         if self._server is not None:
             self._server.close()
+        if self.sharing is not None:
+            await self.sharing.stop()
         # Closing each transport ends its reader with end-of-stream: every session ends as a
         # client's disconnect would (a cancelled task would make asyncio log a traceback).
         tasks = list(self._connections.values())
