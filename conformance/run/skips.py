@@ -67,17 +67,18 @@ def skips(plan: Plan, info: TargetInfo) -> Iterator[tuple[str, str]]:
 
 
 def _unconsented(requirement: Requirement, consented: tuple[str, ...]) -> str | None:
-    """Why a requirement cannot be shown without a consent the run lacks: it names a write that
-    reaches real people, or it belongs to an API whose state only such writes create."""
+    """Why a requirement cannot be shown without a consent the run lacks: every operation it
+    names is a write that reaches real people (one shared with other operations is shown by
+    them), or it belongs to an API whose state only such writes create."""
     for api in installed():
         for write in api.peer_writes:
             if write.consent in consented:
                 continue
-            names_it = any(
+            only_it = bool(requirement.operations) and all(
                 method in write.methods and path.strip("/").split("/")[0].lower() == write.collection
                 for method, _, path in (op.partition(" ") for op in requirement.operations)
             )
-            if names_it or (requirement.tag == api.name and requirement.needs is not Need.NOTHING):
+            if only_it or (requirement.tag == api.name and requirement.needs is not Need.NOTHING):
                 return (
                     f"needs {', '.join(write.methods)} /{write.collection}, which reaches real Soulseek "
                     "users: "
