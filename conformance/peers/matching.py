@@ -22,10 +22,13 @@ from conformance.peers.library import SharedFile, SharingPeer
 _WORD_BREAK = re.compile(r"[\W_]+")
 
 
-def network_query(search_text: str) -> str:
-    """The query a client sends for `search_text` ("" when no inclusion term is left)."""
+def network_query(search_text: str, *, drop_single_characters: bool = True) -> str:
+    """The query a client sends for `search_text` ("" when no inclusion term is left); with
+    `drop_single_characters` False, as Soulseek.NET's `removeSingleCharacterSearchTerms: false`
+    sends it, one-character inclusion terms stay."""
     terms = search_text.split()
-    inclusions = [term for term in terms if not term.startswith("-") and len(term) > 1]
+    least = 2 if drop_single_characters else 1
+    inclusions = [term for term in terms if not term.startswith("-") and len(term) >= least]
     exclusions = [term for term in terms if term.startswith("-") and len(term) > 1]
     return " ".join(inclusions + exclusions) if inclusions else ""
 

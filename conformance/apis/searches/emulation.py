@@ -22,16 +22,31 @@ reader sees a search whole, never half-updated.
 
 from __future__ import annotations
 
-import heapq
-import json
 import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
+from conformance.apis.searches.search_request import parse_search_request, text_reply
+from conformance.apis.searches.stored import (
+    CANCELLED,
+    COMPLETED,
+    DOCUMENTED_DEFAULTS,
+    ERRORED,
+    FILE_LIMIT,
+    IN_PROGRESS,
+    QUEUED,
+    RESPONSE_LIMIT,
+    SLOTS,
+    SLSKD_DEFAULTS,
+    TIMED_OUT,
+    TOKENS,
+    Deadlines,
+    Search,
+    now_micros,
+)
 from conformance.peers.library import SEPARATOR, Attribute, SharedFile
 from conformance.peers.matching import network_query
 from conformance.peers.responses import PeerResponse
@@ -41,102 +56,7 @@ from conformance.reference.options import DOCUMENTED, INTENDED, ReferenceOptions
 from conformance.reference.variants import Representation
 from conformance.reference.wire import HttpError, Reply, Request, decode_segment, parse_bool
 
-REQUESTED, QUEUED, IN_PROGRESS, COMPLETED = "Requested", "Queued", "InProgress", "Completed"
-RESPONSE_LIMIT, FILE_LIMIT = "ResponseLimitReached", "FileLimitReached"
-TIMED_OUT, CANCELLED, ERRORED = "TimedOut", "Cancelled", "Errored"
-SLOTS = 2  # Soulseek.NET's concurrent searches; the others wait Queued
-TOKENS = 2**31  # a search token is a uint31
-INT32_MAX = 2**31 - 1
 NOT_FOUND, BAD_REQUEST, CONFLICT, NOT_MODIFIED = 404, 400, 409, 304
-TEXT_TYPE = "text/plain; charset=utf-8"
-IDLE_S = 1.0  # the timeout thread ends after this long with no search to time out
-
-
-@dataclass(frozen=True)
-class Defaults:
-    """What a POST leaves out: the docs' numbers (`documented`) or Soulseek.NET's (`slskd`)."""
-
-    timeout: int  # in the behaviour's unit
-    response_limit: int
-    file_limit: int
-    min_files: int = 1
-    max_queue: int = 1_000_000
-    min_speed: int = 0
-
-
-DOCUMENTED_DEFAULTS = Defaults(timeout=15, response_limit=100, file_limit=10_000)
-SLSKD_DEFAULTS = Defaults(timeout=15_000, response_limit=250, file_limit=25_000)
-
-
-@dataclass
-class Search:
-    """One search as the server holds it."""
-
-    id: str
-    text: str
-    token: int
-    query: str
-    timeout_s: float
-    response_limit: int
-    file_limit: int
-    filter_responses: bool
-    min_files: int
-    max_queue: int
-    min_speed: int
-    started_at: int  # wall-clock microseconds (the oracle's clock)
-    state: str = REQUESTED
-    reason: str | None = None
-    ended_at: int | None = None
-    responses: list[PeerResponse] = field(default_factory=list)
-    response_count: int = 0
-    file_count: int = 0
-    locked_file_count: int = 0
-    deadline: float = 0.0  # time.monotonic() at which it times out, while InProgress
-    reads: int = 0  # GET /searches/{id} answered (the search-state-regresses fault)
-    lost: bool = False  # a response was lost already (the search-response-lost fault)
-
-    @property
-    def complete(self) -> bool:
-        return self.state == COMPLETED
-
-    @property
-    def running(self) -> bool:
-        return self.state in (REQUESTED, QUEUED, IN_PROGRESS)
-
-
-class Deadlines:
-    """One thread that calls `expire(id)` when a search's deadline may have passed; the
-    callee re-checks the deadline (a response may have moved it) and re-arms if need be."""
-
-    def __init__(self, expire: Callable[[str], None]) -> None:
-        self._expire = expire
-        self._heap: list[tuple[float, str]] = []
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def arm(self, at: float, search_id: str) -> None:
-        with self._wake:
-            heapq.heappush(self._heap, (at, search_id))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="search-timeouts", daemon=True)
-                self._thread.start()
-            self._wake.notify()
-
-    def _run(self) -> None:
-        """Until nothing has been armed for IDLE_S: then the thread ends (a stopped server's
-        emulation leaves none behind), and the next `arm` starts another."""
-        while True:
-            with self._wake:
-                while not self._heap or self._heap[0][0] > time.monotonic():
-                    if not self._heap:
-                        self._wake.wait(IDLE_S)
-                        if not self._heap:
-                            self._thread = None
-                            return
-                    else:
-                        self._wake.wait(self._heap[0][0] - time.monotonic())
-                _, search_id = heapq.heappop(self._heap)
-            self._expire(search_id)
 
 
 class SearchesApi:
@@ -268,7 +188,7 @@ class SearchesApi:
 
     def _phantom(self, request: Request) -> dict[str, Any]:
         """The search-get-unknown-200 fault: an empty completed search under the id asked for."""
-        now = _now()
+        now = now_micros()
         ghost = Search(
             decode_segment(request.params["id"]), "", 0, "", 0.0, 0, 0, True, 0, 0, 0, now,
             COMPLETED, ERRORED, now,
@@ -284,20 +204,20 @@ class SearchesApi:
 
     # --- create ------------------------------------------------------------------------------
     def create(self, request: Request) -> Reply:
-        fields = self._body(request)
+        fields = parse_search_request(request.body, self.defaults, 1 if self.seconds else 5)
         text = fields["searchText"]
         if "search-text-trimmed" in self.faults:
             text = text.strip()
-        query = _keep_all(text) if "search-single-char-kept" in self.faults else network_query(text)
+        query = network_query(text, drop_single_characters="search-single-char-kept" not in self.faults)
         with self.lock:
             search_id = fields["id"] or self._new_id()
             if search_id in self.searches:  # the insert of a second row with the same key fails
                 return Reply.json(f"A search with id {search_id} already exists", 500)
             token = fields["token"]
             if token is not None and any(s.token == token and s.running for s in self.searches.values()):
-                return _text(BAD_REQUEST, f"An active search with token {token} is already in progress")
+                return text_reply(BAD_REQUEST, f"An active search with token {token} is already in progress")
             if not query:  # Soulseek.NET's ArgumentException: nothing searchable is left
-                return _text(
+                return text_reply(
                     BAD_REQUEST,
                     "Search text must not be a null or empty string, or one consisting only of whitespace "
                     "(after removing single-character terms) (Parameter 'query')",
@@ -314,7 +234,7 @@ class SearchesApi:
                 min_files=fields["minimumResponseFileCount"],
                 max_queue=fields["maximumPeerQueueLength"],
                 min_speed=fields["minimumPeerUploadSpeed"],
-                started_at=_now(),
+                started_at=now_micros(),
             )
             self._last_id = search_id
             if not self.network.logged_in:
@@ -324,7 +244,7 @@ class SearchesApi:
                     self.searches[search_id] = search
                 if "search-logged-out-200" in self.faults:
                     return Reply.json(self.shape(search, []))
-                return _text(
+                return text_reply(
                     CONFLICT,
                     "The server connection must be connected and logged in to perform a search "
                     f"(currently: {self.network.state})",
@@ -333,58 +253,6 @@ class SearchesApi:
             search.state = QUEUED
             self._schedule()
             return Reply.json(self.shape(search, self._shown(search, True)))
-
-    def _body(self, request: Request) -> dict[str, Any]:
-        """The SearchRequest, bound and validated: 400 with a readable string when it is not one."""
-        try:
-            document = json.loads(request.body.decode("utf-8-sig"))
-        except (ValueError, RecursionError):
-            raise _Refused("The request body is not valid JSON") from None
-        if not isinstance(document, dict):
-            raise _Refused("The request body must be a SearchRequest object")
-        given = {key.lower(): value for key, value in document.items()}
-        fields: dict[str, Any] = {}
-        identifier = given.get("id")
-        if identifier is not None:
-            try:
-                fields["id"] = str(uuid.UUID(identifier)) if isinstance(identifier, str) else None
-            except ValueError:
-                fields["id"] = None
-            if fields["id"] is None:
-                raise _Refused(f"The JSON value could not be converted to System.Guid: id {identifier!r}")
-        else:
-            fields["id"] = None
-        text = given.get("searchtext")
-        if text is not None and not isinstance(text, str):
-            raise _Refused("The JSON value could not be converted to System.String: searchText")
-        if text is None or not text.strip():
-            raise _Refused("The SearchText field is required.")
-        fields["searchText"] = text
-        least_timeout = 1 if self.seconds else 5
-        numbers = {
-            "searchTimeout": (self.defaults.timeout, least_timeout),
-            "responseLimit": (self.defaults.response_limit, 0),
-            "fileLimit": (self.defaults.file_limit, 0),
-            "minimumResponseFileCount": (self.defaults.min_files, 0),
-            "maximumPeerQueueLength": (self.defaults.max_queue, 0),
-            "minimumPeerUploadSpeed": (self.defaults.min_speed, 0),
-            "token": (None, 0),
-        }
-        for name, (default, least) in numbers.items():
-            value = given.get(name.lower())
-            if value is None:
-                fields[name] = default
-                continue
-            if not isinstance(value, int) or isinstance(value, bool) or value > INT32_MAX:
-                raise _Refused(f"The JSON value could not be converted to System.Int32: {name}")
-            if value < least:
-                raise _Refused(f"The field {name} must be between {least} and {INT32_MAX}.")
-            fields[name] = value
-        flag = given.get("filterresponses")
-        if flag is not None and not isinstance(flag, bool):
-            raise _Refused("The JSON value could not be converted to System.Boolean: filterResponses")
-        fields["filterResponses"] = True if flag is None else flag
-        return fields
 
     def _new_id(self) -> str:
         """A fresh Guid; with search-ids-reused, the last search's id once that one has ended."""
@@ -484,7 +352,7 @@ class SearchesApi:
             self._complete(search, TIMED_OUT)
 
     def _complete(self, search: Search, reason: str, *, reschedule: bool = True) -> None:
-        search.state, search.reason, search.ended_at = COMPLETED, reason, _now()
+        search.state, search.reason, search.ended_at = COMPLETED, reason, now_micros()
         if reschedule:
             self._schedule()
 
@@ -515,40 +383,3 @@ class SearchesApi:
             del self.searches[search.id]
             self._schedule()
             return Reply(204)
-
-
-class _Refused(HttpError):
-    """A 400 whose body is slskd's readable validation string (text/plain, as BadRequest(string))."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(BAD_REQUEST)
-        self.message = message
-
-
-def refusing(handler: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
-    """`handler` with its validation refusals answered as slskd writes them (a plain string)."""
-
-    def handle(request: Request) -> Reply:
-        try:
-            return handler(request)
-        except _Refused as refused:
-            return _text(BAD_REQUEST, refused.message)
-
-    return handle
-
-
-def _text(status: int, message: str) -> Reply:
-    return Reply(status, message.encode("utf-8"), TEXT_TYPE)
-
-
-def _now() -> int:
-    """Wall-clock microseconds: the searches' moments are compared with the oracle's."""
-    return time.time_ns() // 1000
-
-
-def _keep_all(text: str) -> str:
-    """The search-single-char-kept fault's query: every term, one-character ones included."""
-    terms = text.split()
-    inclusions = [t for t in terms if not t.startswith("-")]
-    exclusions = [t for t in terms if t.startswith("-") and len(t) > 1]
-    return " ".join(inclusions + exclusions) if inclusions else ""

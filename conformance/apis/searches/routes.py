@@ -8,7 +8,8 @@ answer the searches (or, with `--soulseek`, the peers of a real Soulseek server)
 from __future__ import annotations
 
 from conformance.apis.interface import Backing, Emulation
-from conformance.apis.searches.emulation import SearchesApi, refusing
+from conformance.apis.searches.emulation import SearchesApi
+from conformance.apis.searches.search_request import refusing
 from conformance.reference.routes import API, Operation, Route
 
 SEARCHES = (*API, "searches")
