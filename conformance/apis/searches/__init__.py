@@ -62,6 +62,7 @@ API = Api(
     checks=(
         "conformance.apis.searches.rules",
         "conformance.apis.searches.suite.test_search_probes",
+        "conformance.apis.searches.suite.test_search_peers",
     ),
     probe=_probe,
 )
