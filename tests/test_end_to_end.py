@@ -21,6 +21,13 @@ from tests.leaks import assert_no_secret
 pytestmark = pytest.mark.slow
 
 KEY = "e2e-secret-api-key-0123456789abcdef"
+SLSKD_SEARCH_GAPS = {  # where slskd's searches part from their docs (peers-and-apis.md §4)
+    "DOCGAP-SEARCH-CANCEL-404",
+    "DOCGAP-SEARCH-CANCEL-IDLE",
+    "DOCGAP-SEARCH-POST-RUNNING",
+    "DOCGAP-SEARCH-RESPONSES-HIDDEN",
+    "DOCGAP-SEARCH-TIMEOUT-UNIT",
+}
 SLSKD_QUIRKS = {
     "CONV-ACK-ONE-404",
     "CONV-ACK-ALL-404",
@@ -29,6 +36,7 @@ SLSKD_QUIRKS = {
     "API-NO-SERVER-ERROR",
     "DOCGAP-LENIENT-BINDING",
     "DOCGAP-SEND-BLACKLISTED-200",
+    *SLSKD_SEARCH_GAPS,
 }
 LIVE_FULL = ["--profile", "full", "--i-understand-this-messages-real-users", "--rate", "none"]
 

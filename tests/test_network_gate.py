@@ -20,7 +20,7 @@ from conformance.reference import ReferenceOptions, ReferenceServer
 from conformance.reference.network import Incoming
 from conformance.reference.soulseek import SoulseekConnection
 from conformance.reference.store import Store, StoredMessage
-from tests.test_end_to_end import KEY, SLSKD_QUIRKS, Run, conformance_run, forked_run
+from tests.test_end_to_end import KEY, SLSKD_QUIRKS, SLSKD_SEARCH_GAPS, Run, conformance_run, forked_run
 
 NETWORK_REQUIREMENTS = {
     "NET-SEND-DELIVERED",
@@ -30,7 +30,13 @@ NETWORK_REQUIREMENTS = {
     "NET-RECV-REPLAYED",
 }
 SLSKD_DEVIATIONS = {quirk for quirk in SLSKD_QUIRKS if not quirk.startswith("DOCGAP-")}
-SLSKD_GAPS = {"DOCGAP-LENIENT-BINDING", "DOCGAP-OVERLAY-STATUS", "DOCGAP-OUT-ID-ZERO", "DOCGAP-READING"}
+SLSKD_GAPS = {
+    "DOCGAP-LENIENT-BINDING",
+    "DOCGAP-OVERLAY-STATUS",
+    "DOCGAP-OUT-ID-ZERO",
+    "DOCGAP-READING",
+    *SLSKD_SEARCH_GAPS,
+}
 
 
 @contextmanager

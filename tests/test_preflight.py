@@ -30,12 +30,12 @@ from tests.servers.misbehaving import hanging, html_page, not_found, unauthorize
 
 SLSKD = FakeSlskd()
 KEY = SLSKD.api_key
-PROBED = "/api/v0/session/enabled, /api/v0/application/version, /api/v0/server, /api/v0/conversations"
-UNAUTHENTICATED = (
-    "GET /api/v0/conversations",
-    "GET /api/v0/conversations/slskd-conformance-preflight",
-    "GET /api/v0/conversations/slskd-conformance-preflight/messages",
+READS = preflight_reads()  # what the installed APIs declare shows them served
+PROBED = ", ".join(
+    f"/api/v0{route}"
+    for route in ("/session/enabled", "/application/version", "/server", *(r.route for r in READS))
 )
+UNAUTHENTICATED = tuple(f"GET /api/v0{route}" for read in READS for route in read.unauthenticated)
 
 WRITES = write_shapes()  # the installed APIs' writes: what safe-writes may send
 
@@ -106,12 +106,13 @@ def test_a_healthy_slskd_tells_its_version_auth_and_login_state(serve: Any) -> N
         ("GET", "/api/v0/session/enabled"),
         ("GET", "/api/v0/application/version"),
         ("GET", "/api/v0/server"),
-        ("GET", "/api/v0/conversations"),
+        *(("GET", f"/api/v0{read.route}") for read in READS),
         *(tuple(read.split(" ")) for read in UNAUTHENTICATED),
     ]
     assert "X-API-Key" not in server.received[0].headers  # asked anonymously
     assert server.received[1].headers["X-API-Key"] == KEY
-    assert not any("X-API-Key" in r.headers for r in server.received[4:])  # what it does without
+    without = server.received[3 + len(READS) :]
+    assert not any("X-API-Key" in r.headers for r in without)  # what it does without
 
 
 def test_the_reads_without_credentials_go_to_a_fixed_username_so_a_seed_replays_them(serve: Any) -> None:
@@ -181,7 +182,7 @@ def test_authentication_is_off_only_when_every_read_answers_and_nothing_says_on(
         UNAUTHENTICATED,
     )
     assert not info.auth_enabled
-    assert len(server.received) == 7
+    assert len(server.received) == len(PROBED.split(", ")) + len(UNAUTHENTICATED)
 
 
 def test_a_read_neither_refused_nor_answered_leaves_authentication_unknown(serve: Any) -> None:

@@ -1,4 +1,5 @@
-"""A minimal slskd-like JSON API: the routes preflight and login read, plus conversations.
+"""A minimal slskd-like JSON API: the routes preflight and login read, plus conversations and
+an empty list of searches.
 
 Just enough of slskd's contract for the happy path and for recording writes: empty-bodied
 401s, `GET /session/enabled` anonymous, `POST /session` issuing a token, JSON strings and
@@ -50,6 +51,8 @@ class FakeSlskd:
         if path.startswith("/api/v0/conversations/"):
             username = unquote(request.path.split("/")[4])
             return Reply.json(json.dumps({"username": username, "isActive": True}))
+        if path == "/api/v0/searches" and request.method == "GET":
+            return Reply.json("[]")
         return Reply(404)
 
     def _authenticated(self, request: Received) -> bool:
