@@ -61,6 +61,7 @@ class SuiteContext:
     spec: dict[str, Any] = field(default_factory=dict)  # the spec under test, for body schemas
     strict_docs: bool = False  # documentation gaps count as defects
     shrink_budget: ShrinkBudget = field(default_factory=ShrinkBudget)  # seconds to minimise failures
+    max_examples: int = 25  # per generated test (--max-examples): what time-boxed explorations scale with
     # what the target can show (catalogue `needs`); CREATED when not logged in to Soulseek
     offers: Need = Need.INCOMING
     reply_polls: tuple[float, ...] = REPLY_POLLS  # AT_ONCE where the reply is stored before the 201

@@ -37,6 +37,7 @@ def suite_context(
         spec=plan.spec,
         shrink_budget=ShrinkBudget(config.shrink_budget if config.shrink else 0.0),
         strict_docs=config.strict_docs,
+        max_examples=config.max_examples,
         reply_polls=AT_ONCE if embedded else REPLY_POLLS,  # its echo peer answers before the 201
         network=network_handle(
             target.server.app.network if target.server else None, config.network_control, config.timeout

@@ -3,7 +3,7 @@
 Searches created, run to their end or cancelled, listed and deleted, each judged against what
 the network knows was sent for it (`ctx.network`); they reach peers, so they run only where
 the run allows searches, and each distinct search is sent once a run, within a time budget
-(`conformance.apis.searches.steps.BUDGET_S`).
+(`conformance.apis.searches.rules.search_budget`).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from conformance.apis.searches.model import Finding, SearchSpec
 from conformance.apis.searches.oracle import may_search as consented
 from conformance.apis.searches.oracle import oracle
 from conformance.apis.searches.reading import responses_of
-from conformance.apis.searches.steps import BUDGET_S, MISS_TEXT, SearchesMachine, SearchLedger, shares
+from conformance.apis.searches.steps import MISS_TEXT, Planned, SearchesMachine, SearchLedger, shares
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.responses import json_body
 from conformance.peers.matching import path_words
@@ -30,10 +30,12 @@ CROWD_WORD = "chorus"  # the crowd of identical responders shares it (library.ya
 COMMON_WORD = "conformance"  # every peer shares it: one search reaches them all
 TIMEOUTS = {"ms": (400, 800, 1200), "s": (1,)}  # short: searches that time out end soon
 CANCELLED_TIMEOUT = {"ms": 4000, "s": 4}  # long: a cancelled search must not end by itself
-LATE_WORD = "late"  # only the late peer shares it; it answers after 2.5 s (library.yaml)
-KEPT_ALIVE_TIMEOUT = {"ms": 3500, "s": 4}  # outlasts the late peer's delay: its answer resets it
-OUTLASTED_TIMEOUT = {"ms": 1000, "s": 1}  # ends 1.5 s before the late peer answers
-FIXED_COSTS = {"kept-alive": 6.5, "outlasted": 3.0}  # their seconds of wall time
+LATE_WORD = "late"  # only the late peer shares it; it answers after 1.2 s (library.yaml)
+KEPT_ALIVE_TIMEOUT = {"ms": 2000, "s": 2}  # outlasts the late peer's delay: its answer resets it
+OUTLASTED_TIMEOUT = {"ms": 1000, "s": 1}  # ends before the late peer answers
+LATE_PEER_COST_S = 3.5  # both searches of the late peer, side by side: the kept-alive one's wall
+DRAWN_S_PER_EXAMPLE = 0.15  # the drawn searches' seconds per --max-examples
+DRAWN_S = (2.0, 12.0)  # … at least and at most
 
 _LEDGERS: dict[int, SearchLedger] = {}  # one per run's context: examples share what was found
 
@@ -50,13 +52,20 @@ def may_search(ctx: SuiteContext) -> bool:
 def searching(machine: SearchesMachine, reserve: float = 0.0) -> bool:
     """Whether the run still searches; `reserve`: seconds to leave for the fixed searches."""
     ledger = machine.ledger
-    return ledger.unit is not None and not ledger.refused and ledger.spent + reserve < BUDGET_S
+    return ledger.unit is not None and not ledger.refused and ledger.spent + reserve < ledger.budget
 
 
 def reserved(machine: SearchesMachine) -> float:
-    """The seconds the fixed searches of the late peer still need (none once they ran): drawn
-    searches leave them room, so every run judges the timeout reset and a late answer."""
-    return sum(cost for key, cost in FIXED_COSTS.items() if key not in machine.ledger.ran)
+    """The seconds the late peer's searches still need (none once they ran): drawn searches
+    leave them room, so every run judges the timeout reset and a late answer."""
+    return 0.0 if machine.ledger.ran else LATE_PEER_COST_S
+
+
+def search_budget(max_examples: int) -> float:
+    """The wall time a run's searches may take: the late peer's, and drawn ones in proportion
+    to the run's examples (contract §6: the Searches part ≤ 20 s in all)."""
+    low, high = DRAWN_S
+    return LATE_PEER_COST_S + min(high, max(low, DRAWN_S_PER_EXAMPLE * max_examples))
 
 
 def has_live(machine: SearchesMachine) -> bool:
@@ -110,7 +119,7 @@ class Searches(SearchesMachine):
     @rule(spec=SPECS)
     def run_a_search(self, spec: SearchSpec) -> None:
         if searching(self, reserved(self)):
-            self.search(spec, cancel=False)
+            self.search(Planned(spec))
 
     @rule(spec=SPECS)
     def cancel_a_search(self, spec: SearchSpec) -> None:
@@ -120,26 +129,20 @@ class Searches(SearchesMachine):
         long = SearchSpec(
             spec.text, CANCELLED_TIMEOUT[str(self.ledger.unit)], 250, None, spec.filter_responses
         )
-        self.search(long, cancel=True)
+        self.search(Planned(long, cancel=True))
 
     @rule()
-    def keep_a_search_alive(self) -> None:
-        """A search only the late peer answers, with a timeout longer than its delay: its
-        answer, 2.5 s in, must reset the timeout (SEARCH-TIMEOUT-RESET). The same search
-        every time, so a run sends it once (about 6 s)."""
+    def await_the_late_peer(self) -> None:
+        """Two searches only the late peer answers, side by side, sent once a run (about 3.3 s):
+        one with a timeout longer than its delay, which its answer must reset
+        (SEARCH-TIMEOUT-RESET), and one that ends before it answers, whose answer must be
+        dropped (SEARCH-RESPONSES-LATE-DROPPED)."""
         if searching(self):
-            self.ledger.ran.add("kept-alive")
-            self.search(SearchSpec(LATE_WORD, KEPT_ALIVE_TIMEOUT[str(self.ledger.unit)]), cancel=False)
-
-    @rule()
-    def outlast_a_late_peer(self) -> None:
-        """A search only the late peer answers, ending before it does: its answer, sent about
-        1.5 s after the end, must be dropped (SEARCH-RESPONSES-LATE-DROPPED). Sent once a run
-        (about 2.8 s)."""
-        if searching(self):
-            self.ledger.ran.add("outlasted")
+            self.ledger.ran.add("late-peer")
+            unit = str(self.ledger.unit)
             self.search(
-                SearchSpec(LATE_WORD, OUTLASTED_TIMEOUT[str(self.ledger.unit)]), cancel=False, await_late=True
+                Planned(SearchSpec(LATE_WORD, KEPT_ALIVE_TIMEOUT[unit])),
+                Planned(SearchSpec(LATE_WORD, OUTLASTED_TIMEOUT[unit]), await_late=True),
             )
 
     @rule()
@@ -238,7 +241,7 @@ def searches_machine(ctx: SuiteContext, tolerated: Iterable[str] = ()) -> type[S
     """The rules bound to this target: its peers' words, its timeout unit, the run's ledger.
 
     `tolerated` requirements are recorded when they fail but do not stop the machine."""
-    ledger = _LEDGERS.setdefault(id(ctx), SearchLedger())
+    ledger = _LEDGERS.setdefault(id(ctx), SearchLedger(budget=search_budget(ctx.max_examples)))
     if not may_search(ctx):
         ledger.refused = ledger.refused or "this run does not allow searches"
     elif ledger.unit is None and ledger.refused is None:

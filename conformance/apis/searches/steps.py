@@ -54,9 +54,29 @@ CHECK = "stateful"
 POLL_S = 0.1  # seconds between polls of a running search
 CANCEL_WAIT_S = 1.0  # a cancelled search must end within this (SEARCH-CANCEL-STATE: promptly)
 LATE_WAIT_CAP_S = 3.0  # the longest a step waits for a late peer's answer after the end
-BUDGET_S = 15.0  # the wall time a run's searches may take (contract §6: ≤ 20 s in all)
 MISS_TEXT = "slskdconformance nowhereshared"  # no peer shares these words
 COUNTS = ("responseCount", "fileCount", "lockedFileCount")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A search a step runs: `cancel` it while it runs; `await_late`: read its responses only
+    once its slowest peer has answered (so that a late response the server kept shows; seconds
+    of wall time, so only where asked). Also the key of its findings in the ledger."""
+
+    spec: SearchSpec
+    cancel: bool = False
+    await_late: bool = False
+
+
+@dataclass(frozen=True)
+class Created:
+    """A search the target created: when it was posted, its id and token, the POST's answer."""
+
+    at: float
+    id: str
+    token: int
+    body: dict[str, Any]
 
 
 @dataclass
@@ -66,16 +86,17 @@ class SearchLedger:
 
     findings: dict[Any, list[Finding]] = field(default_factory=dict)
     live: dict[str, str] = field(default_factory=dict)  # id → searchText, created and not deleted
-    ran: set[str] = field(default_factory=set)  # the fixed searches sent (rules.FIXED_COSTS)
+    ran: set[str] = field(default_factory=set)  # the fixed searches sent (rules.await_the_late_peer)
     ids: set[str] = field(default_factory=set)  # every id a search of the run was given
     failed: dict[str, list[Finding]] = field(default_factory=dict)  # the first failing list/delete
     spent: float = 0.0
+    budget: float = 15.0  # the wall time the run's searches may take (rules.search_budget)
     unit: str | None = None  # "ms" or "s", once known
     refused: str | None = None  # why this target takes no searches
 
     @property
     def exhausted(self) -> bool:
-        return self.spent >= BUDGET_S
+        return self.spent >= self.budget
 
 
 def shares(ctx: SuiteContext) -> list[tuple[dict[str, Any], list[SharedFile]]]:
@@ -181,26 +202,30 @@ class SearchesMachine(RuleBasedStateMachine):
         Search.DOCGAP_SEARCH_RESPONSES_HIDDEN,
         kind="stateful",
     )
-    def search(self, spec: SearchSpec, cancel: bool, *, await_late: bool = False) -> None:
-        """Run one search to its end and judge it against what the network carried for it;
-        `await_late`: read its responses only once its slowest peer has answered (so that a
-        late response the server kept shows; seconds of wall time, so only where asked)."""
-        key = (spec, cancel, await_late)
-        if key in self.ledger.findings:
-            self.settle(self.ledger.findings[key], record=False)
-            return
-        if self.ledger.exhausted or self.ledger.refused:
-            return
-        began = time.monotonic()
-        findings: list[Finding] = []
-        try:
-            self.run_search(spec, cancel, await_late, findings)
-        finally:
-            self.ledger.spent += time.monotonic() - began
-            self.ledger.findings[key] = findings = collapse(findings)
-        self.settle(findings, record=True)
+    def search(self, *planned: Planned) -> None:
+        """Run searches side by side and judge each against what the network carried for it:
+        each is created, then each followed to its end in turn, so that searches that must
+        wait on a peer cost the wall time of the longest, not the sum (the target runs two at
+        once). A search already judged this run is settled from its findings, without a request."""
+        new = [plan for plan in planned if plan not in self.ledger.findings]
+        if new and not (self.ledger.exhausted or self.ledger.refused):
+            began = time.monotonic()
+            found: dict[Planned, list[Finding]] = {plan: [] for plan in new}
+            try:
+                created = [(plan, self.create(plan.spec, found[plan])) for plan in new]
+                for order, (plan, search) in enumerate(created):
+                    if search is not None:
+                        self.follow(plan, search, found[plan], deferred=order > 0)
+            finally:
+                self.ledger.spent += time.monotonic() - began
+                for plan, findings in found.items():
+                    self.ledger.findings[plan] = collapse(findings)
+        for plan in planned:
+            if plan in self.ledger.findings:
+                self.settle(self.ledger.findings[plan], record=plan in new)
 
-    def run_search(self, spec: SearchSpec, cancel: bool, await_late: bool, findings: list[Finding]) -> None:
+    def create(self, spec: SearchSpec, findings: list[Finding]) -> Created | None:
+        """POST the search; None (with the finding, or the run's refusal) when it was not created."""
         posted = time.time()
         created = self.call("POST", json=spec.body())
         body = json_body(created)
@@ -215,11 +240,11 @@ class SearchesMachine(RuleBasedStateMachine):
                         f"{request_line(created)} answered {created.status_code}",
                     )
                 )
-            return
+            return None
         search_id, token = str(body.get("id")), body.get("token")
         if not isinstance(token, int):
             findings.append(Finding(Search.SEARCH_CREATE_OK, False, f"the new search has no token: {body}"))
-            return
+            return None
         findings.append(
             Finding(
                 Search.SEARCH_IDS_UNIQUE,
@@ -229,13 +254,21 @@ class SearchesMachine(RuleBasedStateMachine):
         )
         self.ledger.ids.add(search_id)
         self.ledger.live[search_id] = spec.text
+        return Created(posted, search_id, token, body)
+
+    def follow(self, plan: Planned, search: Created, findings: list[Finding], *, deferred: bool) -> None:
+        """Poll a created search to its end (cancelling it on the way if planned), then judge it.
+        `deferred`: followed after another search, so it is polled before its end is judged
+        (its creation's answer is older than its timeout)."""
+        spec, cancel, posted, search_id, token = plan.spec, plan.cancel, search.at, search.id, search.token
         timeout_s = self.timeout_seconds(spec)
         delay = self.delay_for(spec.text)
         deadline = posted + (timeout_s or 15.0) + delay + END_SLACK
-        last: dict[str, Any] = body
-        shown = [body]
+        last: dict[str, Any] = search.body
+        shown = [search.body]
         cancelled_at: float | None = None
         peeked = False
+        fresh = not deferred  # `last` is recent enough to judge the deadline on
         while True:
             state = parse_state(last.get("state"))
             if state is not None and state[0] == COMPLETED:
@@ -253,7 +286,7 @@ class SearchesMachine(RuleBasedStateMachine):
                     )
                 )
                 return
-            elif now > deadline:
+            elif fresh and now > deadline:  # a deferred search is polled first: it may have ended
                 findings.append(
                     Finding(
                         Search.SEARCH_TIMEOUT_ENDS,
@@ -264,7 +297,8 @@ class SearchesMachine(RuleBasedStateMachine):
                 )
                 self.call("PUT", search_id)  # free its slot for the searches after it
                 return
-            time.sleep(POLL_S)
+            time.sleep(POLL_S if fresh else 0.0)
+            fresh = True
             polled = self.call("GET", search_id)
             if polled.status_code != 200 or not isinstance(json_body(polled), dict):
                 findings.append(
@@ -294,7 +328,7 @@ class SearchesMachine(RuleBasedStateMachine):
         # A peer slower than the search may still answer: wait for it (briefly), so that a
         # late response the server kept would show.
         wait = min(LATE_WAIT_CAP_S, posted + delay + 0.3 - time.time())
-        if await_late and wait > 0:
+        if plan.await_late and wait > 0:
             time.sleep(wait)
         stored = self.read_responses(search_id, findings)
         if stored is None:
