@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import initialize, rule
 
 from conformance.apis.searches.ids import Search
 from conformance.apis.searches.model import Finding, SearchSpec
@@ -30,10 +30,11 @@ CROWD_WORD = "chorus"  # the crowd of identical responders shares it (library.ya
 COMMON_WORD = "conformance"  # every peer shares it: one search reaches them all
 TIMEOUTS = {"ms": (400, 800, 1200), "s": (1,)}  # short: searches that time out end soon
 CANCELLED_TIMEOUT = {"ms": 4000, "s": 4}  # long: a cancelled search must not end by itself
-LATE_WORD = "late"  # only the late peer shares it; it answers after 1.2 s (library.yaml)
-KEPT_ALIVE_TIMEOUT = {"ms": 2000, "s": 2}  # outlasts the late peer's delay: its answer resets it
-OUTLASTED_TIMEOUT = {"ms": 1000, "s": 1}  # ends before the late peer answers
-LATE_PEER_COST_S = 3.5  # both searches of the late peer, side by side: the kept-alive one's wall
+LATE_WORD = "late"  # only the late peer shares it; it answers after 1.8 s (library.yaml)
+KEPT_ALIVE_TIMEOUT = {"ms": 3000, "s": 3}  # its answer comes over model.MARGIN before this ends: reset
+OUTLASTED_TIMEOUT = {"ms": 1000, "s": 1}  # ends over model.MARGIN before the late peer answers
+FIXED_FILE_LIMIT = 9  # a third of what the crowd sends: reached at once
+FIXED_COST_S = 5.0  # the fixed searches' wall: the late peer's two side by side, the kept-alive one's
 DRAWN_S_PER_EXAMPLE = 0.15  # the drawn searches' seconds per --max-examples
 DRAWN_S = (2.0, 12.0)  # … at least and at most
 
@@ -49,23 +50,17 @@ def may_search(ctx: SuiteContext) -> bool:
 # The rules have no preconditions: what they depend on (the run's budget, the searches still
 # on the server) is the run's, not the example's, and Hypothesis must choose among the same
 # rules whenever it replays an example; a rule with nothing to do returns.
-def searching(machine: SearchesMachine, reserve: float = 0.0) -> bool:
-    """Whether the run still searches; `reserve`: seconds to leave for the fixed searches."""
+def searching(machine: SearchesMachine) -> bool:
+    """Whether the run still searches (a target that takes searches, budget left)."""
     ledger = machine.ledger
-    return ledger.unit is not None and not ledger.refused and ledger.spent + reserve < ledger.budget
-
-
-def reserved(machine: SearchesMachine) -> float:
-    """The seconds the late peer's searches still need (none once they ran): drawn searches
-    leave them room, so every run judges the timeout reset and a late answer."""
-    return 0.0 if machine.ledger.ran else LATE_PEER_COST_S
+    return ledger.unit is not None and not ledger.refused and ledger.spent < ledger.budget
 
 
 def search_budget(max_examples: int) -> float:
-    """The wall time a run's searches may take: the late peer's, and drawn ones in proportion
+    """The wall time a run's searches may take: the fixed ones, and drawn ones in proportion
     to the run's examples (contract §6: the Searches part ≤ 20 s in all)."""
     low, high = DRAWN_S
-    return LATE_PEER_COST_S + min(high, max(low, DRAWN_S_PER_EXAMPLE * max_examples))
+    return FIXED_COST_S + min(high, max(low, DRAWN_S_PER_EXAMPLE * max_examples))
 
 
 def has_live(machine: SearchesMachine) -> bool:
@@ -118,32 +113,35 @@ class Searches(SearchesMachine):
 
     @rule(spec=SPECS)
     def run_a_search(self, spec: SearchSpec) -> None:
-        if searching(self, reserved(self)):
+        if searching(self):
             self.search(Planned(spec))
 
     @rule(spec=SPECS)
     def cancel_a_search(self, spec: SearchSpec) -> None:
         """A search that would run for seconds, cancelled while it runs."""
-        if not searching(self, reserved(self)):
+        if not searching(self):
             return
         long = SearchSpec(
             spec.text, CANCELLED_TIMEOUT[str(self.ledger.unit)], 250, None, spec.filter_responses
         )
         self.search(Planned(long, cancel=True))
 
-    @rule()
-    def await_the_late_peer(self) -> None:
-        """Two searches only the late peer answers, side by side, sent once a run (about 3.3 s):
-        one with a timeout longer than its delay, which its answer must reset
+    @initialize()
+    def begin_with_the_fixed_searches(self) -> None:
+        """Searches every run makes first, whatever Hypothesis draws after them (each is sent
+        once a run; later examples are judged from its findings): one the crowd ends at once by
+        its file limit (SEARCH-LIMIT-FILES), then two only the late peer answers, side by side
+        (about 4.8 s): one with a timeout longer than its delay, which its answer must reset
         (SEARCH-TIMEOUT-RESET), and one that ends before it answers, whose answer must be
         dropped (SEARCH-RESPONSES-LATE-DROPPED)."""
-        if searching(self):
-            self.ledger.ran.add("late-peer")
-            unit = str(self.ledger.unit)
-            self.search(
-                Planned(SearchSpec(LATE_WORD, KEPT_ALIVE_TIMEOUT[unit])),
-                Planned(SearchSpec(LATE_WORD, OUTLASTED_TIMEOUT[unit]), await_late=True),
-            )
+        if not searching(self):
+            return
+        unit = str(self.ledger.unit)
+        self.search(Planned(SearchSpec(CROWD_WORD, TIMEOUTS[unit][-1], file_limit=FIXED_FILE_LIMIT)))
+        self.search(
+            Planned(SearchSpec(LATE_WORD, KEPT_ALIVE_TIMEOUT[unit])),
+            Planned(SearchSpec(LATE_WORD, OUTLASTED_TIMEOUT[unit]), await_late=True),
+        )
 
     @rule()
     @check(Search.SEARCH_LIST_CONTAINS, Search.SEARCH_LIST_NO_RESPONSES, kind="stateful")

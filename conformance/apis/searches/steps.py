@@ -86,7 +86,6 @@ class SearchLedger:
 
     findings: dict[Any, list[Finding]] = field(default_factory=dict)
     live: dict[str, str] = field(default_factory=dict)  # id → searchText, created and not deleted
-    ran: set[str] = field(default_factory=set)  # the fixed searches sent (rules.await_the_late_peer)
     ids: set[str] = field(default_factory=set)  # every id a search of the run was given
     failed: dict[str, list[Finding]] = field(default_factory=dict)  # the first failing list/delete
     spent: float = 0.0
