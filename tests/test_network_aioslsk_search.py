@@ -9,6 +9,7 @@ reader would go unseen; a third-party decoder sees it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +25,14 @@ from aioslsk.protocol.messages import ConnectToPeer
 from aioslsk.protocol.primitives import FileData
 from aioslsk.search.model import SearchResult
 
+from conformance.network.codec import Code
 from conformance.network.control import ControlServer
 from conformance.network.control_client import ControlClient
 from conformance.network.server import NetworkServer
 from conformance.peers.library import WRONG_TOKEN_MASK, SharedFile
 from conformance.peers.responses import PeerResponse
-from tests.aioslsk_client import logged_in, until
+from tests.aioslsk_client import WAIT_S, logged_in, until
+from tests.servers.local import closed_port
 
 # Every peer of the default library that shares "conformance" except the crowd of 30 that also
 # shares "chorus": the numbers that tell peers apart (a queue, a slow lane without a free slot,
@@ -103,6 +106,17 @@ def decoded_response(result: SearchResult) -> dict[str, Any]:
     }
 
 
+def complaints(caplog: pytest.LogCaptureFixture, *, but: str | None = None) -> list[str]:
+    """aioslsk's warnings and errors so far (a frame it cannot read is a warning: "failed to
+    deserialize message", "unknown peer init message"), except those that mention `but`."""
+    said = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("aioslsk") and record.levelno >= logging.WARNING
+    ]
+    return [line for line in said if but is None or but not in line]
+
+
 @pytest.fixture
 def network() -> Iterator[tuple[NetworkServer, ControlClient]]:
     """The network with the default library's sharing peers, and its control API (the oracle)."""
@@ -120,12 +134,12 @@ async def search_and_settle(
     request = await client.searches.search(text)
     ticket = request.ticket
 
-    def record() -> dict[str, Any]:
-        (search,) = control.searches(ticket)
-        return search
+    def answered() -> bool:  # the server reads the FileSearch on its own thread: maybe not yet
+        found = control.searches(ticket)
+        return len(found) == 1 and len(found[0]["responses"]) >= len(answering)
 
-    await until(lambda: len(record()["responses"]) >= len(answering), f"{len(answering)} answers to {text!r}")
-    search = record()
+    await until(answered, f"{len(answering)} answers to {text!r}")
+    (search,) = control.searches(ticket)
     under_ticket = [sent for sent in search["responses"] if sent["response"]["token"] == ticket]
     await until(lambda: len(seen.results) >= len(under_ticket), f"aioslsk's {len(under_ticket)} results")
     return ticket, search, seen
@@ -143,13 +157,17 @@ def assert_decoded_as_sent(ticket: int, search: dict[str, Any], seen: Seen, answ
 
 @pytest.mark.parametrize("reachable", [True, False], ids=["direct-PeerInit", "indirect-PierceFirewall"])
 def test_aioslsk_decodes_every_peers_search_response_as_the_network_recorded_it(
-    network: tuple[NetworkServer, ControlClient], tmp_path: Path, reachable: bool
+    network: tuple[NetworkServer, ControlClient],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    reachable: bool,
 ) -> None:
     """Direct: each peer connects to aioslsk's listening port with PeerInit(P). Indirect:
     aioslsk's listening port is closed after SetListenPort announced it, so each peer's direct
     connection is refused; the server relays ConnectToPeer, aioslsk connects to the peer's own
     port and pierces with the token. Either way the answers decode to what was sent."""
     server, control = network
+    caplog.set_level(logging.WARNING, logger="aioslsk")
 
     async def scenario() -> None:
         async with logged_in(server, "alice", tmp_path) as (client, _):
@@ -165,6 +183,7 @@ def test_aioslsk_decodes_every_peers_search_response_as_the_network_recorded_it(
             assert_decoded_as_sent(ticket, search, seen, FEW_PEERS)
             (misfiled,) = [s for s in search["responses"] if s["peer"] == "wrong-token-peer"]
             assert misfiled["response"]["token"] == ticket ^ WRONG_TOKEN_MASK  # aioslsk drops it
+            assert complaints(caplog, but=str(ticket ^ WRONG_TOKEN_MASK)) == []
             sharing = {result.username: result for result in seen.results}["sharing-peer"]
             names = [file.filename for file in sharing.shared_items + sharing.locked_results]
             assert "Music\\東京 Conformance Club\\夜 - Night Drive.mp3" in names
@@ -188,9 +207,10 @@ def test_aioslsk_decodes_every_peers_search_response_as_the_network_recorded_it(
 
 
 def test_aioslsk_decodes_a_crowd_of_thirty_answers_arriving_at_once(
-    network: tuple[NetworkServer, ControlClient], tmp_path: Path
+    network: tuple[NetworkServer, ControlClient], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     server, control = network
+    caplog.set_level(logging.WARNING, logger="aioslsk")
 
     async def scenario() -> None:
         async with logged_in(server, "alice", tmp_path) as (client, _):
@@ -198,5 +218,37 @@ def test_aioslsk_decodes_a_crowd_of_thirty_answers_arriving_at_once(
             ticket, search, seen = await search_and_settle(control, client, CROWD_TEXT, CROWD)
             assert search["query"] == CROWD_TEXT
             assert_decoded_as_sent(ticket, search, seen, CROWD)
+            assert complaints(caplog) == []
+
+    asyncio.run(scenario())
+
+
+def test_aioslsk_reads_the_pierce_firewall_a_sharing_peer_answers_its_connect_to_peer_with(
+    network: tuple[NetworkServer, ControlClient], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The other direction of an indirect connection: aioslsk cannot reach the peer (it is given
+    a closed port), so it sends the server ConnectToPeer; the sharing peer connects to aioslsk's
+    listening port and writes PierceFirewall(token), which aioslsk must match to its request."""
+    server, control = network
+    caplog.set_level(logging.WARNING, logger="aioslsk")
+
+    async def scenario() -> None:
+        async with logged_in(server, "alice", tmp_path) as (client, _):
+            await until(lambda: server.call(server.network.sessions)[0]["listen_port"] > 0, "listen port")
+            seen = Seen(client)
+            connection = await asyncio.wait_for(
+                client.network.create_peer_connection(
+                    "sharing-peer", "P", ip="127.0.0.1", port=closed_port()
+                ),
+                WAIT_S,
+            )
+            assert (connection.username, connection.connection_type, connection.incoming) == (
+                "sharing-peer",
+                "P",
+                True,
+            )
+            assert seen.connections == [Connection("sharing-peer", "P", True)]
+            assert control.account("alice")["commands"][str(Code.CONNECT_TO_PEER)] == 1
+            assert complaints(caplog) == []
 
     asyncio.run(scenario())
