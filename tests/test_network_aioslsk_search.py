@@ -49,11 +49,12 @@ class Connection(NamedTuple):
 
     username: str | None
     type: str
-    incoming: bool  # accepted on aioslsk's listening port (PeerInit) or opened by aioslsk
+    incoming: bool  # True: accepted on aioslsk's listening port; False: aioslsk connected out
 
 
 class Seen:
-    """What aioslsk reported while it searched (aioslsk holds listeners weakly: keep this alive)."""
+    """What aioslsk reported: results, peer connections, relayed ConnectToPeer (aioslsk holds
+    listeners weakly: keep this alive)."""
 
     def __init__(self, client: SoulSeekClient) -> None:
         self.results: list[SearchResult] = []
@@ -124,6 +125,13 @@ def network() -> Iterator[tuple[NetworkServer, ControlClient]]:
         yield server, ControlClient(control.url)
 
 
+async def listening(server: NetworkServer) -> dict[str, Any]:
+    """The one session, once its SetListenPort arrived (aioslsk sends it after the login)."""
+    await until(lambda: server.call(server.network.sessions)[0]["listen_port"] > 0, "SetListenPort")
+    (session,) = server.call(server.network.sessions)
+    return session
+
+
 async def search_and_settle(
     control: ControlClient, client: SoulSeekClient, text: str, answering: set[str]
 ) -> tuple[int, dict[str, Any], Seen]:
@@ -171,8 +179,7 @@ def test_aioslsk_decodes_every_peers_search_response_as_the_network_recorded_it(
 
     async def scenario() -> None:
         async with logged_in(server, "alice", tmp_path) as (client, _):
-            await until(lambda: server.call(server.network.sessions)[0]["listen_port"] > 0, "listen port")
-            (session,) = server.call(server.network.sessions)
+            session = await listening(server)
             if not reachable:
                 await client.network.disconnect_listening_ports()
                 with pytest.raises(ConnectionRefusedError):
@@ -193,7 +200,8 @@ def test_aioslsk_decodes_every_peers_search_response_as_the_network_recorded_it(
                 "Private\\Conformance Demos\\demo two.flac",
             ]
 
-            ports = server.sharing.ports if server.sharing is not None else {}
+            assert server.sharing is not None
+            ports = server.sharing.ports
             if reachable:
                 assert seen.connect_requests == []
                 assert Counter(seen.connections) == Counter(Connection(p, "P", True) for p in FEW_PEERS)
@@ -209,12 +217,14 @@ def test_aioslsk_decodes_every_peers_search_response_as_the_network_recorded_it(
 def test_aioslsk_decodes_a_crowd_of_thirty_answers_arriving_at_once(
     network: tuple[NetworkServer, ControlClient], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Thirty peers connect and answer within milliseconds of each other: aioslsk reads every
+    one, none lost or mixed up with another's (each peer's sizes and attributes differ)."""
     server, control = network
     caplog.set_level(logging.WARNING, logger="aioslsk")
 
     async def scenario() -> None:
         async with logged_in(server, "alice", tmp_path) as (client, _):
-            await until(lambda: server.call(server.network.sessions)[0]["listen_port"] > 0, "listen port")
+            await listening(server)
             ticket, search, seen = await search_and_settle(control, client, CROWD_TEXT, CROWD)
             assert search["query"] == CROWD_TEXT
             assert_decoded_as_sent(ticket, search, seen, CROWD)
@@ -234,7 +244,7 @@ def test_aioslsk_reads_the_pierce_firewall_a_sharing_peer_answers_its_connect_to
 
     async def scenario() -> None:
         async with logged_in(server, "alice", tmp_path) as (client, _):
-            await until(lambda: server.call(server.network.sessions)[0]["listen_port"] > 0, "listen port")
+            await listening(server)
             seen = Seen(client)
             connection = await asyncio.wait_for(
                 client.network.create_peer_connection(
