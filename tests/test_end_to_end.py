@@ -22,12 +22,13 @@ pytestmark = pytest.mark.slow
 
 KEY = "e2e-secret-api-key-0123456789abcdef"
 SLSKD_SEARCH_GAPS = {  # where slskd's searches part from their docs (peers-and-apis.md §4)
-    "DOCGAP-SEARCH-CANCEL-404",
     "DOCGAP-SEARCH-CANCEL-IDLE",
-    "DOCGAP-SEARCH-POST-RUNNING",
     "DOCGAP-SEARCH-RESPONSES-HIDDEN",
     "DOCGAP-SEARCH-TIMEOUT-UNIT",
 }
+# … and where the documented behaviour parts from them too: its emulation answers POST at once
+# with the search running and PUT of an unknown id 404, as slskd does (README, Searches)
+SEARCH_GAPS_OF_EVERY_BEHAVIOUR = {"DOCGAP-SEARCH-POST-RUNNING", "DOCGAP-SEARCH-CANCEL-404"}
 SLSKD_QUIRKS = {
     "CONV-ACK-ONE-404",
     "CONV-ACK-ALL-404",

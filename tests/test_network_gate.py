@@ -20,7 +20,15 @@ from conformance.reference import ReferenceOptions, ReferenceServer
 from conformance.reference.network import Incoming
 from conformance.reference.soulseek import SoulseekConnection
 from conformance.reference.store import Store, StoredMessage
-from tests.test_end_to_end import KEY, SLSKD_QUIRKS, SLSKD_SEARCH_GAPS, Run, conformance_run, forked_run
+from tests.test_end_to_end import (
+    KEY,
+    SEARCH_GAPS_OF_EVERY_BEHAVIOUR,
+    SLSKD_QUIRKS,
+    SLSKD_SEARCH_GAPS,
+    Run,
+    conformance_run,
+    forked_run,
+)
 
 NETWORK_REQUIREMENTS = {
     "NET-SEND-DELIVERED",
@@ -36,6 +44,7 @@ SLSKD_GAPS = {
     "DOCGAP-OUT-ID-ZERO",
     "DOCGAP-READING",
     *SLSKD_SEARCH_GAPS,
+    *SEARCH_GAPS_OF_EVERY_BEHAVIOUR,
 }
 
 
