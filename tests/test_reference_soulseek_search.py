@@ -65,9 +65,13 @@ class StandInServer:
                     request = messages.read_login_request(frame.reader())
                     sock.sendall(messages.login_accepted("hi", "127.0.0.1", request.password))
                 else:
-                    self.frames.put(frame)
+                    self.received(frame)
         except OSError:
             return
+
+    def received(self, frame: Frame) -> None:
+        """A frame the client sent after its Login: kept for `expect`."""
+        self.frames.put(frame)
 
     def expect(self, code: int) -> Frame:
         while True:
@@ -341,26 +345,17 @@ class AnsweringServer(StandInServer):
         self.listen_port = 0
         super().__init__()
 
-    def _serve(self) -> None:
-        sock, _ = self._listener.accept()
-        self.client = sock
-        try:
-            while True:
-                frame = read_frame(sock)
-                if frame.code == Code.LOGIN:
-                    request = messages.read_login_request(frame.reader())
-                    sock.sendall(messages.login_accepted("hi", "127.0.0.1", request.password))
-                elif frame.code == Code.SET_LISTEN_PORT:
-                    self.listen_port = messages.read_set_listen_port(frame.reader())[0]
-                elif frame.code == FILE_SEARCH:
-                    self.frames.put(frame)
-                    token = frame.reader().uint32()
-                    for peer in self.peers:
-                        with socket.create_connection(("127.0.0.1", self.listen_port), 5) as answer:
-                            init = peer_messages.build_peer_init(peer, "P", 0)
-                            answer.sendall(init + peer_messages.build_search_response(response(token, peer)))
-        except OSError:
-            return
+    def received(self, frame: Frame) -> None:
+        """SetListenPort is remembered; each FileSearch kept and answered by every peer."""
+        if frame.code == Code.SET_LISTEN_PORT:
+            self.listen_port = messages.read_set_listen_port(frame.reader())[0]
+        elif frame.code == FILE_SEARCH:
+            self.frames.put(frame)
+            token = frame.reader().uint32()
+            for peer in self.peers:
+                with socket.create_connection(("127.0.0.1", self.listen_port), 5) as answer:
+                    init = peer_messages.build_peer_init(peer, "P", 0)
+                    answer.sendall(init + peer_messages.build_search_response(response(token, peer)))
 
 
 def test_a_rest_search_on_a_reference_logged_in_over_the_protocol_shows_its_peers_answers() -> None:
