@@ -33,7 +33,7 @@ CANCELLED_TIMEOUT = {"ms": 4000, "s": 4}  # long: a cancelled search must not en
 LATE_WORD = "late"  # only the late peer shares it; it answers after 1.8 s (library.yaml)
 KEPT_ALIVE_TIMEOUT = {"ms": 3000, "s": 3}  # its answer comes over model.MARGIN before this ends: reset
 OUTLASTED_TIMEOUT = {"ms": 1000, "s": 1}  # ends over model.MARGIN before the late peer answers
-FIXED_FILE_LIMIT = 9  # a third of what the crowd sends: reached at once
+FIXED_FILE_LIMIT = 9  # reached at once by what every peer shares, sharing-peer's locked files among it
 FIXED_COST_S = 5.0  # the fixed searches' wall: the late peer's two side by side, the kept-alive one's
 DRAWN_S_PER_EXAMPLE = 0.15  # the drawn searches' seconds per --max-examples
 DRAWN_S = (2.0, 12.0)  # … at least and at most
@@ -129,15 +129,16 @@ class Searches(SearchesMachine):
     @initialize()
     def begin_with_the_fixed_searches(self) -> None:
         """Searches every run makes first, whatever Hypothesis draws after them (each is sent
-        once a run; later examples are judged from its findings): one the crowd ends at once by
-        its file limit (SEARCH-LIMIT-FILES), then two only the late peer answers, side by side
+        once a run; later examples are judged from its findings): one every peer answers, ended
+        at once by its file limit (SEARCH-LIMIT-FILES), locked files among its answers
+        (SEARCH-COUNTS), then two only the late peer answers, side by side
         (about 4.8 s): one with a timeout longer than its delay, which its answer must reset
         (SEARCH-TIMEOUT-RESET), and one that ends before it answers, whose answer must be
         dropped (SEARCH-RESPONSES-LATE-DROPPED)."""
         if not searching(self):
             return
         unit = str(self.ledger.unit)
-        self.search(Planned(SearchSpec(CROWD_WORD, TIMEOUTS[unit][-1], file_limit=FIXED_FILE_LIMIT)))
+        self.search(Planned(SearchSpec(COMMON_WORD, TIMEOUTS[unit][-1], file_limit=FIXED_FILE_LIMIT)))
         self.search(
             Planned(SearchSpec(LATE_WORD, KEPT_ALIVE_TIMEOUT[unit])),
             Planned(SearchSpec(LATE_WORD, OUTLASTED_TIMEOUT[unit]), await_late=True),
