@@ -21,7 +21,7 @@ from conformance.errors import ExitCode, TargetError
 from conformance.transport.auth import resolve_auth
 from conformance.transport.auth_state import Authentication, AuthState
 from conformance.transport.policy import Profile, WritePolicy
-from conformance.transport.preflight import TargetInfo, preflight
+from conformance.transport.preflight import SERVER, SESSION_ENABLED, VERSION, TargetInfo, preflight
 from conformance.transport.session import GuardedSession
 from tests.servers.certificates import Certificates, make_certificates
 from tests.servers.fake_slskd import FakeSlskd
@@ -31,10 +31,8 @@ from tests.servers.misbehaving import hanging, html_page, not_found, unauthorize
 SLSKD = FakeSlskd()
 KEY = SLSKD.api_key
 READS = preflight_reads()  # what the installed APIs declare shows them served
-PROBED = ", ".join(
-    f"/api/v0{route}"
-    for route in ("/session/enabled", "/application/version", "/server", *(r.route for r in READS))
-)
+ASKED_FIRST = (SESSION_ENABLED, VERSION, SERVER)  # before any API's reads
+PROBED = ", ".join(f"/api/v0{route}" for route in (*ASKED_FIRST, *(r.route for r in READS)))
 UNAUTHENTICATED = tuple(f"GET /api/v0{route}" for read in READS for route in read.unauthenticated)
 
 WRITES = write_shapes()  # the installed APIs' writes: what safe-writes may send
@@ -111,7 +109,7 @@ def test_a_healthy_slskd_tells_its_version_auth_and_login_state(serve: Any) -> N
     ]
     assert "X-API-Key" not in server.received[0].headers  # asked anonymously
     assert server.received[1].headers["X-API-Key"] == KEY
-    without = server.received[3 + len(READS) :]
+    without = server.received[len(ASKED_FIRST) + len(READS) :]
     assert not any("X-API-Key" in r.headers for r in without)  # what it does without
 
 
