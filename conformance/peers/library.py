@@ -1,7 +1,8 @@
 """Who shares what: simulated peers' libraries, from a declarative file made exact by a seed.
 
 The file (`library.yaml` beside this module by default) names each peer, its behaviour and its
-numbers (upload speed, queue length, free slot, how long it takes to answer) and its folders of
+numbers (upload speed, queue length, free slot, how long it takes to answer), what it does with a
+download (`upload`, `queue_s`, `place`, `online`: see `uploads`) and its folders of
 file names; a crowd entry stands for many identical responders, so a search can reach a
 response limit at once. What the file leaves open (sizes, bit rates, lengths, sample rates, bit
 depths) comes from a hash of the seed, the username and the file name: the same seed gives the
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.data.yaml_files import read_yaml
+from conformance.peers.uploads import Upload
 
 DEFAULT_LIBRARY = Path(__file__).with_name("library.yaml")
 SEPARATOR = "\\"  # Soulseek paths are Windows-style whatever the sharer's system
@@ -99,6 +101,14 @@ class SharingPeer:
     queue_length: int
     free_slot: bool
     delay_s: float  # between receiving a search and sending the answer
+    upload: Upload = Upload.QUEUES  # what it does with a download request (uploads.Upload)
+    queue_s: float = 0.2  # how long a queued upload waits before the peer starts it
+    place: int = 1  # its answer to PlaceInQueueRequest
+    online: bool = True  # False: its address is 0.0.0.0:0 and no search reaches it
+
+    def file(self, filename: str) -> SharedFile | None:
+        """The shared file with this exact path, None when the peer does not share it."""
+        return next((file for file in self.files if file.filename == filename), None)
 
     def as_json(self) -> dict[str, Any]:
         """The peer as the network's control API shows it (shares included)."""
@@ -109,6 +119,10 @@ class SharingPeer:
             "queueLength": self.queue_length,
             "freeSlot": self.free_slot,
             "delayS": self.delay_s,
+            "upload": str(self.upload),
+            "queueS": self.queue_s,
+            "place": self.place,
+            "online": self.online,
             "shares": [file.as_json() for file in self.files],
         }
 
@@ -137,6 +151,10 @@ def _peers_of(entry: Any, seed: int) -> list[SharingPeer]:
         behaviour = Behaviour(entry.get("behaviour", Behaviour.ANSWERS))
     except ValueError:
         raise ValueError(f"{entry['username']}: behaviour must be one of {', '.join(Behaviour)}") from None
+    try:
+        upload = Upload(entry.get("upload", Upload.QUEUES))
+    except ValueError:
+        raise ValueError(f"{entry['username']}: upload must be one of {', '.join(Upload)}") from None
     count = int(entry.get("count", 1))
     names = (
         [entry["username"]] if count == 1 else [f"{entry['username']}-{n:02d}" for n in range(1, count + 1)]
@@ -150,6 +168,10 @@ def _peers_of(entry: Any, seed: int) -> list[SharingPeer]:
             queue_length=int(entry.get("queue_length", 0)),
             free_slot=bool(entry.get("free_slot", True)),
             delay_s=float(entry.get("delay_s", 0.0)),
+            upload=upload,
+            queue_s=float(entry.get("queue_s", 0.2)),
+            place=int(entry.get("place", 1)),
+            online=bool(entry.get("online", True)),
         )
         for name in names
     ]
@@ -157,13 +179,20 @@ def _peers_of(entry: Any, seed: int) -> list[SharingPeer]:
 
 def _files(username: str, folders: Any, seed: int) -> tuple[SharedFile, ...]:
     if not isinstance(folders, list):
-        raise ValueError(f"{username}: `folders` is a list of {{path, files, locked}}")
+        raise ValueError(f"{username}: `folders` is a list of {{path, files, locked, max_size}}")
     files = []
     for folder in folders:
         path, locked = folder["path"], bool(folder.get("locked", False))
+        max_size = folder.get("max_size")
+        if max_size is not None and (not isinstance(max_size, int) or max_size < 1):
+            raise ValueError(f"{username}: {path}: `max_size` is a whole number of bytes, at least 1")
         for name in folder["files"]:
             filename = f"{path}{SEPARATOR}{name}"
-            files.append(_file(filename, locked, _draws(seed, username, filename)))
+            draws = _draws(seed, username, filename)
+            file = _file(filename, locked, draws)
+            if max_size is not None:  # small files, for transfers: 1 … max_size bytes
+                file = SharedFile(file.filename, 1 + draws[4] % max_size, file.attributes, file.locked)
+            files.append(file)
     return tuple(files)
 
 

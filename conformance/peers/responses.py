@@ -38,9 +38,9 @@ class PeerResponse:
 
 def answer(peer: SharingPeer, query: str, token: int) -> PeerResponse | None:
     """What `peer` sends for `query` under the search's `token`; None when it sends nothing
-    (no file matches, or it never answers)."""
+    (no file matches, it never answers, or it is offline: no search reaches it)."""
     found = [file for file in peer.files if matches(query, file)]
-    if not found or peer.behaviour == Behaviour.NOTHING:
+    if not found or peer.behaviour == Behaviour.NOTHING or not peer.online:
         return None
     if peer.behaviour == Behaviour.BELOW_MINIMUM:
         found = found[:1]
