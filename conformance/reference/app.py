@@ -144,6 +144,7 @@ def _network(options: ReferenceOptions, last_id: int) -> SoulseekNetwork:
             echo_peers=options.echo_peers,
             last_id=last_id,
             sharing_peers=load_peers(library, seed=options.peer_seed),
+            seed=options.peer_seed,
         )
     host, port = options.soulseek
     return SoulseekConnection(host, port, options.soulseek_username, options.soulseek_password)
