@@ -26,7 +26,7 @@ from conformance.apis.transfers.emulation import TransfersApi
 from conformance.apis.transfers.ids import Transfer
 from conformance.peers.library import SharedFile, SharingPeer, load
 from conformance.peers.uploads import content, sha256
-from conformance.reference.network import RESPONSE_TIMEOUT_S
+from conformance.reference.network import RESPONSE_TIMEOUT_S, SoulseekError, SoulseekNetwork
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.requirements.catalogue import Level, load_catalogue
 
@@ -463,3 +463,19 @@ def test_the_peers_behaviours_come_from_the_library() -> None:
     kinds = {str(peer.upload) for peer in PEERS.values()}
     assert {"queues", "at-once", "refuses", "denies", "fails", "drops", "resizes", "silent"} <= kinds
     assert not PEERS["offline-peer"].online and isinstance(PEERS["sharing-peer"], SharingPeer)
+
+
+def test_the_peer_seed_decides_the_bytes() -> None:
+    with serve("documented", peer_seed=7) as seeded:
+        peer = {p.username: p for p in load(seed=7)}["instant-peer"]
+        file = next(f for f in peer.files if "Uploads" in f.filename)
+        done, _ = download(seeded, "instant-peer", file)
+        assert done["state"] == "Completed, Succeeded" and done["size"] == file.size
+        received = bytes(emulation(seeded).downloads[done["id"]].data)
+        assert received == content(7, "instant-peer", file) != content(0, "instant-peer", file)
+        assert log_of(seeded, "instant-peer")[0]["sha256"] == sha256(7, "instant-peer", file)
+
+
+def test_a_network_that_does_not_download_answers_500() -> None:
+    with pytest.raises(SoulseekError, match="does not download"):
+        SoulseekNetwork().connect("sharing-peer")

@@ -40,6 +40,7 @@ from conformance.apis.transfers.stored import (
     CANCELLED,
     COMPLETED,
     ENQUEUE_SLOTS,
+    ERRORED,
     IN_PROGRESS,
     INITIALIZING,
     QUEUED_LOCALLY,
@@ -244,28 +245,33 @@ class TransfersApi:
                 enqueued.append(transfer)
             shapes = [self.shape(t) for t in enqueued]
         for transfer in enqueued:
-            self._attempt(transfer, register=True)
+            self._attempt(transfer)
         return Reply.json({"enqueued": shapes, "failed": failed}, CREATED)
 
-    def _attempt(self, transfer: Transfer, *, register: bool = False) -> None:
-        """Start one attempt on the network (SoulseekError: nothing was stored or started)."""
+    def _attempt(self, transfer: Transfer) -> None:
+        """Start one attempt on the network. The download is stored and its cancel armed first,
+        so neither its first step nor a DELETE can come before them; an attempt the network
+        refuses to start (the peer went away) ends the download Errored."""
         cancel = threading.Event()
         with self.lock:
-            offset = transfer.transferred
-        self.network.download(
-            transfer.username,
-            transfer.filename,
-            transfer.size,
-            lambda step, t=transfer, c=cancel: self._step(t, c, step),
-            offset=offset,
-            cancel=cancel,
-            token=transfer.token,
-        )
-        with self.lock:
-            if register:
-                self.downloads[transfer.id] = transfer
+            self.downloads[transfer.id] = transfer
             self._cancels[transfer.id] = cancel
+            offset = transfer.transferred
             transfer.start_offset = offset
+        try:
+            self.network.download(
+                transfer.username,
+                transfer.filename,
+                transfer.size,
+                lambda step, t=transfer, c=cancel: self._step(t, c, step),
+                offset=offset,
+                cancel=cancel,
+                token=transfer.token,
+            )
+        except SoulseekError as error:
+            with self.lock:
+                transfer.state, transfer.reason, transfer.exception = COMPLETED, ERRORED, str(error)
+                transfer.ended_at = now_micros()
 
     # --- the download's life -------------------------------------------------------------------
     def _step(self, t: Transfer, cancel: threading.Event, step: Step) -> None:
@@ -319,11 +325,7 @@ class TransfersApi:
             if cancel.is_set() or self.downloads.get(t.id) is not t or t.complete:
                 return
             t.next_attempt_at = None
-        try:
-            self._attempt(t)
-        except SoulseekError as error:  # the peer went away between attempts: this one fails too
-            with self.lock:
-                t.state, t.reason, t.exception, t.ended_at = COMPLETED, "Errored", str(error), now_micros()
+        self._attempt(t)
 
     # --- downloads: cancel and remove ----------------------------------------------------------
     def cancel(self, request: Request) -> Reply:
