@@ -98,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         peers = peers_from(args)
-        sharing = False if args.no_sharing_peers else SharingPeers(load(args.library, args.library_seed))
+        sharing = (
+            False
+            if args.no_sharing_peers
+            else SharingPeers(load(args.library, args.library_seed), args.library_seed)
+        )
     except SystemExit as done:  # --help
         return int(done.code or 0)
     except (UsageError, ValueError, OSError) as error:

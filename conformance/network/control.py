@@ -8,6 +8,8 @@
   whom, and the refusal it answered with (`null`: none, so the client waited for its timeout);
   a run reads it to tell "the network did not answer" from "the target failed";
 - `GET /peers`: the simulated peers and the messages each received (held, for an offline peer);
+- `GET /searches` (`?token=`), `GET /transfers` (`?peer=`): what the sharing peers know was sent
+  for searches and for download requests (`conformance.peers.record`, `.transfer_log`);
 - `POST /peers/{peer}/messages` `{"to": U, "message": T, "count": N}`: the peer sends N messages
   to U now → 201 `{"ids": [...]}`;
 - `DELETE /sessions/{username}`: kick that session (204; 404 when it is not logged in);
@@ -62,6 +64,10 @@ class ControlApi:
                 )
             case "GET", ["searches"]:
                 return HTTPStatus.OK, self._searches(path)
+            case "GET", ["transfers"]:
+                peer = parse_qs(path.partition("?")[2]).get("peer", [None])[0]
+                sharing = self.server.sharing
+                return HTTPStatus.OK, sharing.uploads.log.as_json(peer) if sharing else []
             case "GET", ["accounts", username]:
                 account = self.server.call(network.account, username)
                 if account is None:

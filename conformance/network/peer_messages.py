@@ -46,6 +46,20 @@ class PeerCode(IntEnum):
     """Peer message codes (4 bytes) the network understands."""
 
     SEARCH_RESPONSE = 9
+    TRANSFER_REQUEST = 40
+    TRANSFER_RESPONSE = 41
+    QUEUE_DOWNLOAD = 43
+    PLACE_IN_QUEUE_RESPONSE = 44
+    UPLOAD_FAILED = 46
+    UPLOAD_DENIED = 50
+    PLACE_IN_QUEUE_REQUEST = 51
+
+
+class Direction(IntEnum):
+    """TransferRequest's direction, from the sender's side."""
+
+    DOWNLOAD = 0  # "send me this file"
+    UPLOAD = 1  # "I am ready to send you this file"
 
 
 class PeerInit(NamedTuple):
@@ -114,6 +128,118 @@ def read_message(sock: socket.socket) -> Frame:
     body = read_exactly(sock, _body_length(read_exactly(sock, HEADER.size), UINT32.size))
     (code,) = UINT32.unpack_from(body)
     return Frame(code, body[UINT32.size :])
+
+
+# ---- transfers (peers-and-apis.md §1.4) ------------------------------------------------------------
+
+
+class TransferRequest(NamedTuple):
+    direction: int
+    token: int
+    filename: str
+    size: int | None  # None when the sender left it out (Soulseek.NET always writes it)
+
+
+class TransferResponse(NamedTuple):
+    token: int
+    allowed: bool
+    size: int | None  # only when allowed, and only if the sender wrote it
+    reason: str | None  # only when not allowed
+
+
+def build_transfer_request(direction: int, token: int, filename: str, size: int = 0) -> bytes:
+    """TransferRequest (40): the size always written, 0 for a download as Soulseek.NET sends it."""
+    return (
+        Builder(PeerCode.TRANSFER_REQUEST)
+        .uint32(direction)
+        .uint32(token)
+        .string(filename)
+        .uint64(size)
+        .build()
+    )
+
+
+def parse_transfer_request(payload: bytes) -> TransferRequest:
+    reader = Payload(payload)
+    direction, token, filename = reader.uint32(), reader.uint32(), reader.string()
+    size = reader.uint64() if reader.remaining else None
+    _done(reader, "TransferRequest")
+    return TransferRequest(direction, token, filename, size)
+
+
+def build_transfer_response(token: int, allowed: bool, *, size: int | None = None, reason: str = "") -> bytes:
+    """TransferResponse (41): allowed with an optional size, or refused with its reason."""
+    builder = Builder(PeerCode.TRANSFER_RESPONSE).uint32(token).byte(1 if allowed else 0)
+    if allowed and size is not None:
+        builder.uint64(size)
+    elif not allowed:
+        builder.string(reason)
+    return builder.build()
+
+
+def parse_transfer_response(payload: bytes) -> TransferResponse:
+    reader = Payload(payload)
+    token, allowed = reader.uint32(), bool(reader.byte())
+    size = reader.uint64() if allowed and reader.remaining else None
+    reason = None if allowed else reader.string()
+    _done(reader, "TransferResponse")
+    return TransferResponse(token, allowed, size, reason)
+
+
+def _filename_only(code: PeerCode, filename: str) -> bytes:
+    return Builder(code).string(filename).build()
+
+
+def build_queue_download(filename: str) -> bytes:
+    """QueueDownload (43): "queue this file for me" (what Nicotine+ and aioslsk send)."""
+    return _filename_only(PeerCode.QUEUE_DOWNLOAD, filename)
+
+
+def build_place_in_queue_request(filename: str) -> bytes:
+    """PlaceInQueueRequest (51)."""
+    return _filename_only(PeerCode.PLACE_IN_QUEUE_REQUEST, filename)
+
+
+def build_upload_failed(filename: str) -> bytes:
+    """UploadFailed (46)."""
+    return _filename_only(PeerCode.UPLOAD_FAILED, filename)
+
+
+def parse_filename(payload: bytes) -> str:
+    """The payload of 43, 46 or 51: one string."""
+    reader = Payload(payload)
+    filename = reader.string()
+    _done(reader, "the message")
+    return filename
+
+
+def build_place_in_queue_response(filename: str, place: int) -> bytes:
+    """PlaceInQueueResponse (44)."""
+    return Builder(PeerCode.PLACE_IN_QUEUE_RESPONSE).string(filename).uint32(place).build()
+
+
+def parse_place_in_queue_response(payload: bytes) -> tuple[str, int]:
+    reader = Payload(payload)
+    filename, place = reader.string(), reader.uint32()
+    _done(reader, "PlaceInQueueResponse")
+    return filename, place
+
+
+def build_upload_denied(filename: str, reason: str) -> bytes:
+    """UploadDenied (50)."""
+    return Builder(PeerCode.UPLOAD_DENIED).string(filename).string(reason).build()
+
+
+def parse_upload_denied(payload: bytes) -> tuple[str, str]:
+    reader = Payload(payload)
+    filename, reason = reader.string(), reader.string()
+    _done(reader, "UploadDenied")
+    return filename, reason
+
+
+def _done(reader: Payload, what: str) -> None:
+    if reader.remaining:
+        raise ProtocolError(f"{reader.remaining} bytes after {what}")
 
 
 # ---- SearchResponse -----------------------------------------------------------------------------
@@ -233,19 +359,34 @@ def read_search_response(frame: Frame) -> PeerResponse:
 
 
 __all__ = [
+    "Direction",
     "FileRecord",
     "InitCode",
     "PeerCode",
     "PeerInit",
     "PierceFirewall",
     "SearchResponseRecords",
+    "TransferRequest",
+    "TransferResponse",
     "build_peer_init",
     "build_pierce_firewall",
+    "build_place_in_queue_request",
+    "build_place_in_queue_response",
+    "build_queue_download",
     "build_search_response",
+    "build_transfer_request",
+    "build_transfer_response",
+    "build_upload_denied",
+    "build_upload_failed",
     "inflate",
+    "parse_filename",
     "parse_init",
+    "parse_place_in_queue_response",
     "parse_search_response",
     "parse_search_response_records",
+    "parse_transfer_request",
+    "parse_transfer_response",
+    "parse_upload_denied",
     "read_init",
     "read_message",
     "read_search_response",

@@ -147,7 +147,9 @@ class Connection:
     def _connect_to_peer(self, payload: Payload) -> None:
         assert self.username is not None
         request = messages.read_connect_to_peer_request(payload)
-        if self.sharing is not None and self.sharing.connect_to(self, request.username, request.token):
+        if self.sharing is not None and self.sharing.connect_to(
+            self, request.username, request.token, request.type
+        ):
             return  # a sharing peer connects to the requester itself
         self.network.connect_to_peer(self.username, request)
 
@@ -174,8 +176,9 @@ class Connection:
 
     def _get_status(self, payload: Payload) -> None:
         username = payload.string()
-        if self.sharing is not None and self.sharing.address(username) is not None:
-            self.deliver(messages.user_status(username, ONLINE))
+        online = self.sharing.online(username) if self.sharing is not None else None
+        if online is not None:
+            self.deliver(messages.user_status(username, ONLINE if online else messages.OFFLINE))
             return
         self.deliver(messages.user_status(username, self.network.status(username) or messages.OFFLINE))
 
@@ -247,11 +250,19 @@ class NetworkServer:
         False: none, and searches go unanswered, counted as unimplemented)."""
         self.network = Network(peers or {})
         self.sharing = SharingPeers(load()) if sharing is True else sharing or None
+        if self.sharing is not None:
+            self.sharing.sessions = self._session_of
         self._host, self._port = host, port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._connections: dict[Connection, asyncio.Task[None]] = {}
+
+    def _session_of(self, username: str) -> Connection | None:
+        """The logged-in connection of `username` (where a sharing peer sends a file)."""
+        account = self.network.accounts.get(username)
+        session = account.session if account is not None else None
+        return session if isinstance(session, Connection) else None
 
     def start(self) -> NetworkServer:
         """Bind and serve in a daemon thread; OSError when the port is taken."""

@@ -6,7 +6,7 @@ simulation keeps one in the same shape, so a check compares what a server report
 download with what crossed the network the same way on both. One entry per download request
 (TransferRequest, direction 0) received: each retry of a download is a new entry.
 
-    [{"peer": username, "downloader": username, "filename": str, "token": int,
+    [{"peer": username, "downloader": username, "filename": str, "token": int|null,
       "received_at": unix seconds, "answer": "queued|allowed|refused|none",
       "reason": "Queued|File not shared.|null", "place": int|null, "denied": "Banned|null",
       "failed": bool, "upload_token": int|null, "announced_size": int|null, "size": int|null,
@@ -49,8 +49,9 @@ class TransferLog:
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
 
-    def requested(self, peer: str, downloader: str, filename: str, token: int) -> int:
-        """Record a download request `peer` received; its index, for `update`."""
+    def requested(self, peer: str, downloader: str, filename: str, token: int | None) -> int:
+        """Record a download request `peer` received; its index, for `update`. `token` is None
+        for a QueueDownload (Nicotine+'s and aioslsk's form, which carries none)."""
         entry: dict[str, Any] = {
             "peer": peer,
             "downloader": downloader,
