@@ -14,8 +14,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import requests
 
@@ -30,6 +32,7 @@ from conformance.reference.network import RESPONSE_TIMEOUT_S, SoulseekError, Sou
 from conformance.reference.server import ReferenceOptions, ReferenceServer
 from conformance.requirements.catalogue import Level, load_catalogue
 
+SPEC = json.loads((Path(__file__).resolve().parents[1] / "specs" / "slskd-api.openapi.json").read_text())
 PEERS = {peer.username: peer for peer in load()}
 STATES = {
     "Queued, Locally",
@@ -479,3 +482,18 @@ def test_the_peer_seed_decides_the_bytes() -> None:
 def test_a_network_that_does_not_download_answers_500() -> None:
     with pytest.raises(SoulseekError, match="does not download"):
         SoulseekNetwork().connect("sharing-peer")
+
+
+def test_every_transfer_shape_is_the_spec_s_transfer(server: ReferenceServer) -> None:
+    """In each behaviour, a Transfer in the states the peers lead it to fits the spec's schema (its
+    properties' types); slskd's own names are extra properties, which the schema allows."""
+    schema = {**SPEC["components"]["schemas"]["Transfer"], "components": SPEC["components"]}
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    bodies = [
+        download(server, peer, small(peer))[0] for peer in ("instant-peer", "refusing-peer", "resizing-peer")
+    ]
+    bodies.append(enqueue(server, "sharing-peer", small("sharing-peer")).json()["enqueued"][0])
+    for body in bodies:
+        errors = [e.message for e in validator.iter_errors(body)]
+        assert errors == [], (body["state"], errors)
+    assert list(validator.iter_errors({**bodies[0], "size": "12"})), "the schema does check types"
