@@ -33,6 +33,11 @@ class ControlClient:
         (`conformance.peers.record`'s shape); only the search `token`'s when given."""
         return self._json("GET", "/searches" if token is None else f"/searches?token={token}", list)
 
+    def transfers(self, peer: str | None = None) -> list[dict[str, Any]]:
+        """Each download request the sharing peers received and what it became
+        (`conformance.peers.transfer_log`'s shape); only `peer`'s when given."""
+        return self._json("GET", "/transfers" if peer is None else f"/transfers?peer={quote(peer)}", list)
+
     def unimplemented(self) -> list[dict[str, Any]]:
         """Each request code the network did not carry out since it started: code, name, count,
         users and the refusal it answered (None: none)."""
