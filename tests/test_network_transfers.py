@@ -14,7 +14,7 @@ import requests
 
 from conformance.network import messages
 from conformance.network import peer_messages as pm
-from conformance.network.codec import UINT32, UINT64, Code, Frame, read_exactly
+from conformance.network.codec import UINT32, UINT64, Builder, Code, Frame, read_exactly
 from conformance.network.control import ControlServer
 from conformance.network.server import NetworkServer
 from conformance.network.sharing import SharingPeers
@@ -429,3 +429,28 @@ def test_an_offline_peer_has_no_address_and_the_control_api_shows_the_new_fields
     assert (shown["offline-peer"]["online"], shown["dropping-peer"]["upload"]) == (False, "drops")
     assert (shown["sharing-peer"]["queueS"], shown["sharing-peer"]["place"]) == (0.2, 1)
     assert transfers(url) == []
+
+
+def test_a_download_asked_on_the_connection_the_peer_opened_to_answer_a_search_is_served(
+    network: tuple[NetworkServer, str], peers: dict[str, SharingPeer]
+) -> None:
+    """slskd keeps using a message connection a peer opened (peers-and-apis.md §1.0): the
+    request arrives on the socket that carried the search results."""
+    server, url = network
+    file = peers["resizing-peer"].files[0]
+    dl = Downloader(server)
+    try:
+        dl.server.send(Builder(Code.FILE_SEARCH).uint32(77).string("conformance resizing").build())
+        sock, _ = dl.listener.accept()
+        sock.settimeout(TIMEOUT_S)
+        dl.sockets.append(sock)
+        assert pm.read_init(sock) == pm.PeerInit("resizing-peer", "P", 77)
+        found = pm.read_search_response(next_message(sock))
+        assert [f.filename for f in found.files] == [file.filename]
+        request(sock, 78, file)
+        expect_queued(sock, 78, file)
+        assert expect_upload_request(sock, file, file.size + 1)
+    finally:
+        dl.close()
+    (served,) = transfers(url, "resizing-peer")
+    assert (served["token"], served["announced_size"]) == (78, file.size + 1)
