@@ -86,11 +86,16 @@ def test_aioslsk_downloads_the_exact_bytes_and_the_log_agrees(
     small = [f for f in peer.files if f.size <= 65536]
     file = next((f for f in small if not f.filename.isascii()), small[0])
 
-    def complaints() -> list[str]:  # before aioslsk stops (its shutdown warns of its own closing)
+    def complaints() -> list[str]:
+        """aioslsk's warnings before it stops (its shutdown warns of its own closing), but the
+        race it starts itself: it asks for a connection directly and through the server at once,
+        and a peer's PierceFirewall that arrives after the direct one won is "unknown"."""
         return [
             r.getMessage()
             for r in caplog.records
-            if r.name.startswith("aioslsk") and r.levelno >= logging.WARNING
+            if r.name.startswith("aioslsk")
+            and r.levelno >= logging.WARNING
+            and "unknown pierce firewall ticket" not in r.getMessage()
         ]
 
     async def scenario() -> tuple[Path, Seen, list[str]]:
@@ -124,3 +129,37 @@ def test_aioslsk_downloads_the_exact_bytes_and_the_log_agrees(
     assert (entry["offset"], entry["bytes_sent"], entry["complete"]) == (0, file.size, True)
     assert entry["sha256"] == uploads.sha256(0, username, file)
     assert entry["upload_token"] is not None and entry["announced_size"] == file.size
+
+
+def test_aioslsk_resumes_a_dropped_download_from_the_bytes_it_has(
+    network: tuple[NetworkServer, str], tmp_path: Path
+) -> None:
+    """dropping-peer resets the first transfer after half the file: aioslsk takes it for a read
+    error, asks again and resumes, and the peer sends the rest from the offset it asks for."""
+    server, url = network
+    peer = next(p for p in library.load() if p.username == "dropping-peer")
+    file = peer.files[0]
+
+    async def scenario() -> Path:
+        async with logged_in(server, "alice", tmp_path) as (client, _):
+            await until(lambda: server.call(server.network.sessions)[0]["listen_port"] > 0, "SetListenPort")
+            transfer = await client.transfers.download("dropping-peer", file.filename)
+            for _ in range(int(DONE_S / 0.05)):
+                if transfer.state.VALUE == TransferState.COMPLETE:
+                    break
+                await asyncio.sleep(0.05)
+            assert transfer.state.VALUE == TransferState.COMPLETE, (
+                transfer.fail_reason,
+                ControlClient(url).transfers(),
+            )
+            assert transfer.local_path is not None
+            return Path(transfer.local_path)
+
+    written = asyncio.run(scenario()).read_bytes()
+    assert hashlib.sha256(written).hexdigest() == uploads.sha256(0, "dropping-peer", file)
+    log = ControlClient(url).transfers("dropping-peer")
+    first, second = [(e["offset"], e["bytes_sent"], e["complete"]) for e in log]
+    assert first == (0, file.size // 2, False)
+    # aioslsk resumes from the bytes it has on disk: all of them, or none when it had not yet
+    # written them; either way the peer sends the rest from the offset asked for
+    assert second in ((file.size // 2, file.size - file.size // 2, True), (0, file.size, True))

@@ -4,6 +4,7 @@ library, and the control API's `GET /transfers` must record exactly what crossed
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import socket
 from collections.abc import Iterator
@@ -111,8 +112,9 @@ def receive(sock: socket.socket, offset: int, count: int | None = None) -> bytes
     the peer closes."""
     sock.sendall(UINT64.pack(offset))
     data = bytearray()
-    while (count is None or len(data) < count) and (chunk := sock.recv(65536)):
-        data += chunk
+    with contextlib.suppress(ConnectionResetError):  # a dropping peer resets the connection
+        while (count is None or len(data) < count) and (chunk := sock.recv(65536)):
+            data += chunk
     sock.close()
     return bytes(data)
 

@@ -20,7 +20,8 @@ What a peer answers (shared/soulseek/peers-and-apis.md §1.4):
   the PierceFirewall that arrives gets the 4 raw bytes U).
 
 On the F connection the downloader writes the 8-byte offset; the peer writes `content` from it
-to the end (DROPS: the first attempt at a file stops after half its bytes and closes).
+to the end (DROPS: the first attempt at a file stops after half its bytes and resets the
+connection once they have arrived).
 PlaceInQueueRequest(file) is answered PlaceInQueueResponse(file, place) whatever the behaviour.
 """
 
@@ -28,9 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
 import itertools
 import logging
+import socket
+import struct
+import termios
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -261,11 +266,33 @@ class Uploads:
             if pending.stop_at is None:  # let the downloader close first, as real uploaders linger
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(reader.read(1), 3.0)
+            else:
+                await _reset(writer)
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError) as error:
             log.info("%s's upload of %s ended: %r", pending.peer.username, file.filename, error)
         finally:
             self.log.ended(index)
             writer.close()
+
+
+async def _reset(writer: asyncio.StreamWriter) -> None:
+    """Drop the connection as a failing network would: once the bytes sent have been taken by
+    the other end, a reset (RST), not an orderly close, so a downloader sees a read error (which
+    clients retry: aioslsk takes a clean end-of-stream before the size for a cancel)."""
+    sock = writer.get_extra_info("socket")
+    if sock is None:
+        return
+    for _ in range(100):  # at most 1 s for the kernel's send queue to empty (loopback: at once)
+        try:
+            queued = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+        except OSError:
+            break
+        if queued == 0:
+            break
+        await asyncio.sleep(0.01)
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 def _send(writer: asyncio.StreamWriter, frame: bytes) -> None:
