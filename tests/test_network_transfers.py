@@ -456,3 +456,21 @@ def test_a_download_asked_on_the_connection_the_peer_opened_to_answer_a_search_i
         dl.close()
     (served,) = transfers(url, "resizing-peer")
     assert (served["token"], served["announced_size"]) == (78, file.size + 1)
+
+
+def test_a_frame_that_lies_about_its_length_closes_that_connection_only(
+    network: tuple[NetworkServer, str], peers: dict[str, SharingPeer]
+) -> None:
+    server, url = network
+    file = peers["denying-peer"].files[0]
+    dl = Downloader(server)
+    try:
+        liar = dl.messages_with("denying-peer")
+        liar.sendall(b"\xff\xff\xff\xff")
+        assert liar.recv(1) == b""
+        sock = dl.messages_with("denying-peer")
+        request(sock, 30, file)
+        expect_queued(sock, 30, file)
+    finally:
+        dl.close()
+    assert [e["token"] for e in transfers(url)] == [30]

@@ -122,7 +122,8 @@ class Uploads:
             while True:
                 (length,) = HEADER.unpack(await reader.readexactly(HEADER.size))
                 if not UINT32.size <= length <= MAX_FRAME:
-                    raise ProtocolError(f"peer frame length {length} out of range")
+                    log.info("%s: a %d-byte frame from %s: closing", peer.username, length, downloader)
+                    return
                 body = await reader.readexactly(length)
                 (code,) = UINT32.unpack_from(body)
                 if downloader is not None:
