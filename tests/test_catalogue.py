@@ -16,7 +16,7 @@ from conformance.requirements.catalogue import Level, Need, load_catalogue, pars
 PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
 CATALOGUE_PATH = CONVERSATIONS.file(CONVERSATIONS.catalogue)
 CATALOGUES = {api.file(api.catalogue) for api in installed() if api.catalogue}
-# An API package may be declared before it is registered (Transfers): its ids are real too.
+# An API package may be declared before it is registered: its ids are real too.
 DECLARED = {*CATALOGUES, *(PACKAGE / "apis").glob("*/requirements.yaml")}
 CONVERSATIONS_OPERATIONS = {
     "GET /conversations",
@@ -112,7 +112,7 @@ def test_every_documented_read_outside_conversations_gets_a_generic_requirement(
     outside = [op for op in gets if not set(op["tags"]) & claimed_tags()]
     assert len(derived) == len(outside) > 20
     assert requirement_id("application_version_get") == "API-OP-APPLICATION-VERSION-GET"
-    assert {r.tag for r in derived.values()} >= {"Application", "Transfers", "Users", "Rooms"}
+    assert {r.tag for r in derived.values()} >= {"Application", "Users", "Rooms"}
     assert not set(derived) & set(load_catalogue()), "derived ids never collide with the catalogue"
 
 

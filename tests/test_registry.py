@@ -8,6 +8,7 @@ import pytest
 from conformance.apis import installed
 from conformance.apis.conversations.ids import Conv
 from conformance.apis.searches.ids import Search
+from conformance.apis.transfers.ids import Transfer
 from conformance.checks.registered import load_checks
 from conformance.checks.scenarios import load_scenarios
 from conformance.requirements.catalogue import load_catalogue
@@ -23,6 +24,77 @@ _LOGGED_OUT = "test_search_probes.test_a_post_when_not_logged_in_answers_409_and
 _CREATED = "test_search_probes.test_a_search_is_stored_as_sent_cancelled_while_running_and_deleted"
 _TIMEOUT = "test_search_probes.test_a_search_nobody_answers_times_out_after_its_timeout"
 _CONCURRENT = "test_search_probes.test_at_most_two_searches_run_at_once"
+
+# Transfers' probes (conformance/apis/transfers/suite/): every Transfers requirement is theirs.
+_T_LISTS = "test_transfer_probes.test_the_lists_are_arrays_of_users_grouped_by_remote_directory"
+_T_UNKNOWN_WRITES = "test_transfer_probes.test_writes_to_an_unknown_download_and_the_bulk_removals"
+_T_UNKNOWN_READS = "test_transfer_probes.test_reads_of_an_unknown_download_answer_404"
+_T_MALFORMED = "test_transfer_probes.test_malformed_enqueues_answer_400_and_store_nothing"
+_T_UPLOADS = "test_transfer_probes.test_an_upload_is_listed_under_its_user_and_read_by_id"
+_T_DOWNLOADS = "test_transfer_downloads.test_a_download_from_each_kind_of_peer_ends_as_the_peer_made_it"
+_T_OFFLINE = "test_transfer_downloads.test_an_enqueue_from_an_offline_peer_answers_500_and_stores_nothing"
+_T_IN_FLIGHT = "test_transfer_downloads.test_a_third_enqueue_in_flight_answers_429"
+TRANSFER_PROBES = {
+    _T_LISTS: (
+        Transfer.TRANSFER_LIST_200,
+        Transfer.TRANSFER_UPLOADS_200,
+    ),
+    _T_UNKNOWN_WRITES: (
+        Transfer.TRANSFER_REMOVE_COMPLETED_204,
+        Transfer.TRANSFER_CANCEL_404,
+        Transfer.TRANSFER_UPLOADS_REMOVE_COMPLETED_204,
+        Transfer.TRANSFER_UPLOADS_CANCEL_404,
+        Transfer.DOCGAP_TRANSFER_DELETE_UNKNOWN_204,
+    ),
+    _T_DOWNLOADS: (
+        Transfer.TRANSFER_USERNAME_200,
+        Transfer.TRANSFER_ENQUEUE_201,
+        Transfer.TRANSFER_CANCEL_204,
+        Transfer.TRANSFER_GET_200,
+        Transfer.TRANSFER_POSITION_200,
+        Transfer.TRANSFER_ENQUEUE_QUEUED_LOCALLY,
+        Transfer.TRANSFER_ENQUEUE_SKIPPED,
+        Transfer.TRANSFER_ENQUEUE_DUPLICATES_500,
+        Transfer.TRANSFER_STATE_STRINGS,
+        Transfer.TRANSFER_STATE_PATH,
+        Transfer.TRANSFER_SUCCEEDED_BYTES,
+        Transfer.TRANSFER_REJECTED,
+        Transfer.TRANSFER_ABORTED_SIZE,
+        Transfer.TRANSFER_RETRIED,
+        Transfer.TRANSFER_RESUMED,
+        Transfer.TRANSFER_ENQUEUED_AT,
+        Transfer.TRANSFER_CANCEL_STATE,
+        Transfer.TRANSFER_CANCEL_REMOVE,
+        Transfer.TRANSFER_REMOVE_COMPLETED,
+        Transfer.TRANSFER_LIST_GROUPED,
+        Transfer.TRANSFER_NETWORK_REQUEST,
+        Transfer.DOCGAP_TRANSFER_GET_ID_IGNORES_USER,
+        Transfer.DOCGAP_TRANSFER_POSITION_INT,
+        Transfer.DOCGAP_TRANSFER_STATES,
+        Transfer.DOCGAP_TRANSFER_FIELDS,
+        Transfer.DOCGAP_TRANSFER_REMOVE_RUNNING,
+    ),
+    _T_OFFLINE: (
+        Transfer.TRANSFER_ENQUEUE_500,
+        Transfer.DOCGAP_TRANSFER_ENQUEUE_500,
+    ),
+    _T_UNKNOWN_READS: (
+        Transfer.TRANSFER_GET_404,
+        Transfer.TRANSFER_POSITION_404,
+        Transfer.DOCGAP_TRANSFER_USER_404_NO_DOWNLOADS,
+        Transfer.DOCGAP_TRANSFER_BAD_GUID_400,
+    ),
+    _T_UPLOADS: (
+        Transfer.TRANSFER_UPLOADS_USERNAME_200,
+        Transfer.TRANSFER_UPLOADS_CANCEL_204,
+        Transfer.TRANSFER_UPLOADS_GET_200,
+    ),
+    _T_MALFORMED: (
+        Transfer.TRANSFER_ENQUEUE_400,
+        Transfer.DOCGAP_TRANSFER_ENQUEUE_STATUSES,
+    ),
+    _T_IN_FLIGHT: (Transfer.TRANSFER_ENQUEUE_429,),
+}
 
 # Requirements no fuzzing or state-machine check reaches: one probe pins each down.
 PROBES_ONLY = {
@@ -60,6 +132,7 @@ PROBES_ONLY = {
     Search.SEARCH_CANCEL_200: _CREATED,
     Search.DOCGAP_SEARCH_TIMEOUT_UNIT: _TIMEOUT,
     Search.SEARCH_CONCURRENCY: _CONCURRENT,
+    **{requirement: probe for probe, verified in TRANSFER_PROBES.items() for requirement in verified},
 }
 
 

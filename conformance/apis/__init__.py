@@ -20,7 +20,12 @@ from conformance.transport.policy import PeerWrite, WriteShape
 from conformance.transport.preflight import ApiRead
 
 ENTRY_POINTS = "slskd_conformance.apis"
-BUILT_IN = ("conformance.apis.conversations", "conformance.apis.searches", "conformance.apis.shapes")
+BUILT_IN = (
+    "conformance.apis.conversations",
+    "conformance.apis.searches",
+    "conformance.apis.transfers",
+    "conformance.apis.shapes",
+)
 
 
 @cache

@@ -1,5 +1,5 @@
 """A minimal slskd-like JSON API: the routes preflight and login read, plus conversations and
-an empty list of searches.
+empty lists of searches and downloads.
 
 Just enough of slskd's contract for the happy path and for recording writes: empty-bodied
 401s, `GET /session/enabled` anonymous, `POST /session` issuing a token, JSON strings and
@@ -51,7 +51,7 @@ class FakeSlskd:
         if path.startswith("/api/v0/conversations/"):
             username = unquote(request.path.split("/")[4])
             return Reply.json(json.dumps({"username": username, "isActive": True}))
-        if path == "/api/v0/searches" and request.method == "GET":
+        if path in ("/api/v0/searches", "/api/v0/transfers/downloads") and request.method == "GET":
             return Reply.json("[]")
         return Reply(404)
 

@@ -25,7 +25,6 @@ PAGES = (
     "Server",
     "Session",
     "Shares",
-    "Transfers",
     "Users",
 )
 

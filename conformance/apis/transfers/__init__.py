@@ -1,22 +1,25 @@
 """The Transfers API: slskd's downloads (and uploads) over the Soulseek network, behaviourally.
 
-The requirements (`requirements.yaml`, their ids in `ids`) and the reference server's
-emulation of the API (`routes`, over `emulation` and `stored`). `API` declares them to the
-engine; the emulation is imported late (when a reference server starts).
-
-Not yet among the built-in APIs (`conformance.apis.BUILT_IN`): registering it claims the
-Transfers tag, so the generic reads of the Shapes page stop covering its operations, and every
-requirement of its catalogue then needs a check (tests/test_registry.py); neither the checks nor
-the probes exist yet. A test switches the emulation on by adding `API` to what the reference
-server's app installs (tests/test_reference_transfers.py).
+The requirements (`requirements.yaml`, their ids in `ids`), the model of a download
+(`model`, reading slskd's JSON with `reading`) and what the network knows it carried for each
+(`oracle`), the probe (`probes`) and the probes that are code (`suite`: those needing no peer,
+and one download from each kind of simulated peer), and the reference server's emulation of the
+API (`routes`, over `emulation` and `stored`). `API` declares them to the engine; the emulation
+is imported late (when a reference server starts).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from conformance.apis.interface import Api, Backing, Emulation
 from conformance.apis.transfers.ids import Transfer
 from conformance.transport.policy import PeerWrite
 from conformance.transport.preflight import ApiRead
+
+if TYPE_CHECKING:
+    from conformance.checks.context import SuiteContext
+    from conformance.checks.probes import Probe
 
 
 def _emulate(backing: Backing) -> Emulation:
@@ -24,6 +27,13 @@ def _emulate(backing: Backing) -> Emulation:
     from conformance.apis.transfers.routes import emulate
 
     return emulate(backing)
+
+
+def _probe(ctx: SuiteContext) -> Probe:
+    """Imported when a probe runs (it brings pytest and requests)."""
+    from conformance.apis.transfers.probes import TransferProbe
+
+    return TransferProbe(ctx)
 
 
 API = Api(
@@ -37,4 +47,10 @@ API = Api(
     # A download asks a real person's client for a file: never sent to real people by accident.
     peer_writes=(PeerWrite("transfers", ("POST",), consent="transfers"),),
     emulate=_emulate,
+    # The probes that are code: those needing no peer, and the downloads from the simulated peers.
+    checks=(
+        "conformance.apis.transfers.suite.test_transfer_probes",
+        "conformance.apis.transfers.suite.test_transfer_downloads",
+    ),
+    probe=_probe,
 )
