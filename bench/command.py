@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.docs import FIGURES, PAGE, write_docs
 from bench.report import document, marginal, table
-from bench.runs import run_bench, scale, searches_part, startup
+from bench.runs import api_parts, run_bench, scale, startup
 
 SCALE = (10, 25, 50, 200)
 
@@ -63,13 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"max-examples {args.max_examples}, seed {args.seed}, medians of {args.repeat}\n")
     runs = run_bench(args.max_examples, args.seed, args.repeat)
     started = startup(args.repeat)
-    searches = searches_part(args.max_examples, args.seed, args.repeat)
+    parts = api_parts(args.max_examples, args.seed, args.repeat)
     scores = None
     if args.mutants:
         from bench.scores import mutation_scores  # loads the corpus: only when asked
 
         scores = mutation_scores(args.max_examples, args.seed, args.jobs)
-    print("\n".join(table(runs, scores, started, searches)))
+    print("\n".join(table(runs, scores, started, parts)))
     scaled = scale(SCALE, args.seed, args.repeat, {args.max_examples: runs["a0"]}) if args.scale else None
     if scaled:
         print("\nscale of (a0) with --max-examples:")
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         scores=scores,
         scaled=scaled,
         startup=started,
-        searches=searches,
+        parts=parts,
     )
     figures["load_average"] = {"start": round(load_at_start, 2), "end": round(os.getloadavg()[0], 2)}
     if args.json is not None:

@@ -107,16 +107,19 @@ def scale_table(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
-def searches_table(figures: dict[str, Any]) -> list[str]:
-    """The Searches items of the default run alone: what issue 23's checks cost."""
-    if "searches" not in figures:
-        return ["Not measured (a `conformance bench` older than the Searches part)."]
-    run = figures["searches"]
+def parts_table(figures: dict[str, Any]) -> list[str]:
+    """Each peer-facing API's items of the default run alone: what its checks cost."""
+    parts = figures.get("parts") or ({"Searches": figures["searches"]} if "searches" in figures else {})
+    if not parts:
+        return ["Not measured (a `conformance bench` older than the APIs' parts)."]
     return [
         "| | wall s | cases | requests | peak MB |",
         "|---|---:|---:|---:|---:|",
-        f"| Searches part | {run['wall_s']:.2f} | {run['cases']} | {run['requests']} "
-        f"| {run['peak_mb']:.1f} |",
+        *(
+            f"| {name} part | {run['wall_s']:.2f} | {run['cases']} | {run['requests']} "
+            f"| {run['peak_mb']:.1f} |"
+            for name, run in parts.items()
+        ),
     ]
 
 
@@ -124,7 +127,7 @@ TABLES = {
     "settings": settings_table,
     "runs": runs_table,
     "goals": goals_table,
-    "searches": searches_table,
+    "parts": parts_table,
     "scale": scale_table,
 }
 

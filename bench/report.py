@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from bench.runs import Sample, Startup
+from bench.runs import PARTS, Sample, Startup
 from bench.scores import Score
 
 TITLES = {
@@ -39,7 +39,6 @@ class Goal:
 # (a0)'s median wall before Searches were checked (docs/performance.md, 854 requests at seed 0):
 # the default run with them may take at most 1.5 times as long (issue 23).
 BEFORE_SEARCHES_A0_WALL_S = 3.31
-SEARCHES_PART_BOUND_S = 20.0
 
 
 def ratios(runs: dict[str, Sample]) -> dict[str, float]:
@@ -59,7 +58,7 @@ def goals(
     runs: dict[str, Sample],
     scores: dict[str, Score] | None,
     startup: Startup | None = None,
-    searches: Sample | None = None,
+    parts: dict[str, Sample] | None = None,
 ) -> list[Goal]:
     found = [
         Goal("(a0) wall", runs["a0"].wall, 4.0, " s"),
@@ -76,11 +75,12 @@ def goals(
         found.append(Goal("(a) first request", runs["a"].first_request, 1.0, " s"))
     if startup:
         found += [Goal("--help", startup.help, 0.3, " s"), Goal("--version", startup.version, 0.3, " s")]
-    if searches:
-        found += [
-            Goal("Searches part wall", searches.wall, SEARCHES_PART_BOUND_S, " s"),
-            Goal("(a0) wall vs before Searches", runs["a0"].wall / BEFORE_SEARCHES_A0_WALL_S, 1.5, "×"),
-        ]
+    for name, part in (parts or {}).items():
+        found.append(Goal(f"{name} part wall", part.wall, PARTS[name][1], " s"))
+    if parts:
+        found.append(
+            Goal("(a0) wall vs before Searches", runs["a0"].wall / BEFORE_SEARCHES_A0_WALL_S, 1.5, "×")
+        )
     return found
 
 
@@ -88,7 +88,7 @@ def table(
     runs: dict[str, Sample],
     scores: dict[str, Score] | None = None,
     startup: Startup | None = None,
-    searches: Sample | None = None,
+    parts: dict[str, Sample] | None = None,
 ) -> list[str]:
     """One column per run, one row per figure, then the ratios, the start-up and the goals."""
     raw = runs["c"].per_request
@@ -121,12 +121,9 @@ def table(
     ]
     if startup:
         lines.append(f"conformance --help: {startup.help:.2f} s   --version: {startup.version:.2f} s")
-    if searches:
-        lines.append(
-            f"Searches part alone: {searches.wall:.2f} s, {searches.cases} cases, "
-            f"{searches.requests} requests"
-        )
-    lines += map(str, goals(runs, scores, startup, searches))
+    for name, part in (parts or {}).items():
+        lines.append(f"{name} part alone: {part.wall:.2f} s, {part.cases} cases, {part.requests} requests")
+    lines += map(str, goals(runs, scores, startup, parts))
     return lines
 
 
@@ -150,7 +147,7 @@ def document(
     scores: dict[str, Score] | None = None,
     scaled: dict[int, Sample] | None = None,
     startup: Startup | None = None,
-    searches: Sample | None = None,
+    parts: dict[str, Sample] | None = None,
 ) -> dict[str, Any]:
     """The JSON a CI job tracks: every run's medians, the ratios, the goals, and (when
     measured) the mutation scores and the scale of (a0)."""
@@ -166,11 +163,11 @@ def document(
                 "unit": goal.unit,
                 "met": goal.met,
             }
-            for goal in goals(runs, scores, startup, searches)
+            for goal in goals(runs, scores, startup, parts)
         },
     }
-    if searches:
-        result["searches"] = searches.as_json()
+    if parts:
+        result["parts"] = {name: part.as_json() for name, part in parts.items()}
     if startup:
         result["startup"] = startup.as_json()
     if scores:

@@ -75,13 +75,17 @@ def test_a_page_that_lost_a_tables_markers_is_refused() -> None:
         refreshed(page, tables(figures()))
 
 
-def test_the_searches_part_is_rendered_with_its_two_goals(tmp_path: Path) -> None:
+def test_each_api_part_is_rendered_with_its_goal(tmp_path: Path) -> None:
     searches = Sample(wall=12.0, cases=9, requests=300, rss_mb=110.0)
-    measured = document(RUNS, machine="2 cores", settings=SETTINGS, searches=searches)
+    transfers = Sample(wall=4.5, cases=8, requests=250, rss_mb=100.0)
+    parts = {"Searches": searches, "Transfers": transfers}
+    measured = document(RUNS, machine="2 cores", settings=SETTINGS, parts=parts)
     page, stored = tmp_path / "performance.md", tmp_path / "performance.json"
     page.write_text(page_with_every_table(), encoding="utf-8")
     write_docs({**measured, "load_average": {"start": 0.9, "end": 1.2}}, page, stored)
     text = page.read_text(encoding="utf-8")
     assert "| Searches part | 12.00 | 9 | 300 | 110.0 |" in text
     assert "| Searches part wall | 12 s | ≤ 20 s | met |" in text
+    assert "| Transfers part | 4.50 | 8 | 250 | 100.0 |" in text
+    assert "| Transfers part wall | 4.50 s | ≤ 30 s | met |" in text
     assert "| (a0) wall vs before Searches | 0.91× | ≤ 1.5× | met |" in text
