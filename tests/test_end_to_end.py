@@ -34,16 +34,16 @@ SLSKD_TRANSFER_GAPS = {  # where slskd's transfers part from their docs (peers-a
     "DOCGAP-TRANSFER-DELETE-UNKNOWN-204",
     "DOCGAP-TRANSFER-GET-ID-IGNORES-USER",
     "DOCGAP-TRANSFER-POSITION-INT",
+    "DOCGAP-TRANSFER-REMOVE-RUNNING",
     "DOCGAP-TRANSFER-USER-404-NO-DOWNLOADS",
 }
-# … and what the docs leave out whatever a server does: 400 and 429 unlisted, no TransferStates
-# values, the Transfer's fields named otherwise; the documented behaviour cancels a running
-# download's remove=true as slskd does (README, Transfers)
+# … and what the docs leave out whatever a server does: 400 and 429 unlisted, a failure 500 where
+# they promise 403, no TransferStates values, the Transfer's fields named otherwise (README)
 TRANSFER_GAPS_OF_EVERY_BEHAVIOUR = {
+    "DOCGAP-TRANSFER-ENQUEUE-500",
     "DOCGAP-TRANSFER-ENQUEUE-STATUSES",
     "DOCGAP-TRANSFER-STATES",
     "DOCGAP-TRANSFER-FIELDS",
-    "DOCGAP-TRANSFER-REMOVE-RUNNING",
 }
 SLSKD_QUIRKS = {
     "CONV-ACK-ONE-404",

@@ -24,6 +24,7 @@ from conformance.peers.library import SEPARATOR
 from conformance.requirements.catalogue import Need
 
 POLLS = (0.02, 0.05, 0.1)  # the pauses between reads, the last one repeated
+TIDY_WITHIN_S = 2.0  # how long the end of a probe waits for its cancels to end its downloads
 DIRECTIONS = ("downloads", "uploads")
 
 
@@ -128,16 +129,27 @@ class TransferProbe(Probe):
 
     # --- the end of a probe -------------------------------------------------------------------------
     def tidy(self) -> None:
-        """Cancel and remove every download this probe enqueued, unjudged."""
-        for username, transfer_id in dict.fromkeys(self.enqueued):
-            try:
+        """Cancel every download this probe enqueued, wait (briefly) for the cancels to end them
+        (a cancel is asynchronous, and only a completed download can be removed), then remove
+        them, unjudged: the target's lists are as the probe found them."""
+        mine = list(dict.fromkeys(self.enqueued))
+        self.enqueued.clear()
+        try:
+            for username, transfer_id in mine:
                 self.ctx.call("DELETE", "transfers", "downloads", username, transfer_id)
+            deadline = time.monotonic() + TIDY_WITHIN_S
+            for username, transfer_id in mine:
+                while time.monotonic() < deadline:
+                    read = self.ctx.call("GET", "transfers", "downloads", username, transfer_id)
+                    state = (an_object(json_body(read)) or {}).get("state")
+                    if read.status_code != 200 or str(state).startswith("Completed"):
+                        break
+                    time.sleep(POLLS[-1])
                 self.ctx.call(
                     "DELETE", "transfers", "downloads", username, transfer_id, params={"remove": "true"}
                 )
-            except requests.RequestException:
-                pass
-        self.enqueued.clear()
+        except requests.RequestException:
+            pass
 
     def done(self) -> None:
         self.tidy()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,13 +65,16 @@ class Watched:
     ended: bool = False
 
 
-def _uploaders(network: TransferOracle) -> list[Watched]:
-    """One file (its smallest) of the first online sharing peer of each way of uploading the
-    model knows, the queueing one last: it is read at once after its enqueue, while it waits."""
+def _uploaders(
+    network: TransferOracle, *, each_way: bool = True, ways: Iterable[str] = tuple(OUTCOMES)
+) -> list[Watched]:
+    """One file (its smallest) of each online sharing peer that uploads in one of `ways` (only
+    the first peer of each way, with `each_way`), the queueing ones last: they are read at once
+    after their enqueue, while they wait."""
     chosen: list[Watched] = []
     for peer in network.peers():
         upload, shares = peer.get("upload"), [f for f in peer.get("shares") or [] if isinstance(f, dict)]
-        known = upload in OUTCOMES and upload not in {w.upload for w in chosen}
+        known = upload in ways and not (each_way and upload in {w.upload for w in chosen})
         if known and peer.get("online", True) and shares:
             smallest = min(shares, key=lambda f: int(f.get("size") or 0))
             chosen.append(
@@ -364,6 +368,12 @@ def test_an_enqueue_from_an_offline_peer_answers_500_and_stores_nothing(probe: T
     peer, file = offline[0], offline[0]["shares"][0]
     response = probe.enqueue(str(peer["username"]), [{"filename": file["filename"], "size": file["size"]}])
     probe.expect_status(Transfer.TRANSFER_ENQUEUE_500, response, 500)
+    probe.check(
+        Transfer.DOCGAP_TRANSFER_ENQUEUE_500,
+        response.status_code != 500,
+        f"{request_line(response)} of an offline peer answered 500, an unexpected error in the docs, "
+        "not their 403 (rejected)",
+    )
     stored = [f for f in _listed(probe) if f.get("username") == peer["username"]]
     probe.check(
         Transfer.TRANSFER_ENQUEUE_500,
@@ -424,10 +434,16 @@ def _follow(probe: TransferProbe, network: TransferOracle, watched: list[Watched
             item.reads.append(read)
             if _final(item, read, network):
                 item.ended = True
+            elif read.get("state") == "Queued, Remotely" and not item.positioned:
+                _check_position(probe, item)
             elif (
                 item.upload == "silent" and not item.cancelled and time.time() > item.posted + CANCEL_AFTER_S
             ):
-                probe.call("DELETE", "transfers", "downloads", item.username, item.id)
+                _check_skipped(probe, item)
+                cancelled = probe.call(
+                    "DELETE", "transfers", "downloads", item.username, item.id, params={"remove": "true"}
+                )
+                probe.expect_status(Transfer.TRANSFER_CANCEL_204, cancelled, 204)
                 item.cancelled = True
         time.sleep(0.05)
 
@@ -444,8 +460,7 @@ def test_a_third_enqueue_in_flight_answers_429(probe: TransferProbe) -> None:
     last was sent)."""
     probe.require_downloads(Need.INCOMING)
     network = oracle(probe.ctx)
-    chosen = [w for w in (_uploaders(network) if network is not None else []) if w.upload == "at-once"]
-    chosen += [w for w in (_uploaders(network) if network is not None else []) if w.upload == "queues"]
+    chosen = _uploaders(network, each_way=False, ways=("at-once", "queues")) if network is not None else []
     if len(chosen) < 3:
         pytest.skip("needs three uploading peers of the simulated network")
     for _ in range(TRIES):
