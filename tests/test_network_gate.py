@@ -25,6 +25,8 @@ from tests.test_end_to_end import (
     SEARCH_GAPS_OF_EVERY_BEHAVIOUR,
     SLSKD_QUIRKS,
     SLSKD_SEARCH_GAPS,
+    SLSKD_TRANSFER_GAPS,
+    TRANSFER_GAPS_OF_EVERY_BEHAVIOUR,
     Run,
     conformance_run,
     forked_run,
@@ -45,6 +47,8 @@ SLSKD_GAPS = {
     "DOCGAP-READING",
     *SLSKD_SEARCH_GAPS,
     *SEARCH_GAPS_OF_EVERY_BEHAVIOUR,
+    *SLSKD_TRANSFER_GAPS,
+    *TRANSFER_GAPS_OF_EVERY_BEHAVIOUR,
 }
 
 

@@ -91,6 +91,14 @@ def test_a_dropped_upload_is_retried_from_the_byte_that_arrived() -> None:
     assert failed(judge_download(download("drops", reads, from_zero))) == {model.RESUMED}
 
 
+def test_a_retry_first_polled_past_queued_locally_is_still_a_retry() -> None:
+    """A quick peer moves a new attempt on before the next poll: its grown `attempts` says retry."""
+    reads = [*polled(*PATH), {"state": "Completed, Errored", "attempts": 0}]
+    reads += [*polled("Queued, Remotely", "InProgress", attempts=1, queued=True), succeeded(attempts=1)]
+    resumed = [sent(0, 400, complete=False), sent(400, 600)]
+    assert failed(judge_download(download("drops", reads, resumed))) == set()
+
+
 def test_a_state_that_goes_back_without_a_retry_is_a_defect() -> None:
     reads = [*polled("Queued, Locally", "Queued, Remotely", "InProgress", "Requested"), succeeded()]
     assert failed(judge_download(download("queues", reads, [sent()]))) == {model.STATE_PATH}

@@ -134,9 +134,9 @@ def judge_states(polled: list[dict[str, Any]]) -> list[Finding]:
         if state is None:
             continue
         if previous is not None:
-            retry = state[0] == QUEUED_LOCALLY and (
-                attempts is not None and previous_attempts is not None and attempts > previous_attempts
-            )
+            # a new attempt, whatever state the poll first sees it in: it starts at `Queued, Locally`
+            # but a poller may meet it already past it (a quick peer answers within milliseconds)
+            retry = attempts is not None and previous_attempts is not None and attempts > previous_attempts
             backwards = STAGES[state[0]] < STAGES[previous[0]] and not retry
             ending_changed = previous[0] == COMPLETED and state != previous and not retry
             findings.append(
