@@ -9,7 +9,8 @@ users at any time. Two implementations share that contract (`SoulseekNetwork`):
   polling; the sharing peers of `conformance.peers` answer searches after their delays, and
   every answer sent is recorded in a `SearchLog` (the checker's oracle, `search_log()`);
 - `conformance.reference.soulseek.SoulseekConnection` logs in to a Soulseek server (such as
-  `conformance network`) and sends, receives and acknowledges over the protocol.
+  `conformance network`) and sends, receives, acknowledges, searches and downloads over the
+  protocol (the network's control API keeps the record of what its peers sent).
 
 Whatever they raise reaches the HTTP layer as slskd's global exception handler would show
 it: 500 with the message as a JSON string.
