@@ -25,7 +25,8 @@ _CREATED = "test_search_probes.test_a_search_is_stored_as_sent_cancelled_while_r
 _TIMEOUT = "test_search_probes.test_a_search_nobody_answers_times_out_after_its_timeout"
 _CONCURRENT = "test_search_probes.test_at_most_two_searches_run_at_once"
 
-# Transfers' probes (conformance/apis/transfers/suite/): every Transfers requirement is theirs.
+# Transfers' probes (conformance/apis/transfers/suite/) and the requirements only they verify (the
+# state machine, rules.py, verifies the downloads' states, endings, bytes, lists and removals too).
 _T_LISTS = "test_transfer_probes.test_the_lists_are_arrays_of_users_grouped_by_remote_directory"
 _T_UNKNOWN_WRITES = "test_transfer_probes.test_writes_to_an_unknown_download_and_the_bulk_removals"
 _T_UNKNOWN_READS = "test_transfer_probes.test_reads_of_an_unknown_download_answer_404"
@@ -48,25 +49,11 @@ TRANSFER_PROBES = {
     ),
     _T_DOWNLOADS: (
         Transfer.TRANSFER_USERNAME_200,
-        Transfer.TRANSFER_ENQUEUE_201,
-        Transfer.TRANSFER_CANCEL_204,
         Transfer.TRANSFER_GET_200,
         Transfer.TRANSFER_POSITION_200,
         Transfer.TRANSFER_ENQUEUE_QUEUED_LOCALLY,
         Transfer.TRANSFER_ENQUEUE_SKIPPED,
         Transfer.TRANSFER_ENQUEUE_DUPLICATES_500,
-        Transfer.TRANSFER_STATE_STRINGS,
-        Transfer.TRANSFER_STATE_PATH,
-        Transfer.TRANSFER_SUCCEEDED_BYTES,
-        Transfer.TRANSFER_REJECTED,
-        Transfer.TRANSFER_ABORTED_SIZE,
-        Transfer.TRANSFER_RETRIED,
-        Transfer.TRANSFER_RESUMED,
-        Transfer.TRANSFER_ENQUEUED_AT,
-        Transfer.TRANSFER_CANCEL_STATE,
-        Transfer.TRANSFER_CANCEL_REMOVE,
-        Transfer.TRANSFER_REMOVE_COMPLETED,
-        Transfer.TRANSFER_LIST_GROUPED,
         Transfer.TRANSFER_NETWORK_REQUEST,
         Transfer.DOCGAP_TRANSFER_GET_ID_IGNORES_USER,
         Transfer.DOCGAP_TRANSFER_POSITION_INT,

@@ -1,11 +1,12 @@
 """The Transfers API: slskd's downloads (and uploads) over the Soulseek network, behaviourally.
 
-The requirements (`requirements.yaml`, their ids in `ids`), the model of a download
-(`model`, reading slskd's JSON with `reading`) and what the network knows it carried for each
-(`oracle`), the probe (`probes`) and the probes that are code (`suite`: those needing no peer,
-and one download from each kind of simulated peer), and the reference server's emulation of the
-API (`routes`, over `emulation` and `stored`). `API` declares them to the engine; the emulation
-is imported late (when a reference server starts).
+The requirements (`requirements.yaml`, their ids in `ids`), the model of a download (`model`,
+reading slskd's JSON with `reading`) and what the network knows it carried for each (`oracle`),
+the state machine of a client's downloads (`rules`), the probe (`probes`) and the probes that
+are code (`suite`: those needing no peer, and one download from each kind of simulated peer),
+and the reference server's emulation of the API (`routes`, over `emulation` and `stored`).
+`API` declares them to the engine; the emulation and the machine are imported late (when a
+reference server starts, when the machine runs).
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ def _emulate(backing: Backing) -> Emulation:
     return emulate(backing)
 
 
+def _machine(ctx: SuiteContext, tolerated: list[str]) -> type:
+    """Imported when the state machine runs (it brings Hypothesis' stateful testing)."""
+    from conformance.apis.transfers.rules import downloads_machine
+
+    return downloads_machine(ctx, tolerated)
+
+
 def _probe(ctx: SuiteContext) -> Probe:
     """Imported when a probe runs (it brings pytest and requests)."""
     from conformance.apis.transfers.probes import TransferProbe
@@ -47,8 +55,10 @@ API = Api(
     # A download asks a real person's client for a file: never sent to real people by accident.
     peer_writes=(PeerWrite("transfers", ("POST",), consent="transfers"),),
     emulate=_emulate,
-    # The probes that are code: those needing no peer, and the downloads from the simulated peers.
+    machine=_machine,
+    # The machine's rules, and the probes that are code (needing no peer; downloads from the peers).
     checks=(
+        "conformance.apis.transfers.rules",
         "conformance.apis.transfers.suite.test_transfer_probes",
         "conformance.apis.transfers.suite.test_transfer_downloads",
     ),

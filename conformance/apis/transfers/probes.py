@@ -64,6 +64,18 @@ def grouping_problems(users: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
+def listed_files(probe: Probe, *path: str, **params: str) -> list[dict[str, Any]]:
+    """The files of a downloads list (all users, or one user's), each with its user."""
+    body = json_body(probe.call("GET", "transfers", "downloads", *path, params=params or None))
+    users = [body] if isinstance(body, dict) else objects(body)
+    return [
+        file | {"username": file.get("username", user.get("username"))}
+        for user in users
+        for directory in objects(user.get("directories"))
+        for file in objects(directory.get("files"))
+    ]
+
+
 class TransferProbe(Probe):
     """A `Probe` that speaks Transfers; every download it enqueues it cancels and removes (`done`)."""
 

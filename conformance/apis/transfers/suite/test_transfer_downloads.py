@@ -22,7 +22,7 @@ from conformance.apis.transfers import model
 from conformance.apis.transfers.ids import Transfer
 from conformance.apis.transfers.model import OUTCOMES, RETRIED_ENDINGS, Download, judge_download
 from conformance.apis.transfers.oracle import TransferOracle, oracle
-from conformance.apis.transfers.probes import TransferProbe, grouping_problems
+from conformance.apis.transfers.probes import TransferProbe, grouping_problems, listed_files
 from conformance.apis.transfers.reading import COMPLETED, parse_state
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.probes import unknown_user
@@ -253,7 +253,7 @@ def _check_documented_shape(probe: TransferProbe, ended: list[Watched]) -> None:
 
 def _check_removed_while_running(probe: TransferProbe, cancelled: list[Watched]) -> None:
     """A download cancelled with remove=true while it ran: the docs say it is removed."""
-    listed = {f.get("id") for f in _listed(probe)}
+    listed = {f.get("id") for f in listed_files(probe)}
     for item in cancelled:
         probe.check(
             Transfer.DOCGAP_TRANSFER_REMOVE_RUNNING,
@@ -268,7 +268,7 @@ def _check_duplicates(probe: TransferProbe, ended: list[Watched]) -> None:
     item = ended[0]
     files = [{"filename": item.filename, "size": item.size}] * 2
     response = probe.enqueue(item.username, files)
-    again = [f for f in _listed(probe, includeRemoved="true") if f.get("filename") == item.filename]
+    again = [f for f in listed_files(probe, includeRemoved="true") if f.get("filename") == item.filename]
     fresh = [f for f in again if f.get("id") != item.id]
     probe.check(
         Transfer.TRANSFER_ENQUEUE_DUPLICATES_500,
@@ -276,18 +276,6 @@ def _check_duplicates(probe: TransferProbe, ended: list[Watched]) -> None:
         f"{request_line(response)} naming {item.filename!r} twice answered {response.status_code} "
         f"and enqueued {len(fresh)}",
     )
-
-
-def _listed(probe: TransferProbe, *path: str, **params: str) -> list[dict[str, Any]]:
-    """The files of a downloads list (all users, or one user's), with their users."""
-    body = json_body(probe.call("GET", "transfers", "downloads", *path, params=params or None))
-    users = [body] if isinstance(body, dict) else objects(body)
-    return [
-        file | {"username": file.get("username", user.get("username"))}
-        for user in users
-        for directory in objects(user.get("directories"))
-        for file in objects(directory.get("files"))
-    ]
 
 
 def _check_lists(probe: TransferProbe, ended: list[Watched]) -> None:
@@ -309,7 +297,7 @@ def _check_lists(probe: TransferProbe, ended: list[Watched]) -> None:
     )
     body = json_body(probe.call("GET", "transfers", "downloads"))
     problems = grouping_problems(objects(body))
-    listed = [(f.get("username"), f.get("id")) for f in _listed(probe)]
+    listed = [(f.get("username"), f.get("id")) for f in listed_files(probe)]
     missing = [i.username for i in ended if listed.count((i.username, i.id)) != 1]
     probe.check(
         Transfer.TRANSFER_LIST_GROUPED,
@@ -322,7 +310,7 @@ def _check_lists(probe: TransferProbe, ended: list[Watched]) -> None:
         Transfer.TRANSFER_USERNAME_200,
         mine.status_code == 200
         and shown.get("username") == first.username
-        and any(f.get("id") == first.id for f in _listed(probe, first.username)),
+        and any(f.get("id") == first.id for f in listed_files(probe, first.username)),
         f"{request_line(mine)} answered {mine.status_code} without the download {first.id}",
     )
 
@@ -335,8 +323,8 @@ def _check_removals(probe: TransferProbe, ended: list[Watched]) -> None:
         return
     one = completed[0]
     probe.call("DELETE", "transfers", "downloads", one.username, str(one.id), params={"remove": "true"})
-    hidden = all(f.get("id") != one.id for f in _listed(probe))
-    kept = [f for f in _listed(probe, includeRemoved="true") if f.get("id") == one.id]
+    hidden = all(f.get("id") != one.id for f in listed_files(probe))
+    kept = [f for f in listed_files(probe, includeRemoved="true") if f.get("id") == one.id]
     probe.check(
         Transfer.TRANSFER_CANCEL_REMOVE,
         hidden and len(kept) == 1 and kept[0].get("removed") is True,
@@ -344,7 +332,7 @@ def _check_removals(probe: TransferProbe, ended: list[Watched]) -> None:
         f"with includeRemoved it shows {[k.get('removed') for k in kept]} (removed)",
     )
     cleared = probe.call("DELETE", "transfers", "downloads", "all", "completed")
-    left = {f.get("id") for f in _listed(probe)} & {i.id for i in completed}
+    left = {f.get("id") for f in listed_files(probe)} & {i.id for i in completed}
     probe.check(
         Transfer.TRANSFER_REMOVE_COMPLETED,
         cleared.status_code == 204 and not left,
@@ -374,7 +362,7 @@ def test_an_enqueue_from_an_offline_peer_answers_500_and_stores_nothing(probe: T
         f"{request_line(response)} of an offline peer answered 500, an unexpected error in the docs, "
         "not their 403 (rejected)",
     )
-    stored = [f for f in _listed(probe) if f.get("username") == peer["username"]]
+    stored = [f for f in listed_files(probe) if f.get("username") == peer["username"]]
     probe.check(
         Transfer.TRANSFER_ENQUEUE_500,
         not stored,
