@@ -56,9 +56,9 @@ class StandInServer:
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
-        sock, _ = self._listener.accept()
-        self.client = sock
         try:
+            sock, _ = self._listener.accept()  # closed first when no client came: nothing to serve
+            self.client = sock
             while True:
                 frame = read_frame(sock)
                 if frame.code == Code.LOGIN:

@@ -8,8 +8,11 @@ sharing peer, and what the REST API reports is compared with what the network's 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import queue
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
@@ -17,12 +20,17 @@ from typing import Any, NamedTuple
 import pytest
 import requests
 
+from conformance.network import messages
+from conformance.network import peer_messages as pm
+from conformance.network.codec import UINT32, UINT64, Code, read_exactly, read_frame
 from conformance.network.command import DEFAULT_PEERS
 from conformance.network.control import ControlServer
+from conformance.network.messages import PeerAddress
 from conformance.network.server import NetworkServer
 from conformance.peers import library, uploads
 from conformance.peers.library import SharedFile
-from conformance.reference import ReferenceOptions, ReferenceServer
+from conformance.reference import ReferenceOptions, ReferenceServer, soulseek
+from conformance.reference.network import Step
 from conformance.reference.soulseek import SoulseekConnection
 
 USERNAME = "slskd-under-test"
@@ -313,3 +321,77 @@ def test_a_download_goes_indirectly_where_direct_fails(firewalled: tuple[Chain, 
         assert indirect == [("ConnectToPeer", "P")] + (
             [("ConnectToPeer", "F")] if peer == "instant-peer" else []
         )
+
+
+class LazyUploader:
+    """A stand-in server (Login, GetPeerAddress) and one peer, `lazy`, that queues a download,
+    asks TransferRequest(1, U) and then never opens its F connection: after its wait the client
+    opens one itself (PeerInit F + U), and the peer sends the file's bytes from the offset."""
+
+    U = 4242
+
+    def __init__(self, file: SharedFile, data: bytes) -> None:
+        self.file, self.data = file, data
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.peer = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.server.getsockname()[1])
+        self.seen: list[Any] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+        threading.Thread(target=self._upload, daemon=True).start()
+
+    def _serve(self) -> None:
+        sock, _ = self.server.accept()
+        with contextlib.suppress(OSError):
+            while True:
+                frame = read_frame(sock)
+                if frame.code == Code.LOGIN:
+                    password = messages.read_login_request(frame.reader()).password
+                    sock.sendall(messages.login_accepted("hi", "127.0.0.1", password))
+                elif frame.code == Code.GET_PEER_ADDRESS:
+                    where = PeerAddress("127.0.0.1", int(self.peer.getsockname()[1]))
+                    sock.sendall(messages.peer_address(frame.reader().string(), where))
+
+    def _upload(self) -> None:
+        messages_sock, _ = self.peer.accept()
+        self.seen.append(pm.read_init(messages_sock))
+        request = pm.parse_transfer_request(pm.read_message(messages_sock).payload)
+        messages_sock.sendall(pm.build_transfer_response(request.token, False, reason="Queued"))
+        messages_sock.sendall(
+            pm.build_transfer_request(pm.Direction.UPLOAD, self.U, self.file.filename, self.file.size)
+        )
+        self.seen.append(pm.parse_transfer_response(pm.read_message(messages_sock).payload))
+        transfer, _ = self.peer.accept()  # the client's own F connection
+        self.seen.append(pm.read_init(transfer))
+        self.seen.append(UINT32.unpack(read_exactly(transfer, 4))[0])
+        (offset,) = UINT64.unpack(read_exactly(transfer, 8))
+        transfer.sendall(self.data[offset:])
+        transfer.recv(1)  # until the client closes it
+
+
+def test_the_client_opens_the_f_connection_itself_when_the_peers_never_comes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(soulseek, "INDIRECT_S", 0.3)  # slskd waits 10 s
+    file = SharedFile("Music\\Lazy\\slow song.mp3", 1000)
+    data = bytes(range(256)) * 4
+    stand_in = LazyUploader(file, data[:1000])
+    client = SoulseekConnection("127.0.0.1", stand_in.port, "me", "pw")
+    client.start(lambda incoming: None)
+    steps: queue.Queue[Step] = queue.Queue()
+    try:
+        client.download("lazy", file.filename, file.size, steps.put, token=9)
+        seen: list[Step] = []
+        while not seen or seen[-1].kind != "ended":
+            seen.append(steps.get(timeout=5))
+    finally:
+        client.close()
+    assert [s.kind for s in seen if s.kind != "data"] == [
+        "requested", "queued", "initializing", "started", "ended"
+    ]  # fmt: skip
+    assert (seen[-1].outcome, b"".join(s.data for s in seen)) == ("Succeeded", data[:1000])
+    assert stand_in.seen == [
+        pm.PeerInit("me", "P", stand_in.seen[0].token),
+        pm.TransferResponse(LazyUploader.U, True, file.size, None),
+        pm.PeerInit("me", "F", LazyUploader.U),
+        LazyUploader.U,
+    ]

@@ -26,7 +26,8 @@ ignored), allowed (the immediate path: the client opens the F connection itself,
 direct or ConnectToPeer F + PierceFirewall, then the 4 bytes T) or refused; PlaceInQueueResponse;
 the peer's TransferRequest(1, U) answered TransferResponse(U, allowed) unless its size is not
 the one the download was told (answered "Cancelled": Aborted); the peer's F connection with the
-4 bytes U (PeerInit F on the listener, or a relayed ConnectToPeer F answered PierceFirewall);
+4 bytes U (PeerInit F on the listener, or a relayed ConnectToPeer F answered PierceFirewall;
+when neither comes within INDIRECT_S the client opens it itself, as for the immediate path);
 the 8-byte offset and exactly size − offset bytes. UploadDenied ends it Rejected, UploadFailed
 Errored, a connection that ends early Errored (the emulation retries from the bytes that
 arrived), no TransferResponse in `response_timeout_s` TimedOut. Every step goes to the
@@ -344,9 +345,9 @@ class SoulseekConnection(SoulseekNetwork):
         """Serve one peer connection: its init frame (unless the client opened it), then peer
         messages until it closes, idles out or lies; whatever ends it is one log line. An F
         connection, or the PierceFirewall that answers one of our ConnectToPeer F, is handed on."""
-        sock.settimeout(PEER_INACTIVITY_S)
         handed = False
         try:
+            sock.settimeout(PEER_INACTIVITY_S)  # in the try: close() may have shut it already
             if not greeted:
                 init = peer_messages.read_init(sock)
                 where = f"{where} ({_greeting(init)})"
@@ -629,6 +630,7 @@ class SoulseekConnection(SoulseekNetwork):
         except OSError as error:
             return "Errored", f"Failed to send the transfer request: {error}"
         a.progress(Step("requested"))
+        early = None  # a TransferRequest(1) before any TransferResponse: the peer is ready at once
         while True:  # the peer's answer to the request
             event = self._next(a, self.response_timeout_s)
             if event is None:
@@ -636,10 +638,15 @@ class SoulseekConnection(SoulseekNetwork):
             kind, value, _ = event
             if kind == "response":
                 break
+            if kind == "upload":
+                early = event
+                break
             ended = _refusal(kind, value)
             if ended is not None:
                 return ended
-        if value.allowed:  # the immediate path: the peer lets the download skip its queue
+        if early is not None:
+            a.events.put(early)
+        elif value.allowed:  # the immediate path: the peer lets the download skip its queue
             announced = a.size if value.size is None else value.size
             a.progress(Step("queued"))
             if a.size and announced != a.size:
@@ -652,7 +659,7 @@ class SoulseekConnection(SoulseekNetwork):
                     f"Failed to establish a direct or indirect transfer connection to {a.username}",
                 )
             return self._receive(a, sock, announced)
-        if value.reason is None or value.reason.rstrip(".").lower() != "queued":
+        elif value.reason is None or value.reason.rstrip(".").lower() != "queued":
             return "Rejected", value.reason
         a.progress(Step("queued"))
         while True:  # queued remotely until the peer's TransferRequest(1), a denial or a failure
@@ -684,6 +691,8 @@ class SoulseekConnection(SoulseekNetwork):
         finally:
             with self._state:
                 self._expected.pop((a.username, upload), None)
+        if sock is None:  # neither of the peer's ways came: the client opens it (Nicotine+'s way)
+            sock = self._open_transfer(a, upload)
         if sock is None:
             return "TimedOut", "Timed out waiting for the transfer connection"
         return self._receive(a, sock, announced)
@@ -711,9 +720,12 @@ class SoulseekConnection(SoulseekNetwork):
                 return waiter.get(timeout=left)
         raise _Stopped
 
-    def _open_transfer(self, a: _Attempt) -> socket.socket | None:
-        """The immediate path's F connection, opened by the client: direct (PeerInit F + the 4
-        bytes T), else indirect (ConnectToPeer F; the peer's PierceFirewall, then T)."""
+    def _open_transfer(self, a: _Attempt, token: int | None = None) -> socket.socket | None:
+        """The F connection opened by the client, carrying `token` (the immediate path: the
+        download's own T; the fallback after the peer's F connection never came: its U):
+        direct (PeerInit F + the 4 bytes), else indirect (ConnectToPeer F; the peer's
+        PierceFirewall, then the 4 bytes)."""
+        token = a.token if token is None else token
         host, port = self._address(a.username)
         try:
             sock = socket.create_connection((host, port), TIMEOUT_S)
@@ -724,7 +736,7 @@ class SoulseekConnection(SoulseekNetwork):
             if not self._track(sock):
                 raise _Stopped from None
             try:
-                sock.sendall(UINT32.pack(a.token))
+                sock.sendall(UINT32.pack(token))
             except OSError:
                 self._untrack(sock)
                 return None
@@ -732,7 +744,7 @@ class SoulseekConnection(SoulseekNetwork):
         if not self._track(sock):
             raise _Stopped
         try:
-            sock.sendall(peer_messages.build_peer_init(self.username, "F", a.token) + UINT32.pack(a.token))
+            sock.sendall(peer_messages.build_peer_init(self.username, "F", token) + UINT32.pack(token))
         except OSError:
             self._untrack(sock)
             return None
