@@ -470,11 +470,17 @@ def _three_at_once(probe: TransferProbe, chosen: list[Watched]) -> tuple[list[in
     barrier = threading.Barrier(3)
     timed: list[tuple[float, float, int]] = []
 
+    errors: list[BaseException] = []
+
     def post(item: Watched) -> None:  # the run's session, unjudged: judging is one thread's
         barrier.wait()
         sent = time.monotonic()
         files = [{"filename": item.filename, "size": item.size}]
-        response = probe.ctx.call("POST", "transfers", "downloads", item.username, json=files)
+        try:
+            response = probe.ctx.call("POST", "transfers", "downloads", item.username, json=files)
+        except BaseException as error:  # a spent budget, a down target: raised again in the test
+            errors.append(error)
+            return
         timed.append((sent, time.monotonic(), response.status_code))
         body = an_object(json_body(response)) or {}
         probe.enqueued += [(item.username, t["id"]) for t in objects(body.get("enqueued")) if "id" in t]
@@ -484,6 +490,8 @@ def _three_at_once(probe: TransferProbe, chosen: list[Watched]) -> tuple[list[in
         thread.start()
     for thread in threads:
         thread.join()
+    if errors:
+        raise errors[0]
     *earlier, last = sorted(timed)  # by when each was sent
     together = all(answered > last[0] + OVERLAP_S for _, answered, _ in earlier)
     return sorted(status for _, _, status in timed), together
