@@ -4,9 +4,9 @@ The requirements (`requirements.yaml`, their ids in `ids`), the model of a downl
 reading slskd's JSON with `reading`) and what the network knows it carried for each (`oracle`),
 the state machine of a client's downloads (`rules`), the probe (`probes`) and the probes that
 are code (`suite`: those needing no peer, and one download from each kind of simulated peer),
-and the reference server's emulation of the API (`routes`, over `emulation` and `stored`).
-`API` declares them to the engine; the emulation and the machine are imported late (when a
-reference server starts, when the machine runs).
+the mutants of its emulation (`corpus.yaml`), and the reference server's emulation of the API
+(`routes`, over `emulation` and `stored`). `API` declares them to the engine; the emulation and
+the machine are imported late (when a reference server starts, when the machine runs).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ API = Api(
     tags=("Transfers",),
     catalogue="requirements.yaml",
     ids=Transfer,
+    corpus="corpus.yaml",
     # The list shows the API is served; read without credentials it shows what authentication does.
     preflight=(ApiRead("Transfers", "/transfers/downloads", unauthenticated=("/transfers/downloads",)),),
     # A download asks a real person's client for a file: never sent to real people by accident.

@@ -45,9 +45,12 @@ from conformance.apis.transfers.stored import (
     INITIALIZING,
     QUEUED_LOCALLY,
     QUEUED_REMOTELY,
+    REJECTED,
     REQUESTED,
     RETRIED,
     RETRY_DELAY_S,
+    SUCCEEDED,
+    TIMED_OUT,
     Transfer,
     now_micros,
 )
@@ -74,6 +77,7 @@ class TransfersApi:
         self.documented = options.behaviour == DOCUMENTED
         self.unknown_404 = options.behaviour in (DOCUMENTED, INTENDED)  # DELETE of an unknown id
         self.lenient_binding = options.traits.lenient_binding
+        self.faults = options.faults
         self.representation = representation or Representation(options.variants)
         self.lock = threading.RLock()
         self.downloads: dict[str, Transfer] = {}  # in enqueue order
@@ -97,7 +101,12 @@ class TransfersApi:
             elapsed = max(((t.ended_at or now_micros()) - t.started_at) / 1000, 0.0)  # milliseconds
         speed = transferred - t.start_offset
         average = speed / (elapsed / 1000) if elapsed else 0.0
+        if "transfer-bytes-short" in self.faults and t.text == f"{COMPLETED}, {SUCCEEDED}" and transferred:
+            transferred -= 1  # the last chunk's count lost
         remaining = max(t.size - transferred, 0)
+        percent = 100.0 * transferred / t.size if t.size else 0.0
+        if "transfer-percent-fraction" in self.faults:
+            percent /= 100  # a fraction of one, not a percentage
         body: dict[str, Any] = {
             "id": t.id,
             "username": t.username,
@@ -105,7 +114,7 @@ class TransfersApi:
             "filename": t.filename,
             "size": t.size,
             "startOffset": t.start_offset,
-            "state": t.text,
+            "state": self._state_text(t),
             "requestedAt": self._timestamp(t.requested_at),
             "enqueuedAt": self._timestamp(t.enqueued_at),
             "startedAt": self._timestamp(t.started_at),
@@ -119,7 +128,7 @@ class TransfersApi:
             "removed": t.removed,
             "bytesRemaining": remaining,
             "elapsedTime": elapsed,
-            "percentComplete": 100.0 * transferred / t.size if t.size else 0.0,
+            "percentComplete": percent,
             "remainingTime": 1000 * remaining / average if average and not t.complete else None,  # ms
         }
         if self.documented:  # the docs' names for the same facts (Transfer.md)
@@ -131,11 +140,22 @@ class TransfersApi:
             }
         return {key: value for key, value in body.items() if value is not None}
 
+    def _state_text(self, t: Transfer) -> str:
+        text = t.text
+        if "transfer-state-separator" in self.faults:
+            text = text.replace(", ", " | ")
+        if "transfer-state-lowercase" in self.faults:
+            text = text.lower()
+        return text
+
     def _grouped(self, transfers: list[Transfer]) -> list[dict[str, Any]]:
         """[{username, directories: [{directory, fileCount, files}]}], in the order first seen."""
+        if "transfer-list-loses-last" in self.faults and len(transfers) > 1:
+            transfers = transfers[:-1]  # an off-by-one in the paging
         users: dict[str, dict[str, list[Transfer]]] = {}
+        whole = "transfer-directory-whole-path" in self.faults
         for t in transfers:
-            users.setdefault(t.username, {}).setdefault(t.directory, []).append(t)
+            users.setdefault(t.username, {}).setdefault(t.filename if whole else t.directory, []).append(t)
         return [self._user(username, folders) for username, folders in users.items()]
 
     def _user(self, username: str, folders: dict[str, list[Transfer]]) -> dict[str, Any]:
@@ -193,6 +213,8 @@ class TransfersApi:
         with self.lock:
             found = self._find(request, by_user=self.documented)
             if found is None:
+                if "transfer-get-unknown-200" in self.faults:
+                    return Reply.json({"id": decode_segment(request.params["id"]), "state": "None"})
                 raise HttpError(NOT_FOUND)
             return Reply.json(self.shape(found))
 
@@ -200,6 +222,8 @@ class TransfersApi:
         with self.lock:
             found = self._find(request, by_user=self.documented)
             if found is None:
+                if "transfer-position-unknown-200" in self.faults:
+                    return Reply.json(0)
                 raise HttpError(NOT_FOUND)
             username, filename = found.username, found.filename
         place = self.network.place_in_queue(username, filename)  # outside the lock: it waits
@@ -210,9 +234,9 @@ class TransfersApi:
     # --- downloads: enqueue --------------------------------------------------------------------
     def enqueue(self, request: Request) -> Reply:
         username = decode_segment(request.params["username"])
-        files = parse_files(request.body)
+        files = parse_files(request.body, self.faults)
         with self.lock:
-            if self._in_flight >= ENQUEUE_SLOTS:
+            if self._in_flight >= ENQUEUE_SLOTS and "transfer-no-limiter" not in self.faults:
                 return Reply.json("Too many requests", TOO_MANY)  # not hidden by the limiter's own text
             self._in_flight += 1
         try:
@@ -223,13 +247,19 @@ class TransfersApi:
 
     def _enqueue(self, username: str, files: list[tuple[str, int]]) -> Reply:
         names = [name for name, _ in files]
-        if len(set(names)) != len(names):  # slskd's ArgumentException, through the 500 handler
-            raise ValueError("The list of files contains duplicates (Parameter 'files')")
-        self.network.connect(username)  # offline, unknown, not logged in: 500, nothing stored
+        if len(set(names)) != len(names) and "transfer-duplicates-accepted" not in self.faults:
+            raise ValueError("The list of files contains duplicates (Parameter 'files')")  # slskd's, as 500
+        try:
+            self.network.connect(username)  # offline, unknown, not logged in: 500, nothing stored
+        except SoulseekError:
+            if "transfer-offline-201" not in self.faults:  # the attempt, not the enqueue, fails
+                raise
         enqueued: list[Transfer] = []
         failed: list[dict[str, str]] = []
         with self.lock:
             busy = {t.filename for t in self.downloads.values() if t.username == username and not t.complete}
+            if "transfer-skipped-ignored" in self.faults:
+                busy = set()
             for name, size in files:
                 if name in busy:
                     failed.append({"filename": name, "message": ALREADY})
@@ -242,6 +272,10 @@ class TransfersApi:
                     requested_at=now_micros(),
                     token=next(self._tokens),
                 )
+                if "transfer-enqueued-at-enqueue" in self.faults:
+                    transfer.enqueued_at = transfer.requested_at
+                if "transfer-enqueue-requested" in self.faults:
+                    transfer.state = REQUESTED
                 enqueued.append(transfer)
             shapes = [self.shape(t) for t in enqueued]
         for transfer in enqueued:
@@ -256,13 +290,13 @@ class TransfersApi:
         with self.lock:
             self.downloads[transfer.id] = transfer
             self._cancels[transfer.id] = cancel
-            offset = transfer.transferred
+            offset = 0 if "transfer-retry-from-zero" in self.faults else transfer.transferred
             transfer.start_offset = offset
         try:
             self.network.download(
                 transfer.username,
                 transfer.filename,
-                transfer.size,
+                0 if "transfer-size-unchecked" in self.faults else transfer.size,  # 0: any size
                 lambda step, t=transfer, c=cancel: self._step(t, c, step),
                 offset=offset,
                 cancel=cancel,
@@ -298,15 +332,32 @@ class TransfersApi:
             elif step.kind == "data":
                 t.data += step.data
             elif step.kind == "ended":
-                t.state, t.reason, t.exception = COMPLETED, step.outcome, step.exception
+                outcome = self._outcome(step.outcome)
+                t.state, t.reason, t.exception = COMPLETED, outcome, step.exception
                 t.ended_at = now_micros()
-                if step.outcome in RETRIED and t.attempts < ATTEMPTS:
+                if outcome in self._retried() and t.attempts < ATTEMPTS:
                     t.next_attempt_at = t.ended_at + int(RETRY_DELAY_S * 1_000_000)
                     retry = True
         if retry:
             timer = threading.Timer(RETRY_DELAY_S / 2, self._retry, args=(t, cancel))
             timer.daemon = True
             timer.start()
+
+    def _outcome(self, outcome: str | None) -> str | None:
+        """The ending an attempt's last step gives the download (what a fault makes of it)."""
+        if outcome == SUCCEEDED and "transfer-succeeded-errored" in self.faults:
+            return ERRORED
+        if outcome == REJECTED and "transfer-rejected-errored" in self.faults:
+            return ERRORED
+        return outcome
+
+    def _retried(self) -> frozenset[str]:
+        """The endings tried again."""
+        if "transfer-no-retry" in self.faults:
+            return frozenset()
+        if "transfer-rejected-retried" in self.faults:
+            return RETRIED | {REJECTED}
+        return RETRIED
 
     def _retry(self, t: Transfer, cancel: threading.Event) -> None:
         """Back to `Queued, Locally` with one more attempt, unless cancelled or removed meanwhile;
@@ -315,7 +366,8 @@ class TransfersApi:
             if cancel.is_set() or self.downloads.get(t.id) is not t or t.removed:
                 return
             t.state, t.reason, t.ended_at = QUEUED_LOCALLY, None, None
-            t.attempts += 1
+            if "transfer-attempts-not-counted" not in self.faults:
+                t.attempts += 1
         timer = threading.Timer(RETRY_DELAY_S / 2, self._restart, args=(t, cancel))
         timer.daemon = True
         timer.start()
@@ -337,18 +389,22 @@ class TransfersApi:
                     raise HttpError(NOT_FOUND)
                 return Reply(NO_CONTENT)
             was_complete = found.complete
-            if not found.complete:
+            if not found.complete and "transfer-cancel-ignored" not in self.faults:
                 self._cancels.get(found.id, threading.Event()).set()
-                found.state, found.reason, found.ended_at = COMPLETED, CANCELLED, now_micros()
+                reason = TIMED_OUT if "transfer-cancel-timedout" in self.faults else CANCELLED
+                found.state, found.reason, found.ended_at = COMPLETED, reason, now_micros()
                 found.exception = "Operation canceled"
-            if remove and (was_complete or self.documented):
+            if remove and (was_complete or self.documented) and "transfer-remove-ignored" not in self.faults:
                 found.removed = True
             return Reply(NO_CONTENT)
 
     def remove_completed(self, request: Request) -> Reply:
         with self.lock:
+            if "transfer-remove-completed-keeps" in self.faults:
+                return Reply(NO_CONTENT)
+            every = "transfer-remove-completed-unfinished" in self.faults
             for t in self.downloads.values():
-                if t.complete:
+                if t.complete or every:
                     t.removed = True
             return Reply(NO_CONTENT)
 
@@ -384,14 +440,15 @@ class TransfersApi:
                 raise HttpError(BAD_REQUEST) from None
 
 
-def parse_files(body: bytes) -> list[tuple[str, int]]:
+def parse_files(body: bytes, faults: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
     """The POST body: a non-empty JSON array of {filename, size} (other properties ignored);
-    HttpError 400 for anything else, a `..` segment in a filename included."""
+    HttpError 400 for anything else, a `..` segment in a filename included (unless a fault
+    lets an empty list or a traversal through)."""
     try:
         document = json.loads(body.decode("utf-8-sig"))
     except (ValueError, RecursionError):
         raise HttpError(BAD_REQUEST) from None
-    if not isinstance(document, list) or not document:
+    if not isinstance(document, list) or (not document and "transfer-empty-accepted" not in faults):
         raise HttpError(BAD_REQUEST)
     files: list[tuple[str, int]] = []
     for item in document:
@@ -401,7 +458,7 @@ def parse_files(body: bytes) -> list[tuple[str, int]]:
         name, size = given.get("filename"), given.get("size", 0)
         if not isinstance(name, str) or not name.strip():
             raise HttpError(BAD_REQUEST)
-        if ".." in name.replace("/", "\\").split("\\"):
+        if ".." in name.replace("/", "\\").split("\\") and "transfer-traversal-accepted" not in faults:
             raise HttpError(BAD_REQUEST)
         if size is None:
             size = 0

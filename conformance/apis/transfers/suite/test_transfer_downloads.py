@@ -35,6 +35,7 @@ __all__ = [
     "test_a_download_from_each_kind_of_peer_ends_as_the_peer_made_it",
     "test_a_third_enqueue_in_flight_answers_429",
     "test_an_enqueue_from_an_offline_peer_answers_500_and_stores_nothing",
+    "test_removing_the_completed_downloads_leaves_a_running_one",
 ]
 
 WITHIN_S = 10.0  # every download ends well within this: the peers' steps take tenths of a second
@@ -107,11 +108,16 @@ def _past_requested(read: dict[str, Any]) -> bool:
 
 def _final(watched: Watched, read: dict[str, Any], network: TransferOracle) -> bool:
     """Whether a read is the download's end: completed, and not an attempt slskd will retry
-    (an Errored or TimedOut one is final only once every attempt was made)."""
+    (an Errored or TimedOut one is final only once every attempt was made, unless the checker
+    cancelled it: a cancelled download is not tried again). A state that is none of slskd's
+    ends the watch too: its ending can no longer be read (the model names the state)."""
     state = parse_state(read.get("state"))
-    if state is None or state[0] != COMPLETED:
+    if state is None:
+        return True
+    if state[0] != COMPLETED:
         return False
-    return state[1] not in RETRIED_ENDINGS or len(_sent(network, watched)) >= model.ATTEMPTS_ALLOWED
+    final_attempt = len(_sent(network, watched)) >= model.ATTEMPTS_ALLOWED
+    return state[1] not in RETRIED_ENDINGS or watched.cancelled or final_attempt
 
 
 @check(
@@ -443,9 +449,9 @@ TRIES = 5  # sends of three enqueues at once, until one has all three in flight 
 @check(Transfer.TRANSFER_ENQUEUE_429, kind="probe")
 def test_a_third_enqueue_in_flight_answers_429(probe: TransferProbe) -> None:
     """Three enqueues sent at once, each of a file a different simulated peer shares: while two
-    are in flight (each connecting to its peer), the third answers 429. Judged only when all
-    three were in flight together (the two sent first still unanswered `OVERLAP_S` after the
-    last was sent)."""
+    are in flight (each connecting to its peer), the third answers 429. Judged once one answered
+    429, or when all three were in flight together (the two sent first still unanswered
+    `OVERLAP_S` after the last was sent)."""
     probe.require_downloads(Need.INCOMING)
     network = oracle(probe.ctx)
     chosen = _uploaders(network, each_way=False, ways=("at-once", "queues")) if network is not None else []
@@ -453,7 +459,7 @@ def test_a_third_enqueue_in_flight_answers_429(probe: TransferProbe) -> None:
         pytest.skip("needs three uploading peers of the simulated network")
     for _ in range(TRIES):
         statuses, together = _three_at_once(probe, chosen[:3])
-        if together:
+        if together or 429 in statuses:  # a 429 shows the limit, however the three overlapped
             break
     else:
         pytest.skip(f"the three enqueues were never in flight together ({statuses}): not judged")
@@ -495,3 +501,40 @@ def _three_at_once(probe: TransferProbe, chosen: list[Watched]) -> tuple[list[in
     *earlier, last = sorted(timed)  # by when each was sent
     together = all(answered > last[0] + OVERLAP_S for _, answered, _ in earlier)
     return sorted(status for _, _, status in timed), together
+
+
+@check(Transfer.TRANSFER_REMOVE_COMPLETED, kind="probe")
+def test_removing_the_completed_downloads_leaves_a_running_one(probe: TransferProbe) -> None:
+    """DELETE all/completed while a download waits on a silent peer (it cannot have ended: the
+    peer never answers): that download is neither hidden nor marked removed. Judged only when
+    the reads before and after the DELETE both show it unfinished."""
+    probe.require_downloads(Need.INCOMING)
+    network = oracle(probe.ctx)
+    silent = [w for w in (_uploaders(network) if network is not None else []) if w.upload == "silent"]
+    if not silent:
+        pytest.skip("needs the simulated network's silent peer (the embedded server or --network-control)")
+    item = silent[0]
+    response = probe.enqueue(item.username, [{"filename": item.filename, "size": item.size}])
+    enqueued = objects((an_object(json_body(response)) or {}).get("enqueued"))
+    if response.status_code != 201 or not enqueued or not isinstance(enqueued[0].get("id"), str):
+        pytest.skip(f"the enqueue from {item.username} answered {response.status_code}: nothing to judge")
+    transfer_id = str(enqueued[0]["id"])
+
+    def unfinished(read: dict[str, Any] | None) -> bool:
+        return read is not None and (parse_state(read.get("state")) or (COMPLETED,))[0] != COMPLETED
+
+    if not unfinished(probe.download(item.username, transfer_id)):
+        pytest.skip("the silent peer's download had already ended: not judged")
+    cleared = probe.call("DELETE", "transfers", "downloads", "all", "completed")
+    after = probe.download(item.username, transfer_id)
+    if unfinished(after):
+        assert after is not None
+        listed = any(f.get("id") == transfer_id for f in listed_files(probe))
+        probe.check(
+            Transfer.TRANSFER_REMOVE_COMPLETED,
+            after.get("removed") is not True and listed,
+            f"after {request_line(cleared)} the unfinished download from {item.username} "
+            f"({after.get('state')!r}) is {'listed' if listed else 'not listed'}, "
+            f"removed {after.get('removed')!r}",
+        )
+    probe.done()
