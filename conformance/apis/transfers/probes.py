@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from conformance.apis.transfers.oracle import CONSENT
+from conformance.apis.transfers.reading import COMPLETED, parse_state
 from conformance.checks.context import SuiteContext
 from conformance.checks.probes import Probe
 from conformance.checks.responses import an_object, json_body, objects
@@ -153,9 +154,9 @@ class TransferProbe(Probe):
             for username, transfer_id in mine:
                 while time.monotonic() < deadline:
                     read = self.ctx.call("GET", "transfers", "downloads", username, transfer_id)
-                    state = (an_object(json_body(read)) or {}).get("state")
-                    if read.status_code != 200 or str(state).startswith("Completed"):
-                        break
+                    state = parse_state((an_object(json_body(read)) or {}).get("state"))
+                    if read.status_code != 200 or state is None or state[0] == COMPLETED:
+                        break  # ended, or in a state no one can read: nothing to wait for
                     time.sleep(POLLS[-1])
                 self.ctx.call(
                     "DELETE", "transfers", "downloads", username, transfer_id, params={"remove": "true"}

@@ -67,7 +67,10 @@ class Followed:
 
     @property
     def ended(self) -> bool:
-        """Completed for good: not an Errored or TimedOut attempt with attempts left."""
+        """Completed for good: not an Errored or TimedOut attempt with attempts left (or in a
+        state no one can read: nothing to wait for, its strings are the finding)."""
+        if self.reads and parse_state(self.reads[-1].get("state")) is None:
+            return True
         if not self.completed:
             return False
         last = self.reads[-1]
