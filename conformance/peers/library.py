@@ -2,7 +2,9 @@
 
 The file (`library.yaml` beside this module by default) names each peer, its behaviour and its
 numbers (upload speed, queue length, free slot, how long it takes to answer), what it does with a
-download (`upload`, `queue_s`, `place`, `online`: see `uploads`) and its folders of
+download (`upload`, `queue_s`, `place`, `online`: see `uploads`), its profile (`description`,
+`picture`, `upload_slots`: the user info it gives), its presence (`away`) and how it answers a
+browse, a user info or a folder's contents (`requests`: see `Answering`), and its folders of
 file names; a crowd entry stands for many identical responders, so a search can reach a
 response limit at once. What the file leaves open (sizes, bit rates, lengths, sample rates, bit
 depths) comes from a hash of the seed, the username and the file name: the same seed gives the
@@ -12,6 +14,7 @@ the checker never disagree about what a peer shares.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
@@ -56,6 +59,25 @@ class Behaviour(StrEnum):
 
 
 WRONG_TOKEN_MASK = 0x5A5A5A5A
+
+
+class Answering(StrEnum):
+    """How a peer treats a browse (4), a user info (15) and a folder contents (36) request."""
+
+    ANSWERS = "answers"
+    SLOW = "slow"  # never answers in time: the downloader's wait for the reply runs out
+    DROPS = "drops"  # closes the connection instead of answering (mid-browse: half the frame sent)
+
+
+class Presence(StrEnum):
+    """A user's status as the server tells it (GetStatus 7: 0, 1, 2), in slskd's `UserPresence` names."""
+
+    OFFLINE = "Offline"
+    AWAY = "Away"
+    ONLINE = "Online"
+
+
+PICTURE_BYTES = 96  # a peer with `picture: true` has this many bytes of picture, drawn from the seed
 
 
 @dataclass(frozen=True)
@@ -105,6 +127,18 @@ class SharingPeer:
     queue_s: float = 0.2  # how long a queued upload waits before the peer starts it
     place: int = 1  # its answer to PlaceInQueueRequest
     online: bool = True  # False: its address is 0.0.0.0:0 and no search reaches it
+    away: bool = False  # online, but its status is Away
+    description: str = ""  # its user info's description
+    picture: bytes | None = None  # its user info's picture (None: it has none)
+    upload_slots: int = 1
+    requests: Answering = Answering.ANSWERS  # browse, user info and folder contents
+
+    @property
+    def presence(self) -> Presence:
+        """Its status on the server: offline when not online, else away or online."""
+        if not self.online:
+            return Presence.OFFLINE
+        return Presence.AWAY if self.away else Presence.ONLINE
 
     def file(self, filename: str) -> SharedFile | None:
         """The shared file with this exact path, None when the peer does not share it."""
@@ -123,6 +157,11 @@ class SharingPeer:
             "queueS": self.queue_s,
             "place": self.place,
             "online": self.online,
+            "presence": str(self.presence),
+            "description": self.description,
+            "picture": None if self.picture is None else base64.b64encode(self.picture).decode(),
+            "uploadSlots": self.upload_slots,
+            "requests": str(self.requests),
             "shares": [file.as_json() for file in self.files],
         }
 
@@ -155,6 +194,10 @@ def _peers_of(entry: Any, seed: int) -> list[SharingPeer]:
         upload = Upload(entry.get("upload", Upload.QUEUES))
     except ValueError:
         raise ValueError(f"{entry['username']}: upload must be one of {', '.join(Upload)}") from None
+    try:
+        requests = Answering(entry.get("requests", Answering.ANSWERS))
+    except ValueError:
+        raise ValueError(f"{entry['username']}: requests must be one of {', '.join(Answering)}") from None
     count = int(entry.get("count", 1))
     names = (
         [entry["username"]] if count == 1 else [f"{entry['username']}-{n:02d}" for n in range(1, count + 1)]
@@ -172,6 +215,11 @@ def _peers_of(entry: Any, seed: int) -> list[SharingPeer]:
             queue_s=float(entry.get("queue_s", 0.2)),
             place=int(entry.get("place", 1)),
             online=bool(entry.get("online", True)),
+            away=bool(entry.get("away", False)),
+            description=str(entry.get("description", f"{name}: a simulated peer of slskd-conformance")),
+            picture=_picture(seed, name) if entry.get("picture") else None,
+            upload_slots=int(entry.get("upload_slots", 1)),
+            requests=requests,
         )
         for name in names
     ]
@@ -194,6 +242,11 @@ def _files(username: str, folders: Any, seed: int) -> tuple[SharedFile, ...]:
                 file = SharedFile(file.filename, 1 + draws[4] % max_size, file.attributes, file.locked)
             files.append(file)
     return tuple(files)
+
+
+def _picture(seed: int, username: str) -> bytes:
+    """The peer's picture: PICTURE_BYTES bytes only this seed and user give."""
+    return hashlib.shake_256(f"{seed}\0{username}\0picture".encode()).digest(PICTURE_BYTES)
 
 
 def _draws(seed: int, username: str, filename: str) -> list[int]:

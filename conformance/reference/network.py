@@ -30,6 +30,9 @@ from conformance.peers.record import SearchLog
 from conformance.peers.responses import PeerResponse, answer
 from conformance.peers.transfer_log import TransferLog
 from conformance.peers.uploads import BANNED, NOT_SHARED, Upload, announced_size, content, drop_after
+from conformance.reference.network_errors import SoulseekError
+from conformance.reference.rooms_network import RoomsNetwork
+from conformance.reference.users_network import UsersNetwork
 
 DEFAULT_USERNAME = "slskd-reference"  # the account the reference reports (and logs in as)
 # The simulated peers' pace: each step of a download at most STEP_S after the last, and a peer
@@ -38,10 +41,6 @@ DEFAULT_USERNAME = "slskd-reference"  # the account the reference reports (and l
 STEP_S = 0.02
 CONNECT_S = 0.05
 RESPONSE_TIMEOUT_S = 1.0
-
-
-class SoulseekError(Exception):
-    """What the Soulseek client library throws; its text is the 500 body."""
 
 
 class Incoming(NamedTuple):
@@ -80,8 +79,9 @@ class Step(NamedTuple):
 DownloadProgress = Callable[[Step], None]
 
 
-class SoulseekNetwork:
-    """The server connection as slskd's client library reports and enforces it."""
+class SoulseekNetwork(UsersNetwork, RoomsNetwork):
+    """The server connection as slskd's client library reports and enforces it (the Users and
+    Rooms parts in `users_network`, `rooms_network`)."""
 
     username = DEFAULT_USERNAME
     logged_in = False
