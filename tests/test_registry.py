@@ -33,8 +33,8 @@ _T_UNKNOWN_READS = "test_transfer_probes.test_reads_of_an_unknown_download_answe
 _T_MALFORMED = "test_transfer_probes.test_malformed_enqueues_answer_400_and_store_nothing"
 _T_UPLOADS = "test_transfer_probes.test_an_upload_is_listed_under_its_user_and_read_by_id"
 _T_DOWNLOADS = "test_transfer_downloads.test_a_download_from_each_kind_of_peer_ends_as_the_peer_made_it"
-_T_OFFLINE = "test_transfer_downloads.test_an_enqueue_from_an_offline_peer_answers_500_and_stores_nothing"
-_T_IN_FLIGHT = "test_transfer_downloads.test_a_third_enqueue_in_flight_answers_429"
+_T_OFFLINE = "test_transfer_limits.test_an_enqueue_from_an_offline_peer_answers_500_and_stores_nothing"
+_T_IN_FLIGHT = "test_transfer_limits.test_a_third_enqueue_in_flight_answers_429"
 TRANSFER_PROBES = {
     _T_LISTS: (
         Transfer.TRANSFER_LIST_200,

@@ -62,6 +62,7 @@ API = Api(
         "conformance.apis.transfers.rules",
         "conformance.apis.transfers.suite.test_transfer_probes",
         "conformance.apis.transfers.suite.test_transfer_downloads",
+        "conformance.apis.transfers.suite.test_transfer_limits",
     ),
     probe=_probe,
 )
