@@ -30,7 +30,7 @@ from conformance.network.server import NetworkServer
 from conformance.peers import library, uploads
 from conformance.peers.library import SharedFile
 from conformance.reference import ReferenceOptions, ReferenceServer, soulseek
-from conformance.reference.network import Step
+from conformance.reference.download_steps import Step
 from conformance.reference.soulseek import SoulseekConnection
 
 USERNAME = "slskd-under-test"

@@ -64,15 +64,8 @@ from conformance.network.codec import (
 )
 from conformance.network.peer_messages import Direction, PeerCode, PeerInit, PierceFirewall
 from conformance.peers.responses import PeerResponse
-from conformance.reference.network import (
-    DownloadProgress,
-    Incoming,
-    Receiver,
-    SearchDelivery,
-    SoulseekError,
-    SoulseekNetwork,
-    Step,
-)
+from conformance.reference.download_steps import DownloadProgress, Step
+from conformance.reference.network import Incoming, Receiver, SearchDelivery, SoulseekError, SoulseekNetwork
 
 log = logging.getLogger("conformance.reference.soulseek")
 TIMEOUT_S = 10.0  # to connect, and for the Login answer (Soulseek.NET's message timeout is 5 s)

@@ -55,7 +55,8 @@ from conformance.apis.transfers.stored import (
     now_micros,
 )
 from conformance.reference.clock import format_timestamp
-from conformance.reference.network import SoulseekError, SoulseekNetwork, Step
+from conformance.reference.download_steps import Step
+from conformance.reference.network import SoulseekError, SoulseekNetwork
 from conformance.reference.options import DOCUMENTED, INTENDED, ReferenceOptions
 from conformance.reference.variants import Representation
 from conformance.reference.wire import HttpError, Reply, Request, decode_segment, parse_bool
