@@ -32,8 +32,8 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from typing import Any
 
+from conformance.apis.transfers.shapes import TransferShapes
 from conformance.apis.transfers.stored import (
     ALREADY,
     ATTEMPTS,
@@ -54,7 +54,6 @@ from conformance.apis.transfers.stored import (
     Transfer,
     now_micros,
 )
-from conformance.reference.clock import format_timestamp
 from conformance.reference.download_steps import Step
 from conformance.reference.network import SoulseekError, SoulseekNetwork
 from conformance.reference.options import DOCUMENTED, INTENDED, ReferenceOptions
@@ -80,93 +79,12 @@ class TransfersApi:
         self.lenient_binding = options.traits.lenient_binding
         self.faults = options.faults
         self.representation = representation or Representation(options.variants)
+        self.shapes = TransferShapes(self.documented, self.faults, self.representation)
         self.lock = threading.RLock()
         self.downloads: dict[str, Transfer] = {}  # in enqueue order
         self._cancels: dict[str, threading.Event] = {}
         self._in_flight = 0  # enqueue requests being served (the 429 limiter)
         self._tokens = iter(range(1, 2**31))
-
-    # --- shapes ------------------------------------------------------------------------------
-    def _timestamp(self, micros: int | None) -> str | None:
-        if micros is None:
-            return None
-        return format_timestamp(
-            micros, zone=self.representation.zone, fraction=self.representation.fraction(micros)
-        )
-
-    def shape(self, t: Transfer) -> dict[str, Any]:
-        """slskd's Transfer; null properties left out, as System.Text.Json is told to."""
-        transferred = t.transferred
-        elapsed = None
-        if t.started_at is not None:
-            elapsed = max(((t.ended_at or now_micros()) - t.started_at) / 1000, 0.0)  # milliseconds
-        speed = transferred - t.start_offset
-        average = speed / (elapsed / 1000) if elapsed else 0.0
-        if "transfer-bytes-short" in self.faults and t.text == f"{COMPLETED}, {SUCCEEDED}" and transferred:
-            transferred -= 1  # the last chunk's count lost
-        remaining = max(t.size - transferred, 0)
-        percent = 100.0 * transferred / t.size if t.size else 0.0
-        if "transfer-percent-fraction" in self.faults:
-            percent /= 100  # a fraction of one, not a percentage
-        body: dict[str, Any] = {
-            "id": t.id,
-            "username": t.username,
-            "direction": t.direction,
-            "filename": t.filename,
-            "size": t.size,
-            "startOffset": t.start_offset,
-            "state": self._state_text(t),
-            "requestedAt": self._timestamp(t.requested_at),
-            "enqueuedAt": self._timestamp(t.enqueued_at),
-            "startedAt": self._timestamp(t.started_at),
-            "endedAt": self._timestamp(t.ended_at),
-            "bytesTransferred": transferred,
-            "averageSpeed": average,
-            "placeInQueue": t.place_in_queue,
-            "exception": t.exception,
-            "attempts": t.attempts,
-            "nextAttemptAt": self._timestamp(t.next_attempt_at),
-            "removed": t.removed,
-            "bytesRemaining": remaining,
-            "elapsedTime": elapsed,
-            "percentComplete": percent,
-            "remainingTime": 1000 * remaining / average if average and not t.complete else None,  # ms
-        }
-        if self.documented:  # the docs' names for the same facts (Transfer.md)
-            body |= {
-                "token": t.token,
-                "remoteToken": t.remote_token,
-                "startTime": body["startedAt"],
-                "endTime": body["endedAt"],
-            }
-        return {key: value for key, value in body.items() if value is not None}
-
-    def _state_text(self, t: Transfer) -> str:
-        text = t.text
-        if "transfer-state-separator" in self.faults:
-            text = text.replace(", ", " | ")
-        if "transfer-state-lowercase" in self.faults:
-            text = text.lower()
-        return text
-
-    def _grouped(self, transfers: list[Transfer]) -> list[dict[str, Any]]:
-        """[{username, directories: [{directory, fileCount, files}]}], in the order first seen."""
-        if "transfer-list-loses-last" in self.faults and len(transfers) > 1:
-            transfers = transfers[:-1]  # an off-by-one in the paging
-        users: dict[str, dict[str, list[Transfer]]] = {}
-        whole = "transfer-directory-whole-path" in self.faults
-        for t in transfers:
-            users.setdefault(t.username, {}).setdefault(t.filename if whole else t.directory, []).append(t)
-        return [self._user(username, folders) for username, folders in users.items()]
-
-    def _user(self, username: str, folders: dict[str, list[Transfer]]) -> dict[str, Any]:
-        return {
-            "username": username,
-            "directories": [
-                {"directory": name, "fileCount": len(files), "files": [self.shape(t) for t in files]}
-                for name, files in folders.items()
-            ],
-        }
 
     # --- binding -----------------------------------------------------------------------------
     def _flag(self, request: Request, name: str) -> bool:
@@ -198,7 +116,7 @@ class TransfersApi:
         include = self._flag(request, "includeRemoved")
         with self.lock:
             shown = [t for t in self.downloads.values() if include or not t.removed]
-            return Reply.json(self._grouped(shown))
+            return Reply.json(self.shapes.grouped(shown))
 
     def user_downloads(self, request: Request) -> Reply:
         username = decode_segment(request.params["username"])
@@ -208,7 +126,7 @@ class TransfersApi:
                 if self.documented:
                     return Reply.json({"username": username, "directories": []})
                 raise HttpError(NOT_FOUND)
-            return Reply.json(self._grouped(shown)[0])
+            return Reply.json(self.shapes.grouped(shown)[0])
 
     def get_download(self, request: Request) -> Reply:
         with self.lock:
@@ -217,7 +135,7 @@ class TransfersApi:
                 if "transfer-get-unknown-200" in self.faults:
                     return Reply.json({"id": decode_segment(request.params["id"]), "state": "None"})
                 raise HttpError(NOT_FOUND)
-            return Reply.json(self.shape(found))
+            return Reply.json(self.shapes.shape(found))
 
     def position(self, request: Request) -> Reply:
         with self.lock:
@@ -230,7 +148,7 @@ class TransfersApi:
         place = self.network.place_in_queue(username, filename)  # outside the lock: it waits
         with self.lock:
             found.place_in_queue = place
-            return Reply.json(self.shape(found) if self.documented else place)
+            return Reply.json(self.shapes.shape(found) if self.documented else place)
 
     # --- downloads: enqueue --------------------------------------------------------------------
     def enqueue(self, request: Request) -> Reply:
@@ -278,7 +196,7 @@ class TransfersApi:
                 if "transfer-enqueue-requested" in self.faults:
                     transfer.state = REQUESTED
                 enqueued.append(transfer)
-            shapes = [self.shape(t) for t in enqueued]
+            shapes = [self.shapes.shape(t) for t in enqueued]
         for transfer in enqueued:
             self._attempt(transfer)
         return Reply.json({"enqueued": shapes, "failed": failed}, CREATED)
