@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib import import_module
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -111,3 +112,16 @@ class Api:
     def file(self, name: str | None) -> Path | None:
         """The package's data file `name` on disk (None when the API has none)."""
         return None if name is None else Path(str(files(self.package).joinpath(name)))
+
+
+def late(target: str) -> Callable[..., Any]:
+    """`"module:name"` as a callable that imports its module when first called, for an `Api`'s
+    `emulate`, `machine` and `probe`: they bring the reference server, Hypothesis' stateful
+    testing or pytest, and declaring an API must cost an import of its declaration only."""
+    module, _, name = target.partition(":")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = f"late({target!r})"
+    return call

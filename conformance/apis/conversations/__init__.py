@@ -12,44 +12,15 @@ them to the engine.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from conformance.apis.conversations.generated import FAILURES, refuses_a_blank_username
 from conformance.apis.conversations.ids import Conv
 from conformance.apis.conversations.ledger import ConversationLedger
-from conformance.apis.interface import Api, Backing, Emulation
+from conformance.apis.interface import Api, late
 from conformance.transport.policy import WriteShape
 from conformance.transport.preflight import ApiRead
 
-if TYPE_CHECKING:
-    from conformance.checks.context import SuiteContext
-    from conformance.checks.probes import Probe
-
-
 # A username nobody has a conversation with: fixed, never drawn, so that runs replay exactly.
 PREFLIGHT_USER = "slskd-conformance-preflight"
-
-
-def _emulate(backing: Backing) -> Emulation:
-    """Imported when a reference server starts, not whenever the API is declared."""
-    from conformance.apis.conversations.routes import emulate
-
-    return emulate(backing)
-
-
-def _machine(ctx: SuiteContext, tolerated: list[str]) -> type:
-    """Imported when the state machine runs (it brings Hypothesis' stateful testing)."""
-    from conformance.apis.conversations.rules import conversations_machine
-
-    return conversations_machine(ctx, tolerated)
-
-
-def _probe(ctx: SuiteContext) -> Probe:
-    """Imported when a probe runs (it brings pytest and requests)."""
-    from conformance.apis.conversations.probes import ConversationProbe
-
-    return ConversationProbe(ctx)
-
 
 API = Api(
     name="Conversations",
@@ -75,8 +46,8 @@ API = Api(
     # Send, acknowledge (one or all) and close: each touches one peer's conversation only.
     writes=(WriteShape("conversations", ("POST", "PUT", "DELETE")),),
     ledger=ConversationLedger,
-    emulate=_emulate,
-    machine=_machine,
+    emulate=late("conformance.apis.conversations.routes:emulate"),
+    machine=late("conformance.apis.conversations.rules:conversations_machine"),
     # The state machine's reads (comparison) and steps and rules (rules imports them all),
     # and the probes that are code.
     checks=(
@@ -86,7 +57,7 @@ API = Api(
         "conformance.apis.conversations.suite.test_usernames",
         "conformance.apis.conversations.suite.test_auth",
     ),
-    probe=_probe,
+    probe=late("conformance.apis.conversations.probes:ConversationProbe"),
     failures=FAILURES,
     refusals=(refuses_a_blank_username,),
 )

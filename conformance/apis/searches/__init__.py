@@ -10,39 +10,11 @@ machine runs), so declaring the API costs an import of its declaration only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from conformance.apis.interface import Api, Backing, Emulation
+from conformance.apis.interface import Api, late
 from conformance.apis.searches.ids import Search
 from conformance.apis.searches.ledger import SearchLedger
 from conformance.transport.policy import PeerWrite
 from conformance.transport.preflight import ApiRead
-
-if TYPE_CHECKING:
-    from conformance.checks.context import SuiteContext
-    from conformance.checks.probes import Probe
-
-
-def _emulate(backing: Backing) -> Emulation:
-    """Imported when a reference server starts, not whenever the API is declared."""
-    from conformance.apis.searches.routes import emulate
-
-    return emulate(backing)
-
-
-def _machine(ctx: SuiteContext, tolerated: list[str]) -> type:
-    """Imported when the state machine runs (it brings Hypothesis' stateful testing)."""
-    from conformance.apis.searches.rules import searches_machine
-
-    return searches_machine(ctx, tolerated)
-
-
-def _probe(ctx: SuiteContext) -> Probe:
-    """Imported when a probe runs (it brings pytest and requests)."""
-    from conformance.apis.searches.probes import SearchProbe
-
-    return SearchProbe(ctx)
-
 
 API = Api(
     name="Searches",
@@ -56,13 +28,13 @@ API = Api(
     # A search goes to every user of the network it is sent on: never to real people by accident.
     ledger=SearchLedger,
     peer_writes=(PeerWrite("searches", ("POST",), consent="searches"),),
-    emulate=_emulate,
-    machine=_machine,
+    emulate=late("conformance.apis.searches.routes:emulate"),
+    machine=late("conformance.apis.searches.rules:searches_machine"),
     # The model's reads and rules (rules imports them), and the probes that are code.
     checks=(
         "conformance.apis.searches.rules",
         "conformance.apis.searches.suite.test_search_probes",
         "conformance.apis.searches.suite.test_search_peers",
     ),
-    probe=_probe,
+    probe=late("conformance.apis.searches.probes:SearchProbe"),
 )

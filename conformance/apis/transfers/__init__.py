@@ -11,38 +11,10 @@ the machine are imported late (when a reference server starts, when the machine 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from conformance.apis.interface import Api, Backing, Emulation
+from conformance.apis.interface import Api, late
 from conformance.apis.transfers.ids import Transfer
 from conformance.transport.policy import PeerWrite
 from conformance.transport.preflight import ApiRead
-
-if TYPE_CHECKING:
-    from conformance.checks.context import SuiteContext
-    from conformance.checks.probes import Probe
-
-
-def _emulate(backing: Backing) -> Emulation:
-    """Imported when a reference server starts, not whenever the API is declared."""
-    from conformance.apis.transfers.routes import emulate
-
-    return emulate(backing)
-
-
-def _machine(ctx: SuiteContext, tolerated: list[str]) -> type:
-    """Imported when the state machine runs (it brings Hypothesis' stateful testing)."""
-    from conformance.apis.transfers.rules import downloads_machine
-
-    return downloads_machine(ctx, tolerated)
-
-
-def _probe(ctx: SuiteContext) -> Probe:
-    """Imported when a probe runs (it brings pytest and requests)."""
-    from conformance.apis.transfers.probes import TransferProbe
-
-    return TransferProbe(ctx)
-
 
 API = Api(
     name="Transfers",
@@ -55,8 +27,8 @@ API = Api(
     preflight=(ApiRead("Transfers", "/transfers/downloads", unauthenticated=("/transfers/downloads",)),),
     # A download asks a real person's client for a file: never sent to real people by accident.
     peer_writes=(PeerWrite("transfers", ("POST",), consent="transfers"),),
-    emulate=_emulate,
-    machine=_machine,
+    emulate=late("conformance.apis.transfers.routes:emulate"),
+    machine=late("conformance.apis.transfers.rules:downloads_machine"),
     # The machine's rules, and the probes that are code (needing no peer; downloads from the peers).
     checks=(
         "conformance.apis.transfers.rules",
@@ -64,5 +36,5 @@ API = Api(
         "conformance.apis.transfers.suite.test_transfer_downloads",
         "conformance.apis.transfers.suite.test_transfer_limits",
     ),
-    probe=_probe,
+    probe=late("conformance.apis.transfers.probes:TransferProbe"),
 )
