@@ -50,6 +50,11 @@ ENDING_REQUIREMENTS = {
     "Cancelled": "TRANSFER-CANCEL-STATE",
 }
 
+# Every requirement `judge_download` judges: what a check that runs it verifies
+JUDGED = tuple(
+    dict.fromkeys((STATE_STRINGS, STATE_PATH, *ENDING_REQUIREMENTS.values(), RESUMED, ENQUEUED_AT))
+)
+
 ATTEMPTS_ALLOWED = 3  # slskd's transfers.download.retry.attempts default
 RETRIED_ENDINGS = frozenset({"Errored", "TimedOut"})
 

@@ -23,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, rule
 from conformance.apis.transfers.ids import Transfer
 from conformance.apis.transfers.model import (
     ATTEMPTS_ALLOWED,
+    JUDGED,
     OUTCOMES,
     RETRIED_ENDINGS,
     Download,
@@ -287,18 +288,7 @@ class Downloads(RuleBasedStateMachine):
         finally:
             self.probe.tidy()
 
-    @check(
-        Transfer.TRANSFER_STATE_STRINGS,
-        Transfer.TRANSFER_STATE_PATH,
-        Transfer.TRANSFER_SUCCEEDED_BYTES,
-        Transfer.TRANSFER_REJECTED,
-        Transfer.TRANSFER_ABORTED_SIZE,
-        Transfer.TRANSFER_RETRIED,
-        Transfer.TRANSFER_RESUMED,
-        Transfer.TRANSFER_ENQUEUED_AT,
-        Transfer.TRANSFER_CANCEL_STATE,
-        kind="stateful",
-    )
+    @check(*JUDGED, kind="stateful")
     def judge(self, followed: Followed, sent: list[dict[str, Any]]) -> None:
         """The model's verdicts on one download. A cancelled one may also have ended as its peer
         made it (the cancel raced its end): then only its path and strings are judged."""

@@ -74,15 +74,8 @@ def _final(watched: Watched, read: dict[str, Any], network: TransferOracle) -> b
 
 
 @check(
+    *model.JUDGED,
     Transfer.TRANSFER_ENQUEUE_201,
-    Transfer.TRANSFER_STATE_STRINGS,
-    Transfer.TRANSFER_STATE_PATH,
-    Transfer.TRANSFER_SUCCEEDED_BYTES,
-    Transfer.TRANSFER_REJECTED,
-    Transfer.TRANSFER_ABORTED_SIZE,
-    Transfer.TRANSFER_RETRIED,
-    Transfer.TRANSFER_RESUMED,
-    Transfer.TRANSFER_CANCEL_STATE,
     Transfer.TRANSFER_GET_200,
     Transfer.TRANSFER_USERNAME_200,
     Transfer.TRANSFER_LIST_GROUPED,
@@ -92,7 +85,6 @@ def _final(watched: Watched, read: dict[str, Any], network: TransferOracle) -> b
     Transfer.TRANSFER_ENQUEUE_QUEUED_LOCALLY,
     Transfer.TRANSFER_ENQUEUE_SKIPPED,
     Transfer.TRANSFER_ENQUEUE_DUPLICATES_500,
-    Transfer.TRANSFER_ENQUEUED_AT,
     Transfer.TRANSFER_CANCEL_204,
     Transfer.TRANSFER_POSITION_200,
     Transfer.DOCGAP_TRANSFER_POSITION_INT,
