@@ -45,7 +45,9 @@ API = Api(
     corpus="corpus.yaml",
     # A browse, a user info and a folder's contents ask a real person's client, a status and an
     # endpoint the server about them: never by accident. Only a browse's progress stays in slskd.
-    peer_writes=(PeerWrite("users", ("GET", "POST"), consent="users", local=(("browse", "status"),)),),
+    peer_writes=(
+        PeerWrite("users", ("GET", "HEAD", "POST"), consent="users", local=(("browse", "status"),)),
+    ),
     emulate=_emulate,
     checks=(
         "conformance.apis.users.suite.test_user_probes",
