@@ -191,3 +191,9 @@ def test_the_oracle_rebuilds_every_peer_from_the_networks_view(seed: int) -> Non
         assert browsing.shares(again) == browsing.shares(peer)
         assert browsing.info(again) == browsing.info(peer)
         assert (again.presence, again.requests) == (peer.presence, peer.requests)
+
+
+def test_an_endpoint_is_where_the_network_says_the_peer_listens() -> None:
+    assert judge_endpoint({"address": "127.0.0.1", "port": 2234}, ("127.0.0.1", 2234)) == []
+    assert judge_endpoint({"address": "127.0.0.1", "port": 0xBA08}, ("127.0.0.1", 0x08BA))
+    assert judge_endpoint({"address": "127.0.0.2", "port": 2234}, ("127.0.0.1", 2234))

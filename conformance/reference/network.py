@@ -32,7 +32,7 @@ from conformance.peers.transfer_log import TransferLog
 from conformance.peers.uploads import BANNED, NOT_SHARED, Upload, announced_size, content, drop_after
 from conformance.reference.network_errors import SoulseekError
 from conformance.reference.rooms_network import RoomsNetwork
-from conformance.reference.simulated_users import SimulatedUsers
+from conformance.reference.simulated_users import SimulatedUsers, peer_port
 from conformance.reference.users_network import UsersNetwork
 
 DEFAULT_USERNAME = "slskd-reference"  # the account the reference reports (and logs in as)
@@ -451,7 +451,13 @@ class SimulatedNetwork(SimulatedUsers, SoulseekNetwork):
             {"username": name, "kind": "echo", "received": []} for name in sorted(self.echo_peers)
         ]
         sharing: list[dict[str, object]] = [
-            {"username": peer.username, "kind": "sharing", "received": [], **peer.as_json()}
+            {
+                "username": peer.username,
+                "kind": "sharing",
+                "received": [],
+                **peer.as_json(),
+                "port": peer_port(peer.username),
+            }
             for peer in self.sharing_peers
         ]
         return sorted(echo + sharing, key=lambda entry: str(entry["username"]))

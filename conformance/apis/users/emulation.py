@@ -97,6 +97,8 @@ class UsersApi:
                 address, port = "0.0.0.0", 0
             else:
                 return Reply.json(str(error), NOT_FOUND)
+        if "users-endpoint-port-swapped" in self.faults:
+            port = int.from_bytes(port.to_bytes(2, "little"), "big")  # read in the wrong byte order
         body: dict[str, Any] = {"address": address, "port": port}
         return Reply.json({"addressFamily": "InterNetwork"} | body if self.documented else body)
 

@@ -82,8 +82,9 @@ def judge_status(body: Any, presence: Presence) -> list[str]:
     return problems
 
 
-def judge_endpoint(body: Any) -> list[str]:
-    """What an online user's endpoint answer gets wrong: a usable IPv4 address and port."""
+def judge_endpoint(body: Any, listens: tuple[str, int] | None = None) -> list[str]:
+    """What an online user's endpoint answer gets wrong: a usable IPv4 address and port, the
+    address the peer listens on when the network says (`listens`)."""
     if not isinstance(body, dict):
         return [f"not an IPEndPoint object: {_short(body)}"]
     problems = []
@@ -96,6 +97,8 @@ def judge_endpoint(body: Any) -> list[str]:
     port = body.get("port")
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
         problems.append(f"port {port!r} is not one from 1 to 65535")
+    if listens is not None and not problems and (body.get("address"), port) != listens:
+        problems.append(f"{body.get('address')}:{port}, the peer listens on {listens[0]}:{listens[1]}")
     return problems
 
 

@@ -23,6 +23,7 @@ from conformance.peers.library import (
     SharingPeer,
 )
 
+LOOPBACK = "127.0.0.1"  # where every simulated peer listens, on the network and in process
 CONSENT = "users"  # `--allow-users`: the consent asking a live target's users about themselves needs
 FIELD_ATTRIBUTES = {field: kind for kind, field in ATTRIBUTE_FIELDS.items()}
 
@@ -33,11 +34,22 @@ class UsersOracle:
 
     def peers(self) -> dict[str, SharingPeer]:
         """The network's sharing peers by username, rebuilt from its view of them."""
+        return {
+            peer.username: peer for entry in self._entries() if (peer := peer_from_json(entry)) is not None
+        }
+
+    def endpoints(self) -> dict[str, tuple[str, int]]:
+        """The address each sharing peer listens on (every simulated peer listens on loopback)."""
+        return {
+            entry["username"]: (LOOPBACK, entry["port"])
+            for entry in self._entries()
+            if isinstance(entry.get("port"), int)
+        }
+
+    def _entries(self) -> list[dict[str, Any]]:
         if self.handle.simulated is not None:
-            entries = list(self.handle.simulated.peers_view())
-        else:
-            entries = self.handle.control.peers()
-        return {peer.username: peer for entry in entries if (peer := peer_from_json(entry)) is not None}
+            return list(self.handle.simulated.peers_view())
+        return self.handle.control.peers()
 
 
 def peer_from_json(entry: dict[str, Any]) -> SharingPeer | None:

@@ -76,6 +76,11 @@ class UsersProbe(Probe):
             pytest.skip("no oracle of the network's users (embedded server or --network-control)")
         return known.peers()
 
+    def endpoint_of(self, username: str) -> tuple[str, int] | None:
+        """The address the network says `username` listens on (None: it does not say)."""
+        known = oracle(self.ctx)
+        return None if known is None else known.endpoints().get(username)
+
     def peer(self, kind: str) -> SharingPeer:
         """The network's first peer of `kind` (KINDS); skip when it has none."""
         found = next((p for p in self.peers().values() if KINDS[kind](p)), None)

@@ -151,7 +151,8 @@ def test_user_info_is_the_profile_the_peer_gave(probe: UsersProbe, kind: str) ->
 @check(User.USER_STATUS_200, User.USER_ENDPOINT_200, kind="probe")
 @pytest.mark.parametrize("kind", ["sharing", "away"])
 def test_status_and_endpoint_follow_the_presence_the_server_gives(probe: UsersProbe, kind: str) -> None:
-    """An online or away user's status is that presence, and its endpoint a usable address."""
+    """An online or away user's status is that presence, and its endpoint the address it
+    listens on."""
     probe.require_asking(Need.INCOMING)
     peer = probe.peer(kind)
     status = probe.read(peer.username, "status")
@@ -162,7 +163,7 @@ def test_status_and_endpoint_follow_the_presence_the_server_gives(probe: UsersPr
     endpoint = probe.read(peer.username, "endpoint")
     body = answered(probe, User.USER_ENDPOINT_200, endpoint)
     if body is not None:
-        problems = judge_endpoint(body)
+        problems = judge_endpoint(body, probe.endpoint_of(peer.username))
         probe.check(User.USER_ENDPOINT_200, not problems, f"{request_line(endpoint)}: {problems}")
     probe.done()
 
