@@ -183,7 +183,7 @@ def test_offline_and_unknown_users_are_not_found_but_their_status_is_offline(
 ) -> None:
     """The server gives no address for an offline or unknown user: its endpoint, info, browse
     and folders are not found (and nobody browsed it), while its status is 200 Offline."""
-    probe.require_asking()
+    probe.require_asking(Need.OUTGOING)
     username = unknown_user() if kind == "unknown" else probe.peer(kind).username
     status = probe.read(username, "status")
     body = answered(probe, User.USER_STATUS_OFFLINE, status)
