@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from conformance.apis.users import API as USERS
 from conformance.errors import WriteBlocked
@@ -101,3 +104,21 @@ def test_a_live_run_asks_about_users_only_with_consent(tmp_path: Path, consent: 
     reasons = {row["id"]: row.get("reason", "") for row in results["requirements"]}
     if not consent:
         assert "--allow-users" in reasons["USER-BROWSE-200"]
+
+
+@hypothesis.given(
+    username=st.text(min_size=1, max_size=12),
+    tail=st.sampled_from(["browse", "info", "status", "endpoint", "browse/status", "directory"]),
+    method=st.sampled_from(["GET", "HEAD", "POST"]),
+)
+def test_whatever_the_username_only_a_browse_s_progress_goes_out_unconsented(
+    username: str, tail: str, method: str
+) -> None:
+    """Any username, percent-encoded as a client sends it: every method on a users route is held
+    back without consent, but on a browse's progress (left to the profile: full here)."""
+    url = f"{TARGET}/users/{quote(username, safe='')}/{tail}"
+    if tail == "browse/status" and username not in (".", ".."):
+        policy(Profile.FULL).check(method, url)
+    else:
+        with pytest.raises(WriteBlocked):
+            policy(Profile.FULL).check(method, url)
