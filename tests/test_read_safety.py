@@ -44,7 +44,7 @@ def test_every_decision_says_why_and_where_from() -> None:
         "GET /options/yaml",  # the configuration file, secrets included
         "GET /options/debug",
         "GET /rooms/available",  # asks the Soulseek server
-        "GET /users/{username}/browse",  # connects to a peer
+        "GET /users/{username}/browse",  # connects to a peer (Users: undecided here, the guard holds it)
     ],
 )
 def test_reads_with_side_effects_are_unsafe(operation: str) -> None:

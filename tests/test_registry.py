@@ -9,6 +9,7 @@ from conformance.apis import installed
 from conformance.apis.conversations.ids import Conv
 from conformance.apis.searches.ids import Search
 from conformance.apis.transfers.ids import Transfer
+from conformance.apis.users.ids import User
 from conformance.checks.registered import load_checks
 from conformance.checks.scenarios import load_scenarios
 from conformance.requirements.catalogue import load_catalogue
@@ -83,6 +84,42 @@ TRANSFER_PROBES = {
     _T_IN_FLIGHT: (Transfer.TRANSFER_ENQUEUE_429,),
 }
 
+# Users' probes (conformance/apis/users/suite/): every Users requirement is verified by probes only.
+_U = "test_user_probes.test_"
+USER_PROBES = {
+    f"{_U}a_browse_shows_every_folder_the_peer_shares_and_then_its_progress": (
+        User.USER_BROWSE_200,
+        User.USER_BROWSE_LOCKED,
+        User.USER_FILE_NAMES,
+        User.USER_BROWSE_STATUS_200,
+        User.DOCGAP_USER_BROWSE_OBJECT,
+        User.DOCGAP_USER_BROWSE_STATUS_OBJECT,
+    ),
+    f"{_U}each_open_folder_answers_its_contents_and_no_other_folder_answers_one": (
+        User.USER_DIRECTORY_200,
+        User.USER_DIRECTORY_MISSING,
+        User.DOCGAP_USER_DIRECTORY_LIST,
+    ),
+    f"{_U}user_info_is_the_profile_the_peer_gave": (User.USER_INFO_200,),
+    f"{_U}status_and_endpoint_follow_the_presence_the_server_gives": (
+        User.USER_STATUS_200,
+        User.USER_ENDPOINT_200,
+    ),
+    f"{_U}offline_and_unknown_users_are_not_found_but_their_status_is_offline": (
+        User.USER_STATUS_OFFLINE,
+        User.USER_ENDPOINT_404,
+        User.USER_INFO_404,
+        User.USER_BROWSE_404,
+        User.USER_DIRECTORY_404,
+        User.USER_BROWSE_STATUS_404,
+    ),
+    f"{_U}a_peer_that_does_not_answer_or_drops_the_connection_is_a_500": (User.USER_PEER_500,),
+    f"{_U}an_empty_or_missing_directory_is_refused_with_400": (
+        User.USER_DIRECTORY_400,
+        User.DOCGAP_USER_STATUSES,
+    ),
+}
+
 # Requirements no fuzzing or state-machine check reaches: one probe pins each down.
 PROBES_ONLY = {
     Req.API_415_NON_JSON: "scenarios.non-json-bodies-answer-415",
@@ -120,6 +157,7 @@ PROBES_ONLY = {
     Search.DOCGAP_SEARCH_TIMEOUT_UNIT: _TIMEOUT,
     Search.SEARCH_CONCURRENCY: _CONCURRENT,
     **{requirement: probe for probe, verified in TRANSFER_PROBES.items() for requirement in verified},
+    **{requirement: probe for probe, verified in USER_PROBES.items() for requirement in verified},
 }
 
 

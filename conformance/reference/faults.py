@@ -142,6 +142,22 @@ FAULTS: dict[str, str] = {
     "transfer-no-limiter": "any number of enqueue requests are served at once: no 429",
     "transfer-enqueued-at-enqueue": "enqueuedAt is set at the enqueue, not when the peer queues it",
     "transfer-enqueue-requested": "the enqueue answers its Transfer 'Requested', not 'Queued, Locally'",
+    # users (conformance/apis/users/emulation.py)
+    "users-away-online": "GET …/status of an away user answers presence Online",
+    "users-offline-404": "GET …/status of an offline or unknown user answers 404, not 200 Offline",
+    "users-endpoint-offline-200": "GET …/endpoint of an offline user answers 200 0.0.0.0:0, not 404",
+    "users-endpoint-port-swapped": "GET …/endpoint answers the port with its two bytes swapped",
+    "users-info-offline-500": "GET …/info of an offline or unknown user answers 500, not 404",
+    "users-picture-dropped": "GET …/info leaves out the peer's picture (hasPicture false)",
+    "users-browse-file-lost": "a browse leaves out the last file of the peer's first folder",
+    "users-browse-locked-dropped": "a browse leaves out the peer's locked folders",
+    "users-full-path-names": "the files of a browse and a folder's contents carry full paths, not bare names",
+    "users-directory-name-bare": "a directory is named by its last path segment, not its full path",
+    "users-file-count-off-by-one": "each directory's fileCount is one more than its files",
+    "users-directory-wrong-folder": "POST …/directory answers the first open folder, whatever was asked",
+    "users-directory-400-missing": 'POST …/directory with no directory (or "") asks the peer: no 400',
+    "users-failure-200": "a peer that does not answer in time or drops the connection answers 200, empty",
+    "users-browse-status-forgotten": "GET …/browse/status answers 404 right after a browse ended",
 }
 
 

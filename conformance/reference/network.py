@@ -33,6 +33,7 @@ from conformance.reference.download_steps import DownloadProgress
 from conformance.reference.network_errors import SoulseekError
 from conformance.reference.rooms_network import RoomsNetwork
 from conformance.reference.simulated_downloads import SimulatedDownloads
+from conformance.reference.simulated_users import SimulatedUsers, peer_port
 from conformance.reference.users_network import UsersNetwork
 
 DEFAULT_USERNAME = "slskd-reference"  # the account the reference reports (and logs in as)
@@ -171,7 +172,7 @@ class SoulseekNetwork(UsersNetwork, RoomsNetwork):
             )
 
 
-class SimulatedNetwork(SimulatedDownloads, SoulseekNetwork):
+class SimulatedNetwork(SimulatedUsers, SimulatedDownloads, SoulseekNetwork):
     """An in-process network: sends succeed while `logged_in`, echo peers answer at once, and
     the sharing peers answer each search after their own delays (one timer thread per search)."""
 
@@ -250,7 +251,13 @@ class SimulatedNetwork(SimulatedDownloads, SoulseekNetwork):
             {"username": name, "kind": "echo", "received": []} for name in sorted(self.echo_peers)
         ]
         sharing: list[dict[str, object]] = [
-            {"username": peer.username, "kind": "sharing", "received": [], **peer.as_json()}
+            {
+                "username": peer.username,
+                "kind": "sharing",
+                "received": [],
+                **peer.as_json(),
+                "port": peer_port(peer.username),
+            }
             for peer in self.sharing_peers
         ]
         return sorted(echo + sharing, key=lambda entry: str(entry["username"]))

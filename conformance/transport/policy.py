@@ -98,14 +98,23 @@ class PeerWrite:
     another's reach people."""
 
     collection: str
-    methods: tuple[str, ...]
+    methods: tuple[str, ...]  # may hold GET: a read that asks a real person's client (a browse)
     consent: str  # the option that allows them is `--allow-<consent>`
+    # the ends of routes below `/<collection>/{name}` that stay in the target (a read of its own
+    # memory, such as `browse/status`), compared case-insensitively as slskd routes them
+    local: tuple[tuple[str, ...], ...] = ()
 
-    def admits(self, method: str, route: list[str] | None) -> bool:
-        """Whether this request is such a write (a path the guard cannot read counts as one)."""
+    def admits(self, method: str, route: list[str] | None, path: str = "") -> bool:
+        """Whether this request is such a write: a write whose path the guard cannot read counts
+        as one, a read of such a path when one of its segments is the collection."""
         if method not in self.methods:
             return False
-        return route is None or (bool(route) and route[0].lower() == self.collection)
+        if route is None:
+            return method not in SAFE_METHODS or self.collection in {
+                unquote(segment).lower() for segment in path.split("/")
+            }
+        tail = tuple(segment.lower() for segment in route[2:])
+        return bool(route) and route[0].lower() == self.collection and tail not in self.local
 
 
 def api_prefix_of(root: str) -> str:
@@ -172,18 +181,17 @@ class WritePolicy:
                 f"blocked {method} {_origin_text(url)}: the run sends requests (and credentials) "
                 f"only to the target's origin {self.origin}"
             )
-        if method in SAFE_METHODS:
-            return
         path = urlsplit(url).path
         route = self._route(path)
+        # before the safe methods: a GET may reach real people too (a browse asks their client)
         for write in self.peer_writes:
-            if write.admits(method, route) and write.consent not in self.consented:
+            if write.admits(method, route, path) and write.consent not in self.consented:
                 raise WriteBlocked(
                     f"blocked {method} {path}: it reaches real Soulseek users; it is sent only to the "
                     f"embedded server, a target proven on the simulated network (--network-control), "
                     f"or with --allow-{write.consent}"
                 )
-        if self.profile is Profile.FULL:
+        if method in SAFE_METHODS or self.profile is Profile.FULL:
             return
         if method == "POST" and route is not None and [segment.lower() for segment in route] == ["session"]:
             return  # logging in (--username/--password) creates a token, not data: every profile may
