@@ -18,8 +18,9 @@ is handed to the search whose token it carries, whoever sent it and on whichever
 an answer under a token no search has is dropped there, as Soulseek.NET drops it. A peer that
 closes early or sends garbage costs its own connection and one log line, nothing else.
 
-Downloading (`soulseek_downloads`) and the peer connections it and the Users calls need
-(`soulseek_peers`) are mixins of the connection; this module is the server session.
+Downloading (`soulseek_downloads`), asking about users (`soulseek_users`: status, endpoint,
+browse, user info, folder contents) and the peer connections they need (`soulseek_peers`) are
+mixins of the connection; this module is the server session.
 
 Threads, not asyncio: the reference's HTTP server is threaded and calls `send` from its
 request threads; a blocking socket with a write lock is the simplest thing that is correct.
@@ -38,13 +39,14 @@ from conformance.peers.responses import PeerResponse
 from conformance.reference.network import Incoming, Receiver, SearchDelivery, SoulseekError, SoulseekNetwork
 from conformance.reference.soulseek_downloads import SoulseekDownloads
 from conformance.reference.soulseek_peers import TIMEOUT_S, MessageConnection, SoulseekPeers, log, shut
+from conformance.reference.soulseek_users import SoulseekUsers
 
 LOGIN_FRAMES = 100  # frames skipped before the Login answer before giving up on the server
 RECONNECT_TRIES, RECONNECT_PAUSE_S = 20, 0.25  # after a dropped connection (never after a kick)
 FILE_SEARCH = 26  # server code: {uint32 token, string query} from the client
 
 
-class SoulseekConnection(SoulseekDownloads, SoulseekPeers, SoulseekNetwork):
+class SoulseekConnection(SoulseekDownloads, SoulseekUsers, SoulseekPeers, SoulseekNetwork):
     def __init__(self, host: str, port: int, username: str, password: str) -> None:
         self.address = (host, port)
         self.username, self._password = username, password
@@ -58,6 +60,7 @@ class SoulseekConnection(SoulseekDownloads, SoulseekPeers, SoulseekNetwork):
         self._state = threading.Lock()  # guards the peers' and the downloads' tables
         self._init_peers()
         self._init_downloads()
+        self._init_users()
 
     @property
     def listen_port(self) -> int:
@@ -128,6 +131,8 @@ class SoulseekConnection(SoulseekDownloads, SoulseekPeers, SoulseekNetwork):
                     self._pierce(frame.reader())
                 elif frame.code == Code.GET_PEER_ADDRESS:
                     self._addressed(frame.reader())
+                elif frame.code == Code.GET_STATUS:
+                    self._status_arrived(frame.reader())
                 elif frame.code == Code.KICKED_FROM_SERVER:
                     log.warning("kicked from the Soulseek server: another login took %r", self.username)
                     return False
@@ -213,4 +218,5 @@ class SoulseekConnection(SoulseekDownloads, SoulseekPeers, SoulseekNetwork):
 
     def _peer_message(self, connection: MessageConnection, frame: Frame) -> None:
         """A peer message other than a search response, to the part it concerns."""
-        self._transfer_message(connection, frame)
+        if not self._user_message(connection, frame):
+            self._transfer_message(connection, frame)

@@ -8,8 +8,9 @@ a ConnectToPeer the server relays makes the client connect out and write PierceF
 message connection it needs is the cached one, or GetPeerAddress (0.0.0.0: offline) and a
 direct PeerInit P, or, when that fails, an indirect ConnectToPeer P. Every message read on a
 peer connection goes to the connection class's `_dispatch` (search responses) or
-`_peer_message` (the rest: downloads, users); `_transfer_arrived` and `_downloading_from` are
-the downloads'. A peer that closes early or sends garbage costs its own connection and one log
+`_peer_message` (the rest: downloads, users), and a message connection that ends to
+`_peer_closed` (the users' waits); `_transfer_arrived` and `_downloading_from` are the
+downloads'. A peer that closes early or sends garbage costs its own connection and one log
 line, nothing else.
 """
 
@@ -189,6 +190,7 @@ class SoulseekPeers:
                 with self._state:
                     if self._messages.get(connection.username) is connection:
                         del self._messages[connection.username]
+                self._peer_closed(connection)
             if not handed:
                 self._untrack(sock)
 
@@ -256,7 +258,7 @@ class SoulseekPeers:
     def _message_connection(self, username: str) -> MessageConnection:
         """The cached message connection to `username`, or a new one: direct (PeerInit P) first,
         then indirect (ConnectToPeer P); SoulseekError when offline or unreachable both ways."""
-        self._require_login("reach users")
+        self._require_login("download files")
         with self._state:
             cached = self._messages.get(username)
         if cached is not None and not cached.closed:
