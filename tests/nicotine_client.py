@@ -85,6 +85,10 @@ class NicotineClient:
     def send(self, to: str, text: str) -> None:
         self._command({"do": "send", "to": to, "text": text})
 
+    def ask(self, what: str, user: str, folder: str | None = None) -> None:
+        """A browse, a user info or a folder's contents ("browse", "info", "folder") from `user`."""
+        self._command({"do": "ask", "what": what, "user": user} | ({"folder": folder} if folder else {}))
+
     def connect(self) -> None:
         self._command({"do": "connect"})
 

@@ -7,17 +7,24 @@ globals, so each client needs a process of its own, with its own HOME for its fi
     python tests/nicotine_driver.py SERVER_PORT USERNAME PASSWORD LISTEN_PORT
 
 stdin, one JSON object a line: `{"do": "send", "to": U, "text": T}`, `{"do": "connect"}`,
-`{"do": "quit"}`. stdout, one JSON object a line:
+`{"do": "ask", "what": "browse" | "info" | "folder", "user": U[, "folder": F]}` (as Nicotine+
+asks a peer: the answer allowed first, then the request), `{"do": "quit"}`. stdout, one JSON
+object a line:
 - `{"event": "login", "success": bool}` for each answer to a login;
 - `{"event": "shown", "user", "text", "id", "new", "timestamp"}` when Nicotine+ shows a received
   private message to its user (after its own checks: it holds a message until GetPeerAddress
   answers for the sender, so a frame it cannot read keeps the message from ever showing);
 - `{"event": "status", "user", "status"}` for each GetStatus the server pushes;
-- `{"event": "disconnected"}` when the server connection ends.
+- `{"event": "disconnected"}` when the server connection ends;
+- `{"event": "browsed", "user", "folders", "locked"}`, `{"event": "info", "user", "description",
+  "picture" (base64 or null), "slots", "queue", "free"}`, `{"event": "folder", "user", "token",
+  "folder", "folders"}` for the answers Nicotine+ decoded; a folder is `[name, [[code, name,
+  size, [[attribute, value]…]]…]]`, its files in Nicotine+'s order (by name).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 import threading
@@ -27,6 +34,15 @@ from typing import Any
 from pynicotine.config import config
 from pynicotine.core import core
 from pynicotine.events import events
+from pynicotine.slskmessages import (
+    AddAllowedResponse,
+    FolderContentsRequest,
+    FolderContentsResponse,
+    SharedFileListRequest,
+    SharedFileListResponse,
+    UserInfoRequest,
+    UserInfoResponse,
+)
 
 # The parts of the core a private conversation goes through; no shares (they scan in a
 # subprocess), no port mapping, no plugins' GUI, no update check.
@@ -39,6 +55,7 @@ COMPONENTS = {
     "buddies",
     "chatrooms",
 }
+FOLDER_TOKEN = 36036  # the token of every folder contents request the driver sends
 POLL_S = 0.05  # Nicotine+'s own headless loop polls its thread events ten times a second
 
 
@@ -71,6 +88,58 @@ def on_disconnect(msg: Any) -> None:
     emit(event="disconnected")
 
 
+def on_browsed(msg: Any) -> None:
+    emit(event="browsed", user=msg.username, folders=folders(msg.list), locked=folders(msg.privatelist))
+
+
+def on_info(msg: Any) -> None:
+    picture = base64.b64encode(msg.pic).decode() if msg.has_pic else None
+    emit(
+        event="info",
+        user=msg.username,
+        description=msg.descr,
+        picture=picture,
+        slots=msg.totalupl,
+        queue=msg.queuesize,
+        free=bool(msg.slotsavail),
+    )
+
+
+def on_folder(msg: Any) -> None:
+    emit(
+        event="folder", user=msg.username, token=msg.token, folder=msg.dir, folders=folders(msg.list.items())
+    )
+
+
+def folders(decoded: Any) -> list[Any]:
+    """Nicotine+'s (folder, [(code, name, size, ext, {attribute: value})]) pairs as JSON."""
+    return [
+        [
+            name,
+            [
+                [code, filename, size, sorted(attributes.items())]
+                for code, filename, size, _, attributes in files
+            ],
+        ]
+        for name, files in decoded
+    ]
+
+
+def ask(what: str, username: str, folder: str | None) -> None:
+    """Nicotine+'s own way to ask a peer: allow the answer, then send the request."""
+    if what == "browse":
+        allowed, request = (SharedFileListResponse, username), SharedFileListRequest()
+    elif what == "info":
+        allowed, request = (UserInfoResponse, username), UserInfoRequest()
+    else:
+        allowed, request = (
+            (FolderContentsResponse, username + folder),
+            FolderContentsRequest(folder, FOLDER_TOKEN),
+        )
+    core.send_message_to_network_thread(AddAllowedResponse(*allowed))
+    core.send_message_to_peer(username, request)
+
+
 def configure(server_port: int, username: str, password: str, listen_port: int) -> None:
     server = config.sections["server"]
     server["server"] = ("127.0.0.1", server_port)
@@ -88,6 +157,8 @@ def read_commands() -> None:
         command = json.loads(line)
         if command["do"] == "send":
             events.invoke_main_thread(core.privatechat.send_message, command["to"], command["text"])
+        elif command["do"] == "ask":
+            events.invoke_main_thread(ask, command["what"], command["user"], command.get("folder"))
         elif command["do"] == "connect":
             events.invoke_main_thread(core.connect)
         elif command["do"] == "quit":
@@ -104,6 +175,9 @@ def main(argv: list[str]) -> int:
         ("message-user", on_message),
         ("user-status", on_status),
         ("server-disconnect", on_disconnect),
+        ("shared-file-list-response", on_browsed),
+        ("user-info-response", on_info),
+        ("folder-contents-response", on_folder),
     ):
         events.connect(name, callback)  # after the core's own handlers: they run first
     core.start()

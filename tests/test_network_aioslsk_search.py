@@ -39,9 +39,16 @@ from tests.servers.local import closed_port
 # one file only, a late answer, a wrong token) and sharing-peer's unicode, backslash-separated
 # paths, three kinds of attributes and its locked folder, in one search.
 FEW_PEERS_TEXT = "conformance -chorus"
-FEW_PEERS = {"sharing-peer", "busy-peer", "slow-peer", "few-files-peer", "late-peer", "wrong-token-peer"} | {
-    f"{kind}-peer" for kind in ("instant", "refusing", "denying", "failing", "dropping", "resizing", "silent")
-}  # the transfer peers share the common word too; offline-peer is not reached
+FEW_PEERS = (
+    {"sharing-peer", "busy-peer", "slow-peer", "few-files-peer", "late-peer", "wrong-token-peer"}
+    | {
+        f"{kind}-peer"
+        for kind in ("instant", "refusing", "denying", "failing", "dropping", "resizing", "silent")
+    }
+    | {"away-peer", "slow-answering-peer", "dropping-answering-peer"}
+)
+# the transfer and the Users peers share the common word too (a slow or dropping answer to a
+# browse is not to a search); offline-peer is not reached, empty-peer shares nothing
 CROWD_TEXT = "chorus"
 CROWD = {f"crowd-peer-{n:02d}" for n in range(1, 31)}
 

@@ -80,7 +80,9 @@ def test_it_prints_one_line_serves_logs_liars_and_stops_on_ctrl_c() -> None:
             with urllib.request.urlopen(f"http://127.0.0.1:{control}/peers", timeout=5) as answer:
                 kinds = [peer["kind"] for peer in json.load(answer)]
                 assert [kind for kind in kinds if kind != "sharing"] == ["offline", "echo", "silent"]
-                assert kinds.count("sharing") == 45  # the default library's sharing peers (8 upload kinds)
+                assert (
+                    kinds.count("sharing") == 49
+                )  # the default library's sharing peers (8 upload kinds, 4 Users kinds)
         finally:
             process.send_signal(signal.SIGINT)
             out, err = process.communicate(timeout=10)

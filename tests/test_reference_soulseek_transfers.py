@@ -29,7 +29,7 @@ from conformance.network.messages import PeerAddress
 from conformance.network.server import NetworkServer
 from conformance.peers import library, uploads
 from conformance.peers.library import SharedFile
-from conformance.reference import ReferenceOptions, ReferenceServer, soulseek
+from conformance.reference import ReferenceOptions, ReferenceServer, soulseek_downloads
 from conformance.reference.download_steps import Step
 from conformance.reference.soulseek import SoulseekConnection
 
@@ -371,7 +371,7 @@ class LazyUploader:
 def test_the_client_opens_the_f_connection_itself_when_the_peers_never_comes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(soulseek, "INDIRECT_S", 0.3)  # slskd waits 10 s
+    monkeypatch.setattr(soulseek_downloads, "INDIRECT_S", 0.3)  # slskd waits 10 s
     file = SharedFile("Music\\Lazy\\slow song.mp3", 1000)
     data = bytes(range(256)) * 4
     stand_in = LazyUploader(file, data[:1000])

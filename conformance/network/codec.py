@@ -126,6 +126,10 @@ class Payload:
         except UnicodeDecodeError:
             return raw.decode("latin-1")
 
+    def blob(self) -> bytes:
+        """A length-prefixed byte string (a user info's picture)."""
+        return self._take(self.uint32())
+
     def ipv4(self) -> str:
         """An address as the protocol writes it: the four octets in reverse order."""
         return str(ipaddress.IPv4Address(self._take(4)[::-1]))
@@ -160,6 +164,10 @@ class Builder:
     def string(self, value: str) -> Builder:
         encoded = value.encode("utf-8")
         self._parts.append(UINT32.pack(len(encoded)) + encoded)
+        return self
+
+    def blob(self, value: bytes) -> Builder:
+        self._parts.append(UINT32.pack(len(value)) + value)
         return self
 
     def ipv4(self, address: str) -> Builder:

@@ -179,6 +179,11 @@ def user_status(username: str, status: int) -> bytes:
     return Builder(Code.GET_STATUS).string(username).uint32(status).byte(0).build()
 
 
+def read_user_status(payload: Payload) -> tuple[str, int, bool]:
+    """GetStatus's answer: (username, status: OFFLINE, AWAY or ONLINE, privileged)."""
+    return payload.string(), payload.uint32(), payload.byte() == 1
+
+
 def watch_user(username: str, status: int | None) -> bytes:
     """The WatchUser answer; `status` None: no such user on the network.
 

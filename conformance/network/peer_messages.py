@@ -45,7 +45,13 @@ class InitCode(IntEnum):
 class PeerCode(IntEnum):
     """Peer message codes (4 bytes) the network understands."""
 
+    BROWSE_REQUEST = 4
+    BROWSE_RESPONSE = 5
     SEARCH_RESPONSE = 9
+    INFO_REQUEST = 15
+    INFO_RESPONSE = 16
+    FOLDER_CONTENTS_REQUEST = 36
+    FOLDER_CONTENTS_RESPONSE = 37
     TRANSFER_REQUEST = 40
     TRANSFER_RESPONSE = 41
     QUEUE_DOWNLOAD = 43
@@ -163,7 +169,7 @@ def parse_transfer_request(payload: bytes) -> TransferRequest:
     reader = Payload(payload)
     direction, token, filename = reader.uint32(), reader.uint32(), reader.string()
     size = reader.uint64() if reader.remaining else None
-    _done(reader, "TransferRequest")
+    check_consumed(reader, "TransferRequest")
     return TransferRequest(direction, token, filename, size)
 
 
@@ -182,7 +188,7 @@ def parse_transfer_response(payload: bytes) -> TransferResponse:
     token, allowed = reader.uint32(), bool(reader.byte())
     size = reader.uint64() if allowed and reader.remaining else None
     reason = None if allowed else reader.string()
-    _done(reader, "TransferResponse")
+    check_consumed(reader, "TransferResponse")
     return TransferResponse(token, allowed, size, reason)
 
 
@@ -209,7 +215,7 @@ def parse_filename(payload: bytes) -> str:
     """The payload of 43, 46 or 51: one string."""
     reader = Payload(payload)
     filename = reader.string()
-    _done(reader, "the message")
+    check_consumed(reader, "the message")
     return filename
 
 
@@ -221,7 +227,7 @@ def build_place_in_queue_response(filename: str, place: int) -> bytes:
 def parse_place_in_queue_response(payload: bytes) -> tuple[str, int]:
     reader = Payload(payload)
     filename, place = reader.string(), reader.uint32()
-    _done(reader, "PlaceInQueueResponse")
+    check_consumed(reader, "PlaceInQueueResponse")
     return filename, place
 
 
@@ -233,11 +239,12 @@ def build_upload_denied(filename: str, reason: str) -> bytes:
 def parse_upload_denied(payload: bytes) -> tuple[str, str]:
     reader = Payload(payload)
     filename, reason = reader.string(), reader.string()
-    _done(reader, "UploadDenied")
+    check_consumed(reader, "UploadDenied")
     return filename, reason
 
 
-def _done(reader: Payload, what: str) -> None:
+def check_consumed(reader: Payload, what: str) -> None:
+    """A message's reader must have taken every byte: more is a ProtocolError."""
     if reader.remaining:
         raise ProtocolError(f"{reader.remaining} bytes after {what}")
 
@@ -245,7 +252,8 @@ def _done(reader: Payload, what: str) -> None:
 # ---- SearchResponse -----------------------------------------------------------------------------
 
 
-def _file_record(builder: Builder, file: SharedFile) -> None:
+def write_file_record(builder: Builder, file: SharedFile) -> None:
+    """A file record as search responses and directory records (user_messages) write it."""
     builder.byte(file.code).string(file.filename).uint64(file.size).string(file.extension)
     builder.uint32(len(file.attributes))
     for kind, value in file.attributes:
@@ -254,21 +262,31 @@ def _file_record(builder: Builder, file: SharedFile) -> None:
 
 def search_response_payload(response: PeerResponse) -> bytes:
     """The uncompressed payload of SearchResponse (what follows the code before zlib)."""
-    builder = Builder(0)  # the code is dropped below: Builder always writes one
+    builder = Builder(0)
     builder.string(response.username).uint32(response.token).uint32(len(response.files))
     for file in response.files:
-        _file_record(builder, file)
+        write_file_record(builder, file)
     builder.byte(1 if response.free_slot else 0).uint32(response.upload_speed)
     builder.uint32(response.queue_length).uint32(0).uint32(len(response.locked_files))
     for file in response.locked_files:
-        _file_record(builder, file)
+        write_file_record(builder, file)
+    return payload_of(builder)
+
+
+def payload_of(builder: Builder) -> bytes:
+    """What a builder wrote after the code (its code is a placeholder: Builder always writes one)."""
     return builder.build()[HEADER.size + UINT32.size :]
+
+
+def compressed_message(code: PeerCode, payload: bytes) -> bytes:
+    """A peer message whose payload is zlib-compressed: length, code, zlib(payload)."""
+    body = UINT32.pack(code) + zlib.compress(payload)
+    return HEADER.pack(len(body)) + body
 
 
 def build_search_response(response: PeerResponse) -> bytes:
     """SearchResponse (peer code 9): length, code, zlib(payload)."""
-    body = UINT32.pack(PeerCode.SEARCH_RESPONSE) + zlib.compress(search_response_payload(response))
-    return HEADER.pack(len(body)) + body
+    return compressed_message(PeerCode.SEARCH_RESPONSE, search_response_payload(response))
 
 
 def inflate(payload: bytes) -> bytes:
@@ -295,7 +313,8 @@ class FileRecord(NamedTuple):
     attributes: tuple[tuple[int, int], ...]
 
 
-def _read_record(reader: Payload) -> FileRecord:
+def read_file_record(reader: Payload) -> FileRecord:
+    """A file record, field by field (a search response's, a directory record's)."""
     code, filename, size, extension = reader.byte(), reader.string(), reader.uint64(), reader.string()
     attributes = tuple((reader.uint32(), reader.uint32()) for _ in range(reader.uint32()))
     return FileRecord(code, filename, size, extension, attributes)
@@ -318,14 +337,14 @@ def parse_search_response_records(payload: bytes) -> SearchResponseRecords:
     """SearchResponse's compressed payload, field by field as sent."""
     reader = Payload(inflate(payload))
     username, token = reader.string(), reader.uint32()
-    files = tuple(_read_record(reader) for _ in range(reader.uint32()))
+    files = tuple(read_file_record(reader) for _ in range(reader.uint32()))
     free_slot, upload_speed, queue_length, unknown = (
         reader.byte(),
         reader.uint32(),
         reader.uint32(),
         reader.uint32(),
     )
-    locked = tuple(_read_record(reader) for _ in range(reader.uint32())) if reader.remaining else ()
+    locked = tuple(read_file_record(reader) for _ in range(reader.uint32())) if reader.remaining else ()
     if reader.remaining:
         raise ProtocolError(f"{reader.remaining} bytes after the search response")
     return SearchResponseRecords(
@@ -333,7 +352,8 @@ def parse_search_response_records(payload: bytes) -> SearchResponseRecords:
     )
 
 
-def _shared(record: FileRecord, locked: bool) -> SharedFile:
+def shared_file(record: FileRecord, locked: bool) -> SharedFile:
+    """The SharedFile a record carries (its extension is derived again, from the name)."""
     return SharedFile(filename=record.filename, size=record.size, attributes=record.attributes, locked=locked)
 
 
@@ -343,8 +363,8 @@ def parse_search_response(payload: bytes) -> PeerResponse:
     return PeerResponse(
         username=records.username,
         token=records.token,
-        files=tuple(_shared(record, False) for record in records.files),
-        locked_files=tuple(_shared(record, True) for record in records.locked_files),
+        files=tuple(shared_file(record, False) for record in records.files),
+        locked_files=tuple(shared_file(record, True) for record in records.locked_files),
         free_slot=bool(records.free_slot),
         upload_speed=records.upload_speed,
         queue_length=records.queue_length,
@@ -378,6 +398,8 @@ __all__ = [
     "build_transfer_response",
     "build_upload_denied",
     "build_upload_failed",
+    "check_consumed",
+    "compressed_message",
     "inflate",
     "parse_filename",
     "parse_init",
@@ -387,8 +409,12 @@ __all__ = [
     "parse_transfer_request",
     "parse_transfer_response",
     "parse_upload_denied",
+    "payload_of",
+    "read_file_record",
     "read_init",
     "read_message",
     "read_search_response",
     "search_response_payload",
+    "shared_file",
+    "write_file_record",
 ]

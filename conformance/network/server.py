@@ -176,9 +176,9 @@ class Connection:
 
     def _get_status(self, payload: Payload) -> None:
         username = payload.string()
-        online = self.sharing.online(username) if self.sharing is not None else None
-        if online is not None:
-            self.deliver(messages.user_status(username, ONLINE if online else messages.OFFLINE))
+        shared = self.sharing.status(username) if self.sharing is not None else None
+        if shared is not None:
+            self.deliver(messages.user_status(username, shared))
             return
         self.deliver(messages.user_status(username, self.network.status(username) or messages.OFFLINE))
 

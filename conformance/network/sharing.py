@@ -18,7 +18,9 @@ Every message connection between a peer and a client (either side opened it) is 
 client's download requests, which `uploading.Uploads` serves by the peer's `upload` behaviour,
 recorded in its `TransferLog` (`GET /transfers`). An F connection that arrives on a peer's
 listener (PeerInit F + the 4-byte token) or through a ConnectToPeer F is handed to it too. An
-offline peer (`online: false`) has the address 0.0.0.0:0 and status offline.
+offline peer (`online: false`) has the address 0.0.0.0:0 and status offline, an away one status
+away. A browse, a user info or a folder contents request on a message connection is answered by
+`browsing`.
 
 Everything here runs on the network's one event loop, like the rest of the server's rules.
 """
@@ -44,7 +46,7 @@ from conformance.network.peer_messages import (
     parse_init,
 )
 from conformance.network.uploading import Stream, Uploads
-from conformance.peers.library import SharingPeer
+from conformance.peers.library import Presence, SharingPeer
 from conformance.peers.record import SearchLog
 from conformance.peers.responses import PeerResponse, answer
 
@@ -56,6 +58,7 @@ PIERCE_WAIT_S = (
 )
 MAX_INIT = 4096
 OFFLINE_ADDRESS = PeerAddress("0.0.0.0", 0, 0)  # what GetPeerAddress answers for an offline user
+STATUS = {Presence.OFFLINE: messages.OFFLINE, Presence.AWAY: messages.AWAY, Presence.ONLINE: messages.ONLINE}
 
 
 class Searcher(Protocol):
@@ -107,10 +110,11 @@ class SharingPeers:
             return None
         return PeerAddress(LOOPBACK, port, 0) if self.peers[username].online else OFFLINE_ADDRESS
 
-    def online(self, username: str) -> bool | None:
-        """Whether a sharing peer is online; None for any other user."""
+    def status(self, username: str) -> int | None:
+        """A sharing peer's status as GetStatus gives it (its presence: offline, away, online);
+        None for any other user."""
         peer = self.peers.get(username)
-        return None if peer is None else peer.online
+        return None if peer is None else STATUS[peer.presence]
 
     def view(self) -> list[dict[str, Any]]:
         """The sharing peers, with their shares and numbers, as `GET /peers` lists them."""

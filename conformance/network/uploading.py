@@ -22,7 +22,8 @@ What a peer answers (shared/soulseek/peers-and-apis.md §1.4):
 On the F connection the downloader writes the 8-byte offset; the peer writes `content` from it
 to the end (DROPS: the first attempt at a file stops after half its bytes and resets the
 connection once they have arrived).
-PlaceInQueueRequest(file) is answered PlaceInQueueResponse(file, place) whatever the behaviour.
+PlaceInQueueRequest(file) is answered PlaceInQueueResponse(file, place) whatever the behaviour;
+a browse, a user info and a folder contents request go to `browsing`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from conformance.network import browsing
 from conformance.network.codec import HEADER, MAX_FRAME, UINT32, UINT64, ProtocolError
 from conformance.network.peer_messages import (
     Direction,
@@ -153,6 +155,8 @@ class Uploads:
                 self.log.ended(pending.index)
         elif code == PeerCode.PLACE_IN_QUEUE_REQUEST:
             _send(writer, build_place_in_queue_response(parse_filename(payload), peer.place))
+        elif code in browsing.REQUESTS:
+            browsing.answer(peer, downloader, writer, code, payload)
 
     def _requested(
         self,
