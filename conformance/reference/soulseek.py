@@ -73,6 +73,7 @@ from conformance.reference.network import (
     SoulseekNetwork,
     Step,
 )
+from conformance.reference.soulseek_rooms import ROOM_FRAMES, SoulseekRooms
 
 log = logging.getLogger("conformance.reference.soulseek")
 TIMEOUT_S = 10.0  # to connect, and for the Login answer (Soulseek.NET's message timeout is 5 s)
@@ -89,7 +90,7 @@ CHUNK = 65536
 FIRST_TOKEN = 1_000_001  # our connection tokens (PeerInit, ConnectToPeer); downloads bring their own
 
 
-class SoulseekConnection(SoulseekNetwork):
+class SoulseekConnection(SoulseekRooms, SoulseekNetwork):
     def __init__(self, host: str, port: int, username: str, password: str) -> None:
         self.address = (host, port)
         self.username, self._password = username, password
@@ -195,6 +196,8 @@ class SoulseekConnection(SoulseekNetwork):
                     self._pierce(frame.reader())
                 elif frame.code == Code.GET_PEER_ADDRESS:
                     self._addressed(frame.reader())
+                elif frame.code in ROOM_FRAMES:
+                    self._room_frame(frame)
                 elif frame.code == Code.KICKED_FROM_SERVER:
                     log.warning("kicked from the Soulseek server: another login took %r", self.username)
                     return False
