@@ -19,6 +19,7 @@ from aioslsk.events import RoomJoinedEvent, RoomLeftEvent, RoomMessageEvent
 
 from conformance.network.server import NetworkServer
 from tests.aioslsk_client import WAIT_S, logged_in
+from tests.network_client import room_view
 
 LOBBY, QUIET, PRIVATE = "conformance-lobby", "Conformance Quiet Room", "conformance-private"
 
@@ -57,11 +58,6 @@ def listening(client: Any) -> RoomEvents:
 def network() -> Iterator[NetworkServer]:
     with NetworkServer({}) as server:
         yield server
-
-
-def room_view(network: NetworkServer, name: str) -> dict[str, Any]:
-    (found,) = [r for r in network.call(network.rooms.view) if r["name"] == name]
-    return found
 
 
 def test_aioslsk_joins_sees_the_members_and_the_chatter_talks_and_is_echoed_and_leaves(

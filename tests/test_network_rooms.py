@@ -19,7 +19,7 @@ from conformance.network.server import NetworkServer
 from conformance.peers import library
 from conformance.peers import rooms as room_library
 from conformance.peers.library import Presence
-from tests.network_client import RawClient, eventually, logged_in
+from tests.network_client import RawClient, eventually, logged_in, room_view
 
 LOBBY, QUIET, CLOSED, PRIVATE = (
     "conformance-lobby",
@@ -35,11 +35,6 @@ VISITOR_SAYS = (LOBBY, "visiting-peer", 'hi all: ünïcode, "quotes" and a \\ to
 def network() -> Iterator[NetworkServer]:
     with NetworkServer({}) as server:
         yield server
-
-
-def room(network: NetworkServer, name: str) -> dict[str, Any]:
-    (found,) = [r for r in network.call(network.rooms.view) if r["name"] == name]
-    return found
 
 
 def join(client: RawClient, name: str, private: bool = False) -> rm.JoinReply:
@@ -88,8 +83,8 @@ def test_a_join_lists_every_member_with_the_library_numbers_and_the_joiner_last(
     me = reply.users[3]
     assert (me.username, me.presence) == ("alice", Presence.ONLINE)
     assert (reply.owner, reply.operators) == (None, ())  # a public room: no private tail
-    assert room(network, LOBBY)["members"] == [user.as_json() for user in reply.users]
-    assert room(network, LOBBY)["clients"] == ["alice"]
+    assert room_view(network, LOBBY)["members"] == [user.as_json() for user in reply.users]
+    assert room_view(network, LOBBY)["clients"] == ["alice"]
 
 
 def test_the_chatter_follows_the_join_in_order_and_is_recorded(network: NetworkServer) -> None:
@@ -97,7 +92,7 @@ def test_the_chatter_follows_the_join_in_order_and_is_recorded(network: NetworkS
     join(alice, LOBBY)
     assert room_frames(alice, 4) == CHATTER
     nothing_more(alice)
-    view = room(network, LOBBY)
+    view = room_view(network, LOBBY)
     assert view["messages"] == [{"username": u, "message": m} for _, u, m in (GREETING, VISITOR_SAYS)]
     assert "visiting-peer" not in [member["username"] for member in view["members"]]  # it left again
 
@@ -107,7 +102,7 @@ def test_each_join_plays_the_chatter_again_after_the_last_one(network: NetworkSe
     join(alice, LOBBY)
     join(bob, LOBBY)
     assert room_frames(bob, 8) == CHATTER * 2  # alice's playing, then bob's: never interleaved
-    eventually(lambda: len(room(network, LOBBY)["messages"]) == 4, "both chatters recorded")
+    eventually(lambda: len(room_view(network, LOBBY)["messages"]) == 4, "both chatters recorded")
 
 
 def test_a_room_that_refuses_answers_cannot_join_room_and_keeps_the_client_out(
@@ -116,7 +111,7 @@ def test_a_room_that_refuses_answers_cannot_join_room_and_keeps_the_client_out(
     alice = logged_in(network, "alice")
     alice.send(rm.join_room_request(CLOSED))
     assert alice.expect(Code.CANNOT_JOIN_ROOM).string() == CLOSED
-    assert room(network, CLOSED)["clients"] == []
+    assert room_view(network, CLOSED)["clients"] == []
     assert network.call(network.network.unimplemented_view) == []  # answered, not a gap
 
 
@@ -127,7 +122,7 @@ def test_room_names_are_case_sensitive_and_an_unknown_one_is_made_for_the_joiner
     reply = join(alice, "Conformance-Lobby")
     assert [user.username for user in reply.users] == ["alice"]
     nothing_more(alice)  # a new room has no chatter
-    assert room(network, LOBBY)["clients"] == []
+    assert room_view(network, LOBBY)["clients"] == []
 
 
 def test_a_private_room_has_the_owner_and_operators_tail_and_echoes_an_added_member(
@@ -140,7 +135,7 @@ def test_a_private_room_has_the_owner_and_operators_tail_and_echoes_an_added_mem
     assert room_frames(alice, 1) == [(Code.SAY_IN_CHAT_ROOM, (PRIVATE, "busy-peer", "members only"))]
     alice.send(rm.private_room_add_user(PRIVATE, "carol"))
     assert rm.read_private_room_add_user(alice.expect(Code.PRIVATE_ROOM_ADD_USER)) == (PRIVATE, "carol")
-    assert room(network, PRIVATE)["added"] == ["carol"]
+    assert room_view(network, PRIVATE)["added"] == ["carol"]
 
 
 def test_adding_a_member_to_a_public_room_or_one_the_client_is_not_in_is_not_answered(
@@ -150,7 +145,7 @@ def test_adding_a_member_to_a_public_room_or_one_the_client_is_not_in_is_not_ans
     join(alice, QUIET)
     alice.send(rm.private_room_add_user(QUIET, "carol"), rm.private_room_add_user(PRIVATE, "carol"))
     nothing_more(alice)
-    assert room(network, QUIET)["added"] == room(network, PRIVATE)["added"] == []
+    assert room_view(network, QUIET)["added"] == room_view(network, PRIVATE)["added"] == []
 
 
 # --- two clients -------------------------------------------------------------------------------------
@@ -170,8 +165,8 @@ def test_two_clients_in_one_room_see_each_other_come_talk_and_go(network: Networ
     bob.send(rm.say_in_chat_room_request(QUIET, "still here?"))  # not in it any more: ignored
     nothing_more(bob)
     nothing_more(alice)
-    assert room(network, QUIET)["messages"] == [{"username": "alice", "message": "hello bob"}]
-    assert room(network, QUIET)["clients"] == ["alice"]
+    assert room_view(network, QUIET)["messages"] == [{"username": "alice", "message": "hello bob"}]
+    assert room_view(network, QUIET)["clients"] == ["alice"]
 
 
 def test_a_session_that_ends_leaves_every_room_and_the_others_are_told(network: NetworkServer) -> None:
@@ -181,9 +176,9 @@ def test_a_session_that_ends_leaves_every_room_and_the_others_are_told(network: 
     alice.expect(Code.USER_JOINED_ROOM)
     bob.close()
     assert room_frames(alice, 1) == [(Code.USER_LEFT_ROOM, (QUIET, "bob"))]
-    assert room(network, QUIET)["clients"] == ["alice"]
+    assert room_view(network, QUIET)["clients"] == ["alice"]
     logged_in(network, "alice").close()  # a second login of the name ends the first session too
-    eventually(lambda: room(network, QUIET)["clients"] == [], "alice out of the room")
+    eventually(lambda: room_view(network, QUIET)["clients"] == [], "alice out of the room")
 
 
 def test_a_leave_for_a_room_the_client_is_not_in_is_not_answered(network: NetworkServer) -> None:
@@ -222,8 +217,8 @@ def test_a_ticker_is_recorded_and_announced_to_the_room(network: NetworkServer) 
     assert room_frames(alice, 1) == room_frames(bob, 1) == [added]
     alice.send(rm.set_room_ticker(LOBBY, "not in it"))  # ignored
     nothing_more(alice)
-    assert room(network, QUIET)["tickers"] == [{"username": "bob", "ticker": "now playing: ünïcode"}]
-    assert room(network, LOBBY)["tickers"] == []
+    assert room_view(network, QUIET)["tickers"] == [{"username": "bob", "ticker": "now playing: ünïcode"}]
+    assert room_view(network, LOBBY)["tickers"] == []
 
 
 # --- the control API -------------------------------------------------------------------------------

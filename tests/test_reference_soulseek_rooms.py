@@ -18,7 +18,7 @@ from conformance.reference.network_errors import RoomForbidden, SoulseekError
 from conformance.reference.rooms_network import RoomEvent, RoomListing
 from conformance.reference.soulseek import SoulseekConnection
 from conformance.reference.soulseek_rooms import REPLY_TIMEOUT_S
-from tests.network_client import eventually
+from tests.network_client import eventually, room_view
 
 LOBBY, QUIET, CLOSED, PRIVATE = (
     "conformance-lobby",
@@ -61,11 +61,6 @@ def alice(network: NetworkServer) -> Iterator[tuple[SoulseekConnection, Events]]
     client, events = connected(network, "alice")
     yield client, events
     client.close()
-
-
-def room_view(network: NetworkServer, name: str) -> dict[str, object]:
-    (found,) = [r for r in network.call(network.rooms.view) if r["name"] == name]
-    return found
 
 
 def test_a_join_returns_the_members_the_server_listed_and_the_chatter_follows_in_order(
