@@ -124,6 +124,9 @@ def test_room_names_are_case_sensitive_and_an_unknown_one_is_made_for_the_joiner
     assert [user.username for user in reply.users] == ["alice"]
     nothing_more(alice)  # a new room has no chatter
     assert room_view(network, LOBBY)["clients"] == []
+    alice.send(rm.leave_room("Conformance-Lobby"))
+    alice.expect(Code.LEAVE_ROOM)
+    assert "Conformance-Lobby" not in [r["name"] for r in network.call(network.rooms.view)]  # gone when empty
 
 
 def test_a_private_room_has_the_owner_and_operators_tail_and_echoes_an_added_member(

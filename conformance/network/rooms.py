@@ -7,11 +7,12 @@ The rules, as the real server applies them and slskd relies on them:
   its owner and operators; a refusing room answers CannotJoinRoom (1003) instead. The other
   clients in the room are told UserJoinedRoom (16). A name no room has makes a new room with
   the joiner alone (private, owned by the joiner, when the join asked for that), as the real
-  server creates one.
+  server creates one; it goes, with what was said in it, when its last client leaves.
 - Once a client has come in, the room's chatter plays, one step every `CHATTER_STEP_S`: a
   member says something (13), a visitor joins (16) or leaves (17), to every client in the room
   at that moment. Two joins play it twice, one after the other, never interleaved, so a
-  visitor is never in the room twice.
+  visitor is never in the room twice; a playing goes on to its end when the clients leave
+  (what is said then is recorded, heard by nobody), so a visitor is never left behind.
 - SayInChatRoom (13) from a client in the room is recorded and fanned out to every client in
   it, the sender included (slskd records a message only when it comes back this way).
 - LeaveRoom (15) from a client in the room is answered with LeaveRoom and the others are told
@@ -66,6 +67,7 @@ class _LiveRoom:
     said: list[tuple[str, str]] = field(default_factory=list)  # (username, message), oldest first
     tickers: dict[str, str] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)  # PrivateRoomAddUser's users
+    made_by_join: bool = False  # no rooms file has it: it goes when its last client leaves
     playing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one chatter at a time
 
     def as_json(self, users: list[RoomUser]) -> dict[str, Any]:
@@ -117,7 +119,8 @@ class ChatRooms:
         live = self._rooms.get(name)
         if live is None:
             owner = username if private else None
-            live = self._rooms[name] = _LiveRoom(Room(name, (), private=private, owner=owner), [])
+            live = _LiveRoom(Room(name, (), private=private, owner=owner), [], made_by_join=True)
+            self._rooms[name] = live
         if live.room.refuses:
             self._deliver(username, rm.cannot_join_room(name))
             return
@@ -139,6 +142,8 @@ class ChatRooms:
         if reply:
             self._deliver(username, rm.leave_room(name))
         self._fan_out(live, rm.user_left_room(name, username))
+        if live.made_by_join and not live.clients:
+            del self._rooms[name]
 
     def _say(self, username: str, name: str, message: str) -> None:
         live = self._rooms.get(name)
