@@ -1,11 +1,20 @@
 """Every room frame, byte by byte, as Soulseek.NET 10.0.2 reads it (peers-and-apis.md §1.5): the
 expected bytes are spelled out with the protocol's field types, never with the codec under
-test, and each reader gives back what its writer wrote."""
+test, and each reader gives back what its writer wrote, for any rooms and users (Hypothesis);
+any bytes are read or refused with ProtocolError, never another exception."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from conformance.network import room_messages as rm
-from conformance.network.codec import Payload
+from conformance.network.codec import Payload, ProtocolError
 from conformance.peers.library import Presence
 from conformance.peers.rooms import RoomUser
 from tests.test_network_messages import frame, text, u32, u64
@@ -71,3 +80,50 @@ def test_the_small_ones_are_their_strings_in_order() -> None:
     assert rm.room_ticker_add("lobby", "bob", "t") == frame(114, text("lobby"), text("bob"), text("t"))
     assert rm.private_room_add_user("den", "bob") == frame(134, text("den"), text("bob"))
     assert rm.room_list_request() == frame(64)
+
+
+# --- any rooms, any bytes ----------------------------------------------------------------------------
+NAMES = st.text(max_size=12)
+USERS = st.builds(
+    RoomUser,
+    NAMES,
+    st.sampled_from(list(Presence)),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 2**64 - 1),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 2**32 - 1),
+    NAMES,
+)
+COUNTED = st.lists(st.tuples(NAMES, st.integers(0, 2**32 - 1)), max_size=4).map(tuple)
+
+
+@given(
+    NAMES, st.lists(USERS, max_size=4).map(tuple), st.none() | st.tuples(NAMES, st.lists(NAMES, max_size=3))
+)
+def test_any_join_reply_reads_back_as_written(room: str, users: tuple[RoomUser, ...], tail: Any) -> None:
+    reply = rm.JoinReply(room, users) if tail is None else rm.JoinReply(room, users, tail[0], tuple(tail[1]))
+    assert rm.read_join_reply(payload(rm.join_reply(reply))) == reply
+
+
+@given(NAMES, USERS)
+def test_any_user_joined_room_reads_back_as_written(room: str, user: RoomUser) -> None:
+    assert rm.read_user_joined_room(payload(rm.user_joined_room(room, user))) == (room, user)
+
+
+@given(COUNTED, COUNTED, COUNTED, st.lists(NAMES, max_size=3).map(tuple))
+def test_any_room_list_reads_back_as_written(public: Any, owned: Any, member: Any, operated: Any) -> None:
+    listing = rm.RoomList(public, owned, member, operated)
+    assert rm.read_room_list(payload(rm.room_list(listing))) == listing
+
+
+READERS = [rm.read_join_reply, rm.read_room_list, rm.read_user_joined_room, rm.read_room_message]
+
+
+@pytest.mark.parametrize("read", READERS, ids=lambda read: read.__name__)
+@given(data=st.binary(max_size=64))
+def test_any_bytes_are_read_or_refused_with_a_protocol_error(
+    read: Callable[[Payload], Any], data: bytes
+) -> None:
+    with contextlib.suppress(ProtocolError):
+        read(Payload(data))
