@@ -130,9 +130,10 @@ class ChatRooms:
         live.clients.append(username)
         self._deliver(username, rm.join_reply(self._reply(live)))
         self._fan_out(live, rm.user_joined_room(name, self._client(username)), but=username)
-        task = asyncio.get_running_loop().create_task(self._play(live))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if live.room.chatter:
+            task = asyncio.get_running_loop().create_task(self._play(live))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _leave(self, username: str, name: str, *, reply: bool) -> None:
         live = self._rooms.get(name)
