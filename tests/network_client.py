@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 from conformance.network import messages
 from conformance.network.codec import Code, Frame, Payload, read_frame
@@ -54,6 +55,12 @@ def logged_in(network: NetworkServer, username: str, password: str = "pw") -> Ra
     client = RawClient(network.port)
     assert client.login(username, password).succeeded
     return client
+
+
+def room_view(network: NetworkServer, name: str) -> dict[str, Any]:
+    """The room `name` as the control API's `GET /rooms` shows it now."""
+    (found,) = [room for room in network.call(network.rooms.view) if room["name"] == name]
+    return found
 
 
 def eventually(condition: Callable[[], object], what: str, timeout_s: float = TIMEOUT_S) -> None:

@@ -89,10 +89,19 @@ class NicotineClient:
         """A browse, a user info or a folder's contents ("browse", "info", "folder") from `user`."""
         self._command({"do": "ask", "what": what, "user": user} | ({"folder": folder} if folder else {}))
 
+    def join(self, room: str, private: bool = False) -> None:
+        self._command({"do": "join", "room": room, "private": private})
+
+    def say_in(self, room: str, text: str) -> None:
+        self._command({"do": "say", "room": room, "text": text})
+
+    def leave(self, room: str) -> None:
+        self._command({"do": "leave", "room": room})
+
     def connect(self) -> None:
         self._command({"do": "connect"})
 
-    def _command(self, command: dict[str, str]) -> None:
+    def _command(self, command: dict[str, object]) -> None:
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(command) + "\n")
         self._process.stdin.flush()

@@ -140,6 +140,19 @@ def ask(what: str, username: str, folder: str | None) -> None:
     core.send_message_to_peer(username, request)
 
 
+def on_room_joined(msg: Any) -> None:
+    emit(event="joined", room=msg.room, users=[user.username for user in msg.users], owner=msg.owner)
+
+
+def on_room_message(msg: Any) -> None:
+    """After Nicotine+'s chat rooms handled it: a room still set means shown."""
+    emit(event="said", room=msg.room, user=msg.user, text=msg.message)
+
+
+def on_room_list(msg: Any) -> None:
+    emit(event="rooms", public=msg.rooms, member=msg.otherprivaterooms, owned=msg.ownedprivaterooms)
+
+
 def configure(server_port: int, username: str, password: str, listen_port: int) -> None:
     server = config.sections["server"]
     server["server"] = ("127.0.0.1", server_port)
@@ -159,6 +172,12 @@ def read_commands() -> None:
             events.invoke_main_thread(core.privatechat.send_message, command["to"], command["text"])
         elif command["do"] == "ask":
             events.invoke_main_thread(ask, command["what"], command["user"], command.get("folder"))
+        elif command["do"] == "join":
+            events.invoke_main_thread(core.chatrooms.show_room, command["room"], command["private"])
+        elif command["do"] == "say":
+            events.invoke_main_thread(core.chatrooms.send_message, command["room"], command["text"])
+        elif command["do"] == "leave":
+            events.invoke_main_thread(core.chatrooms.remove_room, command["room"])
         elif command["do"] == "connect":
             events.invoke_main_thread(core.connect)
         elif command["do"] == "quit":
@@ -178,6 +197,11 @@ def main(argv: list[str]) -> int:
         ("shared-file-list-response", on_browsed),
         ("user-info-response", on_info),
         ("folder-contents-response", on_folder),
+        ("join-room", on_room_joined),
+        ("say-chat-room", on_room_message),
+        ("room-list", on_room_list),
+        ("user-joined-room", lambda msg: emit(event="came", room=msg.room, user=msg.userdata.username)),
+        ("user-left-room", lambda msg: emit(event="went", room=msg.room, user=msg.username)),
     ):
         events.connect(name, callback)  # after the core's own handlers: they run first
     core.start()

@@ -182,29 +182,6 @@ def test_connect_to_a_user_nobody_can_reach_is_refused_at_once(network: NetworkS
 
 
 # --- what the network does not implement ---------------------------------------------------------
-def test_the_room_list_is_answered_with_no_rooms(network: NetworkServer) -> None:
-    client = logged_in(network, "alice")
-    client.send(Builder(Code.ROOM_LIST).build())
-    answer = client.expect(Code.ROOM_LIST)
-    assert [answer.uint32() for _ in range(7)] == [0] * 7 and answer.remaining == 0
-    assert network.call(network.network.unimplemented_view) == []  # an answer, not a gap
-
-
-def test_a_join_room_is_refused_as_the_real_server_refuses_it_and_counted(network: NetworkServer) -> None:
-    client = logged_in(network, "alice")
-    client.send(*(Builder(Code.JOIN_ROOM).string("lobby").uint32(0).build() for _ in range(2)))
-    assert client.expect(Code.CANNOT_JOIN_ROOM).string() == "lobby"
-    assert client.expect(Code.CANNOT_JOIN_ROOM).string() == "lobby"
-    (record,) = network.call(network.network.unimplemented_view)
-    assert record == {
-        "code": 14,
-        "name": "JOIN_ROOM",
-        "count": 2,
-        "users": ["alice"],
-        "answer": "CannotJoinRoom (1003)",
-    }
-
-
 def test_a_request_the_network_does_not_know_is_counted_and_logged_once_per_user_and_code(
     network: NetworkServer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from conformance.cli.main import main as cli
 from conformance.network.command import build_parser, main, peers_from
+from conformance.peers.library import load
 from tests.cli import refused_in_one_line
 from tests.network_client import RawClient
 from tests.servers.local import closed_port, taken_port
@@ -29,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
         (["--echo-peer", "x", "--silent-peer", "x"], "peer 'x' is given two kinds (echo, silent)"),
         (["--offline-peer", " "], "--offline-peer needs a non-empty name"),
         (["--surprise"], "unrecognized arguments: --surprise"),
+        (["--rooms", str(REPO / "conformance/peers/library.yaml")], "a rooms file is a mapping"),
     ],
 )
 def test_bad_options_end_with_one_line_and_exit_2(
@@ -80,9 +82,10 @@ def test_it_prints_one_line_serves_logs_liars_and_stops_on_ctrl_c() -> None:
             with urllib.request.urlopen(f"http://127.0.0.1:{control}/peers", timeout=5) as answer:
                 kinds = [peer["kind"] for peer in json.load(answer)]
                 assert [kind for kind in kinds if kind != "sharing"] == ["offline", "echo", "silent"]
-                assert (
-                    kinds.count("sharing") == 49
-                )  # the default library's sharing peers (8 upload kinds, 4 Users kinds)
+                assert kinds.count("sharing") == len(load())  # the default library's sharing peers
+            assert "; 4 chat rooms" in line
+            with urllib.request.urlopen(f"http://127.0.0.1:{control}/rooms", timeout=5) as answer:
+                assert len(json.load(answer)) == 4  # the default rooms file's
         finally:
             process.send_signal(signal.SIGINT)
             out, err = process.communicate(timeout=10)

@@ -117,16 +117,6 @@ def test_set_listen_port_reads_the_optional_obfuscated_port() -> None:
     assert messages.read_set_listen_port(Payload(u32(2234) + u32(0) + u32(2235))) == (2234, 0)
 
 
-def test_room_list_with_no_rooms_is_seven_empty_lists() -> None:
-    # public names, public counts, owned private names and counts, member private names and
-    # counts, operated room names
-    assert messages.room_list_empty() == frame(64, *(u32(0) for _ in range(7)))
-
-
-def test_cannot_join_room_is_the_rooms_name() -> None:
-    assert messages.cannot_join_room("lobby") == frame(1003, text("lobby"))
-
-
 def test_connect_to_peer_passed_on_ends_with_privileged_and_two_four_byte_obfuscation_fields() -> None:
     where = PeerAddress("127.0.0.1", 40000, 40001)
     expected = frame(

@@ -25,6 +25,7 @@ from conformance.network.server import NetworkServer
 from conformance.network.sharing import SharingPeers
 from conformance.network.state import PeerKind
 from conformance.peers.library import load
+from conformance.peers.rooms import load as load_rooms
 
 # What a network started with no peer options has, under the names the docs and CI use.
 DEFAULT_PEERS = {"echo-peer": PeerKind.ECHO, "quiet-peer": PeerKind.SILENT}
@@ -63,6 +64,13 @@ def build_parser() -> Parser:
         help="the seed that makes the library's sizes and attributes exact (default: 0)",
     )
     parser.add_argument(
+        "--rooms",
+        type=Path,
+        metavar="FILE",
+        help="the chat rooms, their members and chatter (YAML; default: the built-in rooms, "
+        "conformance/peers/rooms.yaml)",
+    )
+    parser.add_argument(
         "--no-sharing-peers", action="store_true", help="no sharing peers: searches go unanswered"
     )
     parser.add_argument(
@@ -98,17 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         peers = peers_from(args)
-        sharing = (
-            False
-            if args.no_sharing_peers
-            else SharingPeers(load(args.library, args.library_seed), args.library_seed)
-        )
+        library = load(args.library, args.library_seed)
+        sharing = False if args.no_sharing_peers else SharingPeers(library, args.library_seed)
+        chat_rooms = load_rooms(library, args.rooms, args.library_seed)
     except SystemExit as done:  # --help
         return int(done.code or 0)
     except (UsageError, ValueError, OSError) as error:
         return _usage(str(error))
     logging.basicConfig(level=logging.INFO, format="conformance network: %(message)s", stream=sys.stderr)
-    network = NetworkServer(peers, host=args.host, port=args.port, sharing=sharing)
+    network = NetworkServer(peers, host=args.host, port=args.port, sharing=sharing, chat_rooms=chat_rooms)
     try:
         network.start()
     except OSError as error:
@@ -121,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     listed = ", ".join(f"{name} ({kind})" for name, kind in peers.items()) or "none"
     if sharing:
         listed += f"; {len(sharing.peers)} sharing peers"
+    listed += f"; {len(chat_rooms)} chat rooms"
     print(
         f"simulated Soulseek network listening on {args.host}:{network.port}; control API {control.url}; "
         f"peers: {listed}; Ctrl-C to stop",

@@ -8,6 +8,15 @@
   whom, and the refusal it answered with (`null`: none, so the client waited for its timeout);
   a run reads it to tell "the network did not answer" from "the target failed";
 - `GET /peers`: the simulated peers and the messages each received (held, for an offline peer);
+- `GET /rooms`: each chat room (`conformance.network.rooms`) as it is now: `name`; `members`,
+  everyone in it now as slskd's UserData (`username`, `status`, `averageSpeed`, `uploadCount`,
+  `fileCount`, `directoryCount`, `slotsFree`, `countryCode`): the room's library members and the
+  chatter's visitors still there, then the logged-in clients in the order they came; `clients`,
+  the usernames of those clients; `chatter` (`{act: say|join|leave, username, message}`, what
+  plays after each client's join); `refuses`, `private`, `owner`, `operators`; `messages`, every
+  message said in it since the network started, the chatter's and the clients', in the order
+  the server fanned them out (`{username, message}`); `tickers` (`{username, ticker}`, the
+  latest each client set) and `added` (the users PrivateRoomAddUser named, in order);
 - `GET /searches` (`?token=`), `GET /transfers` (`?peer=`): what the sharing peers know was sent
   for searches and for download requests (`conformance.peers.record`, `.transfer_log`);
 - `POST /peers/{peer}/messages` `{"to": U, "message": T, "count": N}`: the peer sends N messages
@@ -62,6 +71,8 @@ class ControlApi:
                 return HTTPStatus.OK, self.server.call(network.peer_view) + (
                     sharing.view() if sharing else []
                 )
+            case "GET", ["rooms"]:
+                return HTTPStatus.OK, self.server.call(self.server.rooms.view)
             case "GET", ["searches"]:
                 return HTTPStatus.OK, self._searches(path)
             case "GET", ["transfers"]:

@@ -28,6 +28,11 @@ class ControlClient:
     def peers(self) -> list[dict[str, Any]]:
         return self._json("GET", "/peers", list)
 
+    def rooms(self) -> list[dict[str, Any]]:
+        """Each chat room now: its members and clients, chatter, flags, and every message said,
+        ticker set and member added (`control.py` says each field)."""
+        return self._json("GET", "/rooms", list)
+
     def searches(self, token: int | None = None) -> list[dict[str, Any]]:
         """Each FileSearch the network received and every response its peers sent for it
         (`conformance.peers.record`'s shape); only the search `token`'s when given."""

@@ -239,19 +239,5 @@ def privileges(seconds: int) -> bytes:
     return Builder(Code.CHECK_PRIVILEGES).uint32(seconds).build()
 
 
-def room_list_empty() -> bytes:
-    """RoomList with no rooms: public, owned private and member private rooms (names, then
-    user counts), then the rooms the user operates: seven empty lists."""
-    builder = Builder(Code.ROOM_LIST)
-    for _ in range(7):
-        builder.uint32(0)
-    return builder.build()
-
-
-def cannot_join_room(room: str) -> bytes:
-    """The real server's refusal of a JoinRoom: the room's name."""
-    return Builder(Code.CANNOT_JOIN_ROOM).string(room).build()
-
-
 def kicked() -> bytes:
     return Builder(Code.KICKED_FROM_SERVER).build()

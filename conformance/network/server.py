@@ -23,9 +23,13 @@ from typing import TypeVar
 from conformance.network import messages
 from conformance.network.codec import HEADER, Code, Frame, Payload, ProtocolError, body_length, split_body
 from conformance.network.messages import ONLINE
+from conformance.network.rooms import COMMANDS as ROOM_COMMANDS
+from conformance.network.rooms import ChatRooms
 from conformance.network.sharing import SharingPeers
 from conformance.network.state import GREETING, Network, PeerKind
 from conformance.peers.library import load
+from conformance.peers.rooms import Room
+from conformance.peers.rooms import load as load_rooms
 
 log = logging.getLogger("conformance.network")
 BODY_TIMEOUT_S = 30.0  # a frame's body must follow its length within this; a stalled frame is a lie
@@ -42,9 +46,11 @@ class Connection:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         sharing: SharingPeers | None = None,
+        rooms: ChatRooms | None = None,
     ) -> None:
         self.network = network
         self.sharing = sharing
+        self.rooms = rooms
         self.reader, self.writer = reader, writer
         peer = writer.get_extra_info("peername") or ("?", 0)
         self.host, self.port = str(peer[0]), int(peer[1])
@@ -92,6 +98,8 @@ class Connection:
         handler = HANDLERS.get(frame.code)
         if handler is not None:
             handler(self, payload)
+        elif frame.code in ROOM_COMMANDS and self.rooms is not None:
+            self.rooms.command(self.username, frame.code, payload)
         elif frame.code not in NO_ANSWER_EXPECTED:
             self._unimplemented(frame.code, None)
 
@@ -167,13 +175,6 @@ class Connection:
         if requester is not None:
             self.network.cant_connect(self.username, requester, token)
 
-    def _room_list(self, payload: Payload) -> None:
-        self.deliver(messages.room_list_empty())  # the network has no rooms
-
-    def _join_room(self, payload: Payload) -> None:
-        self.deliver(messages.cannot_join_room(payload.string()))
-        self._unimplemented(Code.JOIN_ROOM, "CannotJoinRoom (1003)")
-
     def _get_status(self, payload: Payload) -> None:
         username = payload.string()
         shared = self.sharing.status(username) if self.sharing is not None else None
@@ -222,11 +223,9 @@ HANDLERS: dict[int, Callable[[Connection, Payload], None]] = {
     Code.CHECK_PRIVILEGES: Connection._check_privileges,
     Code.WATCH_USER: Connection._watch_user,
     Code.UNWATCH_USER: Connection._unwatch_user,
-    Code.ROOM_LIST: Connection._room_list,
     Code.CONNECT_TO_PEER: Connection._connect_to_peer,
     Code.FILE_SEARCH: Connection._file_search,
     Code.CANT_CONNECT_TO_PEER: Connection._cant_connect_to_peer,
-    Code.JOIN_ROOM: Connection._join_room,
     Code.GET_STATUS: Connection._get_status,
     Code.GET_PEER_ADDRESS: Connection._get_peer_address,
     Code.GET_USER_STATS: Connection._get_user_stats,
@@ -245,11 +244,15 @@ class NetworkServer:
         host: str = "127.0.0.1",
         port: int = 0,
         sharing: SharingPeers | bool = True,
+        chat_rooms: tuple[Room, ...] | None = None,
     ):
         """`sharing`: the users who share files and answer searches (True: the default library's;
-        False: none, and searches go unanswered, counted as unimplemented)."""
+        False: none, and searches go unanswered, counted as unimplemented). `chat_rooms`: the
+        rooms (None: the default rooms file's, its members numbered by the sharing peers)."""
         self.network = Network(peers or {})
         self.sharing = SharingPeers(load()) if sharing is True else sharing or None
+        library = tuple(self.sharing.peers.values()) if self.sharing is not None else load()
+        self.rooms = ChatRooms(self.network, load_rooms(library) if chat_rooms is None else chat_rooms)
         if self.sharing is not None:
             self.sharing.sessions = self._session_of
         self._host, self._port = host, port
@@ -280,7 +283,7 @@ class NetworkServer:
         return self
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connection = Connection(self.network, reader, writer, self.sharing)
+        connection = Connection(self.network, reader, writer, self.sharing, self.rooms)
         task = asyncio.current_task()
         assert task is not None
         self._connections[connection] = task
@@ -304,6 +307,7 @@ class NetworkServer:
             self._server.close()
         if self.sharing is not None:
             await self.sharing.stop()
+        await self.rooms.stop()
         # Closing each transport ends its reader with end-of-stream: every session ends as a
         # client's disconnect would (a cancelled task would make asyncio log a traceback).
         tasks = list(self._connections.values())

@@ -133,6 +133,7 @@ class Network:
         self.accounts: dict[str, Account] = {}
         self.watchers: dict[str, set[str]] = {}  # watched username → the sessions' usernames watching it
         self.unimplemented: dict[int, Unimplemented] = {}  # by code
+        self.session_listeners: list[Callable[[str], None]] = []  # told each username whose session ends
         self._clock = clock
         self._ids = itertools.count(1)
 
@@ -198,6 +199,8 @@ class Network:
         account.session = None
         for watching in self.watchers.values():
             watching.discard(username)
+        for listener in self.session_listeners:
+            listener(username)
         if push:
             self._push_status(username)
 

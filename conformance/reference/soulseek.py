@@ -39,6 +39,7 @@ from conformance.peers.responses import PeerResponse
 from conformance.reference.network import Incoming, Receiver, SearchDelivery, SoulseekError, SoulseekNetwork
 from conformance.reference.soulseek_downloads import SoulseekDownloads
 from conformance.reference.soulseek_peers import TIMEOUT_S, MessageConnection, SoulseekPeers, log, shut
+from conformance.reference.soulseek_rooms import ROOM_FRAMES, SoulseekRooms
 from conformance.reference.soulseek_users import SoulseekUsers
 
 LOGIN_FRAMES = 100  # frames skipped before the Login answer before giving up on the server
@@ -46,7 +47,7 @@ RECONNECT_TRIES, RECONNECT_PAUSE_S = 20, 0.25  # after a dropped connection (nev
 FILE_SEARCH = 26  # server code: {uint32 token, string query} from the client
 
 
-class SoulseekConnection(SoulseekDownloads, SoulseekUsers, SoulseekPeers, SoulseekNetwork):
+class SoulseekConnection(SoulseekDownloads, SoulseekUsers, SoulseekRooms, SoulseekPeers, SoulseekNetwork):
     def __init__(self, host: str, port: int, username: str, password: str) -> None:
         self.address = (host, port)
         self.username, self._password = username, password
@@ -133,6 +134,8 @@ class SoulseekConnection(SoulseekDownloads, SoulseekUsers, SoulseekPeers, Soulse
                     self._addressed(frame.reader())
                 elif frame.code == Code.GET_STATUS:
                     self._status_arrived(frame.reader())
+                elif frame.code in ROOM_FRAMES:
+                    self._room_frame(frame)
                 elif frame.code == Code.KICKED_FROM_SERVER:
                     log.warning("kicked from the Soulseek server: another login took %r", self.username)
                     return False
