@@ -32,6 +32,7 @@ from conformance.peers.transfer_log import TransferLog
 from conformance.peers.uploads import BANNED, NOT_SHARED, Upload, announced_size, content, drop_after
 from conformance.reference.network_errors import SoulseekError
 from conformance.reference.rooms_network import RoomsNetwork
+from conformance.reference.simulated_rooms import SimulatedRooms
 from conformance.reference.users_network import UsersNetwork
 
 DEFAULT_USERNAME = "slskd-reference"  # the account the reference reports (and logs in as)
@@ -196,7 +197,7 @@ class SoulseekNetwork(UsersNetwork, RoomsNetwork):
             )
 
 
-class SimulatedNetwork(SoulseekNetwork):
+class SimulatedNetwork(SimulatedRooms, SoulseekNetwork):
     """An in-process network: sends succeed while `logged_in`, echo peers answer at once, and
     the sharing peers answer each search after their own delays (one timer thread per search)."""
 
