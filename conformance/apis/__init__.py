@@ -24,6 +24,7 @@ BUILT_IN = (
     "conformance.apis.conversations",
     "conformance.apis.searches",
     "conformance.apis.transfers",
+    "conformance.apis.rooms",
     "conformance.apis.shapes",
 )
 

@@ -142,6 +142,23 @@ FAULTS: dict[str, str] = {
     "transfer-no-limiter": "any number of enqueue requests are served at once: no 429",
     "transfer-enqueued-at-enqueue": "enqueuedAt is set at the enqueue, not when the peer queues it",
     "transfer-enqueue-requested": "the enqueue answers its Transfer 'Requested', not 'Queued, Locally'",
+    # rooms (conformance/apis/rooms/emulation.py)
+    "room-message-lost": "a room's first message from another member is neither stored nor shown",
+    "room-say-stored-at-send": "a message POSTed to a room is stored at once, and again when the server "
+    "echoes it",
+    "room-messages-swapped": "a room's messages are returned newest first",
+    "room-leaver-kept": "a member who left a room (UserLeftRoom) stays among its users",
+    "room-joiner-missing": "a member who joined a room after the target (UserJoinedRoom) is never "
+    "added to its users",
+    "room-self-missing": "the target itself is left out of the users of a room it joined",
+    "room-already-joined-201": "a join of a room already joined joins it again and answers 201",
+    "room-users-404": "GET /rooms/joined/{roomName}/users of a joined room answers 404",
+    "room-case-folded": "room names are looked up ignoring case",
+    "room-self-flag-wrong": "the self flag marks every user and message but the target's own",
+    "room-refused-201": "a join the server refuses answers 201 with an empty room, tracked as joined",
+    "room-leave-kept": "DELETE /rooms/joined/{roomName} answers 204 and keeps the room joined",
+    "room-window-100": "a room keeps its latest 100 messages instead of 250",
+    "room-available-private-public": "the private rooms of the server's list are listed with isPrivate false",
 }
 
 

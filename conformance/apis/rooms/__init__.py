@@ -1,0 +1,71 @@
+"""The Rooms API: slskd's chat rooms on the Soulseek server, behaviourally.
+
+The requirements (`requirements.yaml`, their ids in `ids`), the model of a joined room
+(`model`: what its users and messages must be, given what the network says happened in it) and
+the network's view of its rooms (`oracle`), the probe (`probes`) and the probes that are code
+(`suite`: rooms not joined, a join with its members and chatter, a message said, a refused
+join, a private room, the server's list, the messages kept), the state machine of a client's
+rooms (`rules`), the mutants of its emulation (`corpus.yaml`), which of its reads may be sent to
+a live slskd (`reads.yaml`), and the reference server's emulation of the API (`routes`, over
+`emulation`). `API` declares them to the engine; the emulation, the machine and the probe are
+imported late.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conformance.apis.interface import Api, Backing, Emulation
+from conformance.apis.rooms.ids import Room
+from conformance.transport.policy import PeerWrite
+from conformance.transport.preflight import ApiRead
+
+if TYPE_CHECKING:
+    from conformance.checks.context import SuiteContext
+    from conformance.checks.probes import Probe
+
+CONSENT = "rooms"  # `--allow-rooms`: joining a room and talking in it reach real people
+
+
+def _emulate(backing: Backing) -> Emulation:
+    """Imported when a reference server starts, not whenever the API is declared."""
+    from conformance.apis.rooms.routes import emulate
+
+    return emulate(backing)
+
+
+def _machine(ctx: SuiteContext, tolerated: list[str]) -> type:
+    """Imported when the state machine runs (it brings Hypothesis' stateful testing)."""
+    from conformance.apis.rooms.rules import rooms_machine
+
+    return rooms_machine(ctx, tolerated)
+
+
+def _probe(ctx: SuiteContext) -> Probe:
+    """Imported when a probe runs (it brings pytest and requests)."""
+    from conformance.apis.rooms.probes import RoomProbe
+
+    return RoomProbe(ctx)
+
+
+API = Api(
+    name="Rooms",
+    package=__name__,
+    tags=("Rooms",),
+    catalogue="requirements.yaml",
+    ids=Room,
+    reads="reads.yaml",
+    corpus="corpus.yaml",
+    # The joined rooms are local (the tracker): they show the API is served, read without
+    # credentials they show what authentication does.
+    preflight=(ApiRead("Rooms", "/rooms/joined", unauthenticated=("/rooms/joined",)),),
+    # A join, a message, a ticker or a member added is seen by every member of a real room.
+    peer_writes=(PeerWrite("rooms", ("POST", "DELETE"), consent=CONSENT),),
+    emulate=_emulate,
+    machine=_machine,
+    checks=(
+        "conformance.apis.rooms.rules",
+        "conformance.apis.rooms.suite.test_room_probes",
+    ),
+    probe=_probe,
+)
