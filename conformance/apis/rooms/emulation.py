@@ -249,7 +249,7 @@ class RoomsApi:
             room = self.joined[name] = Tracked(name, joined.private, joined.owner, joined.operators, users)
             for event in self.pending.pop(name, []):
                 self._apply(room, event)
-            return Reply.json(self._room(room), CREATED)
+            return Reply.json(self._room(room), 201)
 
     def leave(self, request: Request) -> Reply:
         with self.lock:
