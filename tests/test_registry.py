@@ -7,6 +7,7 @@ import pytest
 
 from conformance.apis import installed
 from conformance.apis.conversations.ids import Conv
+from conformance.apis.rooms.ids import Room
 from conformance.apis.searches.ids import Search
 from conformance.apis.transfers.ids import Transfer
 from conformance.checks.registered import load_checks
@@ -83,6 +84,32 @@ TRANSFER_PROBES = {
     _T_IN_FLIGHT: (Transfer.TRANSFER_ENQUEUE_429,),
 }
 
+# Rooms' probes (conformance/apis/rooms/suite/test_room_probes.py) and the requirements only they
+# verify (the state machine, rules.py, verifies joins, leaves, says, membership and messages too).
+_R_NOT_JOINED = "test_room_probes.test_a_room_not_joined_is_not_found"
+_R_JOIN = "test_room_probes.test_a_join_lists_the_members_and_the_chatter_follows"
+_R_PRIVATE = "test_room_probes.test_the_private_room_its_ticker_and_a_member_added"
+_R_LIST = "test_room_probes.test_the_server_room_list_is_listed_as_the_server_sent_it"
+ROOM_PROBES = {
+    _R_NOT_JOINED: (
+        Room.ROOM_GET_404,
+        Room.ROOM_TICKER_404,
+        Room.ROOM_MEMBERS_404,
+        Room.DOCGAP_ROOM_JOINED_NAMES,
+    ),
+    _R_JOIN: (
+        Room.ROOM_GET_200,
+        Room.ROOM_USERS_200,
+        Room.ROOM_MESSAGES_200,
+        Room.ROOM_NAMES_CASE_SENSITIVE,
+        Room.DOCGAP_ROOM_JOIN_200,
+    ),
+    _R_PRIVATE: (Room.ROOM_TICKER_201, Room.ROOM_MEMBERS_201),
+    _R_LIST: (Room.ROOM_AVAILABLE_200, Room.ROOM_AVAILABLE_LISTED),
+    "test_room_probes.test_a_room_keeps_its_latest_250_messages": (Room.ROOM_MESSAGES_KEPT,),
+    "test_room_probes.test_a_refused_join_is_an_error_and_tracks_no_room": (Room.DOCGAP_ROOM_JOIN_REFUSED_500,),
+}
+
 # Requirements no fuzzing or state-machine check reaches: one probe pins each down.
 PROBES_ONLY = {
     Req.API_415_NON_JSON: "scenarios.non-json-bodies-answer-415",
@@ -120,6 +147,7 @@ PROBES_ONLY = {
     Search.DOCGAP_SEARCH_TIMEOUT_UNIT: _TIMEOUT,
     Search.SEARCH_CONCURRENCY: _CONCURRENT,
     **{requirement: probe for probe, verified in TRANSFER_PROBES.items() for requirement in verified},
+    **{requirement: probe for probe, verified in ROOM_PROBES.items() for requirement in verified},
 }
 
 

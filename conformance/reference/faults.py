@@ -148,8 +148,6 @@ FAULTS: dict[str, str] = {
     "echoes it",
     "room-messages-swapped": "a room's messages are returned newest first",
     "room-leaver-kept": "a member who left a room (UserLeftRoom) stays among its users",
-    "room-joiner-missing": "a member who joined a room after the target (UserJoinedRoom) is never "
-    "added to its users",
     "room-self-missing": "the target itself is left out of the users of a room it joined",
     "room-already-joined-201": "a join of a room already joined joins it again and answers 201",
     "room-users-404": "GET /rooms/joined/{roomName}/users of a joined room answers 404",

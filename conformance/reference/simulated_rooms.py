@@ -37,6 +37,7 @@ class LiveRoom:
     tickers: dict[str, str] = field(default_factory=dict)  # username → ticker
     added: list[str] = field(default_factory=list)  # PrivateRoomAddUser, in order
     made_by_join: bool = False
+    client: str = ""  # the one logged-in client of an in-process network
 
     def names(self) -> list[str]:
         return [user.username for user in self.members]
@@ -46,6 +47,7 @@ class LiveRoom:
         return {
             **self.room.as_json(),
             "members": [user.as_json() for user in self.members],
+            "clients": [user.username for user in self.members if user.username == self.client],
             "messages": list(self.messages),
             "tickers": [{"username": name, "ticker": text} for name, text in self.tickers.items()],
             "added": list(self.added),
@@ -77,7 +79,8 @@ class SimulatedRooms(RoomsNetwork):
             state = self.__dict__.get("_rooms_state")
             if state is None:
                 rooms = load(self.sharing_peers, None, self.seed)
-                state = RoomsState(threading.RLock(), {r.name: LiveRoom(r, list(r.members)) for r in rooms})
+                live = {r.name: LiveRoom(r, list(r.members), client=self.username) for r in rooms}
+                state = RoomsState(threading.RLock(), live)
                 self.__dict__["_rooms_state"] = state
             return state
 
@@ -108,7 +111,8 @@ class SimulatedRooms(RoomsNetwork):
         with state.lock:
             live = state.rooms.get(room)
             if live is None:
-                live = state.rooms[room] = LiveRoom(Room(room, ()), [], made_by_join=True)
+                live = LiveRoom(Room(room, (), private=private), [], made_by_join=True, client=self.username)
+                state.rooms[room] = live
             if live.room.refuses:
                 raise RoomForbidden(f"The server rejected the request to join room {room}")
             if self.username not in live.names():
