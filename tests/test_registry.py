@@ -90,6 +90,8 @@ _R_NOT_JOINED = "test_room_probes.test_a_room_not_joined_is_not_found"
 _R_JOIN = "test_room_probes.test_a_join_lists_the_members_and_the_chatter_follows"
 _R_PRIVATE = "test_room_probes.test_the_private_room_its_ticker_and_a_member_added"
 _R_LIST = "test_room_probes.test_the_server_room_list_is_listed_as_the_server_sent_it"
+_R_KEPT = "test_room_probes.test_a_room_keeps_its_latest_250_messages"
+_R_REFUSED = "test_room_probes.test_a_refused_join_is_an_error_and_tracks_no_room"
 ROOM_PROBES = {
     _R_NOT_JOINED: (
         Room.ROOM_GET_404,
@@ -106,8 +108,8 @@ ROOM_PROBES = {
     ),
     _R_PRIVATE: (Room.ROOM_TICKER_201, Room.ROOM_MEMBERS_201),
     _R_LIST: (Room.ROOM_AVAILABLE_200, Room.ROOM_AVAILABLE_LISTED),
-    "test_room_probes.test_a_room_keeps_its_latest_250_messages": (Room.ROOM_MESSAGES_KEPT,),
-    "test_room_probes.test_a_refused_join_is_an_error_and_tracks_no_room": (Room.DOCGAP_ROOM_JOIN_REFUSED_500,),
+    _R_KEPT: (Room.ROOM_MESSAGES_KEPT,),
+    _R_REFUSED: (Room.DOCGAP_ROOM_JOIN_REFUSED_500,),
 }
 
 # Requirements no fuzzing or state-machine check reaches: one probe pins each down.
