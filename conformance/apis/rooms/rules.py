@@ -27,7 +27,7 @@ from conformance.checks.probes import unknown_user
 from conformance.requirements.registry import check
 
 CHECK = "stateful"
-EXAMPLES_DIVISOR, MIN_EXAMPLES, STEPS = 5, 3, 10  # a fifth of the run's examples, 10 steps each
+EXAMPLES_DIVISOR, MIN_EXAMPLES, STEPS = 4, 5, 10  # a quarter of the run's examples, 10 steps each
 TEXTS = st.one_of(
     st.sampled_from(["hello", 'ünïcode, "quotes" and a \\ too', "  spaced  ", "a\ttab"]),
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12),
@@ -35,7 +35,7 @@ TEXTS = st.one_of(
 
 
 def machine_settings(base: hypothesis.settings) -> hypothesis.settings:
-    """Joins wait on the network: a fifth of the run's examples (at least 3), 10 steps each."""
+    """Joins wait on the network: a quarter of the run's examples (at least 5), 10 steps each."""
     return hypothesis.settings(
         base,
         max_examples=max(MIN_EXAMPLES, base.max_examples // EXAMPLES_DIVISOR),
@@ -82,6 +82,12 @@ class Rooms(RuleBasedStateMachine):
             f"{request_line(response)} answered {status}, expected " + " or ".join(map(str, expected)),
         )
 
+    def target(self, pick: int) -> str:
+        """A joined room mostly: each joined room, and one room of the pool not joined (404s)."""
+        outside = [room for room in self.pool if room not in self.joined][:1]
+        choices = sorted(self.joined) + outside
+        return choices[pick % len(choices)]
+
     def said_since(self, room: str) -> list[dict[str, Any]]:
         assert self.view is not None
         return list((self.view.room(room) or {}).get("messages") or [])[self.joined[room] :]
@@ -102,58 +108,63 @@ class Rooms(RuleBasedStateMachine):
         else:
             self.expect_status(Room.ROOM_JOIN_201, response, 201)
             self.joined[room] = heard
-        self.check_joined()
+        self.after_step()
 
     @rule(pick=st.integers(min_value=0, max_value=10_000))
     @check(Room.ROOM_LEAVE_204, Room.ROOM_LEAVE_404, kind=CHECK)
     def leave(self, pick: int) -> None:
         """Leave a room: 204 when joined, 404 when not."""
-        room = self.pool[pick % len(self.pool)]
+        room = self.target(pick)
         response = self.probe.call("DELETE", "rooms", "joined", room)
         if room in self.joined:
             self.expect_status(Room.ROOM_LEAVE_204, response, 204)
             del self.joined[room]
         else:
             self.expect_status(Room.ROOM_LEAVE_404, response, 404)
-        self.check_joined()
+        self.after_step()
 
     @rule(pick=st.integers(min_value=0, max_value=10_000), text=TEXTS)
     @check(Room.ROOM_SAY_201, Room.ROOM_SAY_404, kind=CHECK)
     def say(self, pick: int, text: str) -> None:
         """Say something in a room: 201 when joined (stored once echoed), 404 when not."""
-        room = self.pool[pick % len(self.pool)]
+        room = self.target(pick)
         response = self.probe.call("POST", "rooms", "joined", room, "messages", json=text)
         if room in self.joined:
             self.expect_status(Room.ROOM_SAY_201, response, 201)
         else:
             self.expect_status(Room.ROOM_SAY_404, response, 404)
+        self.after_step()
 
     @rule(pick=st.integers(min_value=0, max_value=10_000))
-    @check(
-        Room.ROOM_MEMBERSHIP,
-        Room.ROOM_CHATTER,
-        Room.ROOM_SAY_ECHOED,
-        Room.ROOM_SELF_FLAG,
-        Room.ROOM_MESSAGES_404,
-        Room.ROOM_USERS_404,
-        kind=CHECK,
-    )
-    def read(self, pick: int) -> None:
-        """Read a room's users and messages: the network's members and every message said since
-        the join, in order (awaited: the network's own time passes); 404 for a room not joined."""
-        assert self.view is not None
-        room = self.pool[pick % len(self.pool)]
-        if room not in self.joined:
-            self.expect_status(Room.ROOM_USERS_404, self.probe.read(room, "users"), 404)
-            self.expect_status(Room.ROOM_MESSAGES_404, self.probe.read(room, "messages"), 404)
+    @check(Room.ROOM_MESSAGES_404, Room.ROOM_USERS_404, kind=CHECK)
+    def outside(self, pick: int) -> None:
+        """Read a room of the pool the target is not in: its users and messages are 404."""
+        outside = [room for room in self.pool if room not in self.joined]
+        if not outside:
             return
+        room = outside[pick % len(outside)]
+        self.expect_status(Room.ROOM_USERS_404, self.probe.read(room, "users"), 404)
+        self.expect_status(Room.ROOM_MESSAGES_404, self.probe.read(room, "messages"), 404)
+
+    # --- after every step --------------------------------------------------------------------
+    def after_step(self) -> None:
+        self.check_joined()
+        for room in sorted(self.joined):
+            self.check_room(room)
+
+    @check(Room.ROOM_MEMBERSHIP, Room.ROOM_CHATTER, Room.ROOM_SAY_ECHOED, Room.ROOM_SELF_FLAG, kind=CHECK)
+    def check_room(self, room: str) -> None:
+        """A joined room's users are the network's members and its messages every message said
+        since the join, in order (awaited: the network's own time passes)."""
+        assert self.view is not None
         view = self.view
         messages = self.probe.read_until(
             room, "messages", lambda b: not message_problems(b, self.said_since(room), room)
         )
-        problems = message_problems(messages, self.said_since(room), room)
-        mine = [m for m in self.said_since(room) if m.get("username") == self.me]
-        requirement = Room.ROOM_CHATTER if len(mine) < len(self.said_since(room)) else Room.ROOM_SAY_ECHOED
+        since = self.said_since(room)
+        problems = message_problems(messages, since, room)
+        ours = sum(1 for m in since if m.get("username") == self.me)
+        requirement = Room.ROOM_CHATTER if ours < len(since) else Room.ROOM_SAY_ECHOED
         self.expect(requirement, not problems, "; ".join(problems))
         users = self.probe.read_until(
             room, "users", lambda b: not user_problems(b, (view.room(room) or {}).get("members") or [])
@@ -163,7 +174,6 @@ class Rooms(RuleBasedStateMachine):
         flags = self_problems(users, self.me) + self_problems(messages, self.me)
         self.expect(Room.ROOM_SELF_FLAG, not flags, "; ".join(flags))
 
-    # --- after every step --------------------------------------------------------------------
     @check(Room.ROOM_JOINED_200, kind=CHECK)
     def check_joined(self) -> None:
         """The joined rooms of the pool are exactly those joined and not left."""
