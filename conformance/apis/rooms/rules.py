@@ -27,7 +27,7 @@ from conformance.checks.probes import unknown_user
 from conformance.requirements.registry import check
 
 CHECK = "stateful"
-EXAMPLES_DIVISOR, MIN_EXAMPLES, STEPS = 4, 5, 10  # a quarter of the run's examples, 10 steps each
+EXAMPLES_DIVISOR, MIN_EXAMPLES, STEPS = 2, 5, 10  # half the run's examples, 10 steps each
 TEXTS = st.one_of(
     st.sampled_from(["hello", 'ünïcode, "quotes" and a \\ too', "  spaced  ", "a\ttab"]),
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12),
@@ -35,7 +35,7 @@ TEXTS = st.one_of(
 
 
 def machine_settings(base: hypothesis.settings) -> hypothesis.settings:
-    """Joins wait on the network: a quarter of the run's examples (at least 5), 10 steps each."""
+    """Rooms answer in a step or two: half the run's examples (at least 5), 10 steps each."""
     return hypothesis.settings(
         base,
         max_examples=max(MIN_EXAMPLES, base.max_examples // EXAMPLES_DIVISOR),
