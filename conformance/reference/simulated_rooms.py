@@ -38,6 +38,8 @@ class LiveRoom:
     added: list[str] = field(default_factory=list)  # PrivateRoomAddUser, in order
     made_by_join: bool = False
     client: str = ""  # the one logged-in client of an in-process network
+    left: threading.Event = field(default_factory=threading.Event)  # set when the client leaves
+    playing: threading.Lock = field(default_factory=threading.Lock)  # one chatter at a time
 
     def names(self) -> list[str]:
         return [user.username for user in self.members]
@@ -117,24 +119,31 @@ class SimulatedRooms(RoomsNetwork):
                 raise RoomForbidden(f"The server rejected the request to join room {room}")
             if self.username not in live.names():
                 live.members.append(self._me())
+                live.left = threading.Event()  # this stay's chatter; the last stay's ended with it
+            stay = live.left
             joined = JoinedRoom(
                 room, tuple(live.members), live.room.private, live.room.owner, live.room.operators
             )
         if live.room.chatter:
             threading.Thread(
-                target=self._play, args=(live, live.room.chatter), name=f"room-{room}", daemon=True
+                target=self._play, args=(live, live.room.chatter, stay), name=f"room-{room}", daemon=True
             ).start()
         return joined
 
-    def _play(self, live: LiveRoom, chatter: tuple[Chatter, ...]) -> None:
-        """Each step of the chatter, CHATTER_STEP_S apart, while the client is in the room."""
+    def _play(self, live: LiveRoom, chatter: tuple[Chatter, ...], stay: threading.Event) -> None:
+        """Each step of the chatter, CHATTER_STEP_S apart, while the client stays in the room:
+        a leave ends it for good; two joins play it one after the other, never interleaved."""
+        with live.playing:
+            self._steps(live, chatter, stay)
+
+    def _steps(self, live: LiveRoom, chatter: tuple[Chatter, ...], stay: threading.Event) -> None:
         peers = {peer.username: peer for peer in self.sharing_peers}
         for step in chatter:
             if self._closing.wait(CHATTER_STEP_S):
                 return
             state = self._room_state
             with state.lock:
-                if self.username not in live.names():
+                if stay.is_set():
                     return  # the client left: nobody hears the rest
                 if step.act == Act.SAY:
                     live.messages.append({"username": step.username, "message": step.message})
@@ -157,6 +166,7 @@ class SimulatedRooms(RoomsNetwork):
             if live is None:
                 return
             live.members[:] = [u for u in live.members if u.username != self.username]
+            live.left.set()
             if live.made_by_join and not live.members:
                 del state.rooms[room]
 
