@@ -5,9 +5,10 @@ The requirements (`requirements.yaml`, their ids in `ids`), the model of a joine
 the network's view of its rooms (`oracle`), the probe (`probes`) and the probes that are code
 (`suite`: rooms not joined, a join with its members and chatter, a message said, a refused
 join, a private room, the server's list, the messages kept), the state machine of a client's
-rooms (`rules`), the mutants of its emulation (`corpus.yaml`), which of its reads may be sent to
-a live slskd (`reads.yaml`), and the reference server's emulation of the API (`routes`, over
-`emulation`). `API` declares them to the engine; the emulation, the machine and the probe are
+rooms (`rules`), the mutants of its emulation (`corpus.yaml`), and the reference server's
+emulation of the API (`routes`, over `emulation`). Its reads are no generic reads, so they need
+no read decisions: the probes send `GET rooms/available` (it asks the Soulseek server) only
+where rooms may be joined. `API` declares them to the engine; the emulation, the machine and the probe are
 imported late.
 """
 
@@ -54,7 +55,6 @@ API = Api(
     tags=("Rooms",),
     catalogue="requirements.yaml",
     ids=Room,
-    reads="reads.yaml",
     corpus="corpus.yaml",
     # The joined rooms are local (the tracker): they show the API is served, read without
     # credentials they show what authentication does.
