@@ -52,6 +52,11 @@ SLSKD_USER_GAPS = {  # where slskd's Users part from their docs (peers-and-apis.
 }
 # … and what the docs leave out whatever a server does: the 400 of an empty directory, the 500s
 USER_GAPS_OF_EVERY_BEHAVIOUR = {"DOCGAP-USER-STATUSES"}
+SLSKD_ROOM_GAPS = {  # where slskd's rooms part from their docs (peers-and-apis.md §3.4)
+    "DOCGAP-ROOM-JOIN-200",
+    "DOCGAP-ROOM-JOINED-NAMES",
+    "DOCGAP-ROOM-JOIN-REFUSED-500",
+}
 SLSKD_QUIRKS = {
     "CONV-ACK-ONE-404",
     "CONV-ACK-ALL-404",
@@ -63,6 +68,7 @@ SLSKD_QUIRKS = {
     *SLSKD_SEARCH_GAPS,
     *SLSKD_TRANSFER_GAPS,
     *SLSKD_USER_GAPS,
+    *SLSKD_ROOM_GAPS,
 }
 LIVE_FULL = ["--profile", "full", "--i-understand-this-messages-real-users", "--rate", "none"]
 
@@ -158,12 +164,8 @@ def test_unimplemented_routes_of_the_whole_api_are_not_covered_not_crashes(defau
     assert (share["status"], share["checks"]) == ("not-covered", 0), "a documented 404 is not a pass"
     assert "every request answered 404" in share["reason"]
     assert "every request answered 404" in run.stdout, "the terminal says why too"
-    assert {r["tag"] for r in run.results["requirements"]} >= {
-        "Conversations",
-        "Searches",
-        "Transfers",
-        "Users",
-    }
+    behavioural = {"Conversations", "Searches", "Transfers", "Users", "Rooms"}
+    assert {r["tag"] for r in run.results["requirements"]} >= behavioural
 
 
 @pytest.fixture(scope="module")

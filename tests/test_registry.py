@@ -7,6 +7,7 @@ import pytest
 
 from conformance.apis import installed
 from conformance.apis.conversations.ids import Conv
+from conformance.apis.rooms.ids import Room
 from conformance.apis.searches.ids import Search
 from conformance.apis.transfers.ids import Transfer
 from conformance.apis.users.ids import User
@@ -119,6 +120,33 @@ USER_PROBES = {
         User.DOCGAP_USER_STATUSES,
     ),
 }
+# Rooms' probes (conformance/apis/rooms/suite/test_room_probes.py) and the requirements only they
+# verify (the state machine, rules.py, verifies joins, leaves, says, membership and messages too).
+_R_NOT_JOINED = "test_room_probes.test_a_room_not_joined_is_not_found"
+_R_JOIN = "test_room_probes.test_a_join_lists_the_members_and_the_chatter_follows"
+_R_PRIVATE = "test_room_probes.test_the_private_room_its_ticker_and_a_member_added"
+_R_LIST = "test_room_probes.test_the_server_room_list_is_listed_as_the_server_sent_it"
+_R_KEPT = "test_room_probes.test_a_room_keeps_its_latest_250_messages"
+_R_REFUSED = "test_room_probes.test_a_refused_join_is_an_error_and_tracks_no_room"
+ROOM_PROBES = {
+    _R_NOT_JOINED: (
+        Room.ROOM_GET_404,
+        Room.ROOM_TICKER_404,
+        Room.ROOM_MEMBERS_404,
+        Room.DOCGAP_ROOM_JOINED_NAMES,
+    ),
+    _R_JOIN: (
+        Room.ROOM_GET_200,
+        Room.ROOM_USERS_200,
+        Room.ROOM_MESSAGES_200,
+        Room.ROOM_NAMES_CASE_SENSITIVE,
+        Room.DOCGAP_ROOM_JOIN_200,
+    ),
+    _R_PRIVATE: (Room.ROOM_TICKER_201, Room.ROOM_MEMBERS_201),
+    _R_LIST: (Room.ROOM_AVAILABLE_200, Room.ROOM_AVAILABLE_LISTED),
+    _R_KEPT: (Room.ROOM_MESSAGES_KEPT,),
+    _R_REFUSED: (Room.DOCGAP_ROOM_JOIN_REFUSED_500,),
+}
 
 # Requirements no fuzzing or state-machine check reaches: one probe pins each down.
 PROBES_ONLY = {
@@ -158,6 +186,7 @@ PROBES_ONLY = {
     Search.SEARCH_CONCURRENCY: _CONCURRENT,
     **{requirement: probe for probe, verified in TRANSFER_PROBES.items() for requirement in verified},
     **{requirement: probe for probe, verified in USER_PROBES.items() for requirement in verified},
+    **{requirement: probe for probe, verified in ROOM_PROBES.items() for requirement in verified},
 }
 
 

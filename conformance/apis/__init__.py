@@ -25,6 +25,7 @@ BUILT_IN = (
     "conformance.apis.searches",
     "conformance.apis.transfers",
     "conformance.apis.users",
+    "conformance.apis.rooms",
     "conformance.apis.shapes",
 )
 

@@ -158,6 +158,21 @@ FAULTS: dict[str, str] = {
     "users-directory-400-missing": 'POST …/directory with no directory (or "") asks the peer: no 400',
     "users-failure-200": "a peer that does not answer in time or drops the connection answers 200, empty",
     "users-browse-status-forgotten": "GET …/browse/status answers 404 right after a browse ended",
+    # rooms (conformance/apis/rooms/emulation.py)
+    "room-message-lost": "a room's first message from another member is neither stored nor shown",
+    "room-say-stored-at-send": "a message POSTed to a room is stored at once, and again when the server "
+    "echoes it",
+    "room-messages-swapped": "a room's messages are returned newest first",
+    "room-leaver-kept": "a member who left a room (UserLeftRoom) stays among its users",
+    "room-self-missing": "the target itself is left out of the users of a room it joined",
+    "room-already-joined-201": "a join of a room already joined joins it again and answers 201",
+    "room-users-404": "GET /rooms/joined/{roomName}/users of a joined room answers 404",
+    "room-case-folded": "room names are looked up ignoring case",
+    "room-self-flag-wrong": "the self flag marks every user and message but the target's own",
+    "room-refused-201": "a join the server refuses answers 201 with an empty room, tracked as joined",
+    "room-leave-kept": "DELETE /rooms/joined/{roomName} answers 204 and keeps the room joined",
+    "room-window-100": "a room keeps its latest 100 messages instead of 250",
+    "room-available-private-public": "the private rooms of the server's list are listed with isPrivate false",
 }
 
 

@@ -33,6 +33,7 @@ from conformance.reference.download_steps import DownloadProgress
 from conformance.reference.network_errors import SoulseekError
 from conformance.reference.rooms_network import RoomsNetwork
 from conformance.reference.simulated_downloads import SimulatedDownloads
+from conformance.reference.simulated_rooms import SimulatedRooms
 from conformance.reference.simulated_users import SimulatedUsers, peer_port
 from conformance.reference.users_network import UsersNetwork
 
@@ -172,7 +173,7 @@ class SoulseekNetwork(UsersNetwork, RoomsNetwork):
             )
 
 
-class SimulatedNetwork(SimulatedUsers, SimulatedDownloads, SoulseekNetwork):
+class SimulatedNetwork(SimulatedUsers, SimulatedRooms, SimulatedDownloads, SoulseekNetwork):
     """An in-process network: sends succeed while `logged_in`, echo peers answer at once, and
     the sharing peers answer each search after their own delays (one timer thread per search)."""
 

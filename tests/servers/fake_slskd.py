@@ -51,7 +51,10 @@ class FakeSlskd:
         if path.startswith("/api/v0/conversations/"):
             username = unquote(request.path.split("/")[4])
             return Reply.json(json.dumps({"username": username, "isActive": True}))
-        if path in ("/api/v0/searches", "/api/v0/transfers/downloads") and request.method == "GET":
+        if (
+            path in ("/api/v0/searches", "/api/v0/transfers/downloads", "/api/v0/rooms/joined")
+            and request.method == "GET"
+        ):
             return Reply.json("[]")
         return Reply(404)
 

@@ -21,7 +21,6 @@ PAGES = (
     "Options",
     "PublicChat",
     "Relay",
-    "Rooms",
     "Server",
     "Session",
     "Shares",
