@@ -29,10 +29,11 @@ PYTHON = sys.executable
 RUNS = ("a0", "a", "b", "c")
 # The items of each behaviourally checked peer-facing API, alone (as the network gate tests
 # select them), on the embedded server's simulated network: what each API's checks cost, since
-# they wait on the simulated peers. Each with its bound in seconds on 2 cores (issues 23, 24).
+# they wait on the simulated peers. Each with its bound in seconds on 2 cores (issues 23, 24, 25).
 PARTS = {
     "Searches": (("-k", "search and not conversation"), 20.0),
     "Transfers": (("-k", "transfer"), 30.0),
+    "Users and Rooms": (("-k", "user_probes or user_drawn or room_probes or room_model"), 20.0),
 }
 
 RAW_LOOP = """

@@ -1,7 +1,7 @@
 """The pages checked for their shapes only: every documented read answers a documented status
 with a body its documented model allows.
 
-Ten of slskd's fourteen docs pages are checked this way today. Their requirements are
+Nine of slskd's fourteen docs pages are checked this way today. Their requirements are
 not written here but derived from the merged spec, one `API-OP-*` per documented read
 (`conformance.requirements.operations`), and this package holds what cannot be derived:
 which of those reads may be sent to a live slskd, and why (`reads.yaml`). To check a page's
