@@ -10,11 +10,14 @@ input fails the test instead of silently skipping it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conformance.data.resources import DOCS_ORIGIN, DOCS_VARIABLE
+from conformance.reference import ReferenceServer
+from tests.servers.reference import BEHAVIOURS, serve
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURE_DOCS = Path(__file__).parent / "fixtures" / "docs"  # our own pages in the generator's format
@@ -55,3 +58,21 @@ def upstream_openapi() -> Path:
     return require(
         Path(path), f"upstream OpenAPI file ({DOCS_ORIGIN.short} openapi.yaml; set {UPSTREAM_VARIABLE})"
     )
+
+
+@pytest.fixture(params=BEHAVIOURS)
+def server(request: pytest.FixtureRequest) -> Iterator[ReferenceServer]:
+    with serve(request.param) as running:
+        yield running
+
+
+@pytest.fixture
+def slskd() -> Iterator[ReferenceServer]:
+    with serve("slskd") as running:
+        yield running
+
+
+@pytest.fixture
+def documented() -> Iterator[ReferenceServer]:
+    with serve("documented") as running:
+        yield running

@@ -9,7 +9,7 @@ emulation shows. Reads poll; nothing sleeps beyond the chatter's own steps.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,8 +17,9 @@ import requests
 
 from conformance.apis.rooms import API as ROOMS
 from conformance.apis.rooms.emulation import MESSAGES_KEPT
-from conformance.reference.server import ReferenceOptions, ReferenceServer
+from conformance.reference.server import ReferenceServer
 from conformance.requirements.catalogue import load_catalogue
+from tests.servers.reference import serve
 
 LOBBY, QUIET, CLOSED, PRIVATE = (
     "conformance-lobby",
@@ -30,16 +31,6 @@ ME = "slskd-reference"
 GREETING = ("sharing-peer", "welcome to the lobby")
 VISITOR_SAYS = ("visiting-peer", 'hi all: ünïcode, "quotes" and a \\ too')
 WITHIN_S = 3.0
-
-
-def serve(behaviour: str = "documented", **options: Any) -> ReferenceServer:
-    return ReferenceServer(ReferenceOptions(behaviour=behaviour, **options))
-
-
-@pytest.fixture(params=["documented", "slskd", "intended"])
-def server(request: pytest.FixtureRequest) -> Iterator[ReferenceServer]:
-    with serve(request.param) as running:
-        yield running
 
 
 def url(server: ReferenceServer, *segments: str) -> str:

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,9 @@ from conformance.apis.transfers.ids import Transfer
 from conformance.peers.library import SharedFile, SharingPeer, load
 from conformance.peers.uploads import content, sha256
 from conformance.reference.network import RESPONSE_TIMEOUT_S, SoulseekError, SoulseekNetwork
-from conformance.reference.server import ReferenceOptions, ReferenceServer
+from conformance.reference.server import ReferenceServer
 from conformance.requirements.catalogue import Level, load_catalogue
+from tests.servers.reference import serve
 
 SPEC = json.loads((Path(__file__).resolve().parents[1] / "specs" / "slskd-api.openapi.json").read_text())
 PEERS = {peer.username: peer for peer in load()}
@@ -54,28 +55,6 @@ def small(username: str) -> SharedFile:
 def with_transfers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Servers started in these tests serve the Transfers API beside the built-in ones."""
     monkeypatch.setattr(reference_app, "installed", lambda: (*installed(), TRANSFERS))
-
-
-def serve(behaviour: str = "documented", **options: Any) -> ReferenceServer:
-    return ReferenceServer(ReferenceOptions(behaviour=behaviour, **options))
-
-
-@pytest.fixture(params=["documented", "slskd", "intended"])
-def server(request: pytest.FixtureRequest) -> Iterator[ReferenceServer]:
-    with serve(request.param) as running:
-        yield running
-
-
-@pytest.fixture
-def slskd() -> Iterator[ReferenceServer]:
-    with serve("slskd") as running:
-        yield running
-
-
-@pytest.fixture
-def documented() -> Iterator[ReferenceServer]:
-    with serve("documented") as running:
-        yield running
 
 
 def emulation(server: ReferenceServer) -> TransfersApi:

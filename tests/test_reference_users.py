@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,34 +20,13 @@ from conformance.peers import browsing
 from conformance.peers.library import load
 from conformance.reference.network import RESPONSE_TIMEOUT_S, SoulseekNetwork
 from conformance.reference.network_errors import SoulseekError
-from conformance.reference.server import ReferenceOptions, ReferenceServer
+from conformance.reference.server import ReferenceServer
 from conformance.reference.simulated_users import peer_port
 from conformance.requirements.catalogue import load_catalogue
+from tests.servers.reference import serve
 
 PEERS = {peer.username: peer for peer in load()}
 SHARING = PEERS["sharing-peer"]
-
-
-def serve(behaviour: str = "documented", **options: Any) -> ReferenceServer:
-    return ReferenceServer(ReferenceOptions(behaviour=behaviour, **options))
-
-
-@pytest.fixture(params=["documented", "slskd", "intended"])
-def server(request: pytest.FixtureRequest) -> Iterator[ReferenceServer]:
-    with serve(request.param) as running:
-        yield running
-
-
-@pytest.fixture
-def slskd() -> Iterator[ReferenceServer]:
-    with serve("slskd") as running:
-        yield running
-
-
-@pytest.fixture
-def documented() -> Iterator[ReferenceServer]:
-    with serve("documented") as running:
-        yield running
 
 
 def get(server: ReferenceServer, username: str, what: str) -> requests.Response:
