@@ -6,7 +6,6 @@ joined; and a run leaves no room joined."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,9 @@ import requests
 from conformance.apis import peer_writes
 from conformance.apis.rooms import API as ROOMS
 from conformance.errors import WriteBlocked
-from conformance.reference.options import ReferenceOptions
-from conformance.reference.server import ReferenceServer
 from conformance.requirements.reads import why_unsafe
 from conformance.transport.policy import PeerWrite, Profile, WritePolicy
-from tests.cli import conformance_run
+from tests.servers import reference
 
 ROOMS_WRITE = PeerWrite("rooms", ("POST", "DELETE"), consent="rooms")
 TARGET = "http://127.0.0.1:5030/api/v0"
@@ -66,23 +63,9 @@ def test_the_joined_rooms_are_read_freely_and_the_server_list_is_no_generic_read
 def live_run(tmp_path: Path, *consent: str) -> tuple[list[dict[str, Any]], Any, dict[str, Any]]:
     """A full-profile Rooms run against a reference server as a live target (no network
     control): the rooms its network has, what it has joined afterwards, the results."""
-    with ReferenceServer(ReferenceOptions()) as server:
-        conformance_run(
-            tmp_path,
-            f"--target-url={server.url}",
-            "--profile=full",
-            "--i-understand-this-messages-real-users",
-            "--rate=none",
-            *consent,
-            "-k",
-            "room",
-            "-n",
-            "0",
-            "-q",
-        )
+    with reference.live_run(tmp_path, "room", *consent) as (server, _, results):
         rooms = server.app.network.rooms_view()
         left = requests.get(f"{server.url}/api/v0/rooms/joined", timeout=10).json()
-    results = json.loads((tmp_path / "latest" / "results.json").read_text(encoding="utf-8"))
     return rooms, left, results
 
 

@@ -4,7 +4,6 @@ network) or with `--allow-searches`, whatever the profile."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from conformance.reference.server import ReferenceHandler, ReferenceServer
 from conformance.results.exchange import Exchange
 from conformance.transport.policy import PeerWrite, Profile, WritePolicy
 from tests.cli import conformance_run
+from tests.servers import reference
 
 SEARCHES = PeerWrite("searches", ("POST",), consent="searches")
 
@@ -42,23 +42,9 @@ def test_consent_lets_the_search_out_and_only_the_search() -> None:
 
 def live_run(tmp_path: Path, *consent: str) -> tuple[int, list[dict[str, object]], dict[str, object]]:
     """A full-profile run against a reference server as a live target: what reached its network."""
-    with ReferenceServer(ReferenceOptions()) as server:
-        run = conformance_run(
-            tmp_path,
-            f"--target-url={server.url}",
-            "--profile=full",
-            "--i-understand-this-messages-real-users",
-            "--rate=none",
-            *consent,
-            "-k",
-            "search",
-            "-n",
-            "0",
-            "-q",
-        )
+    with reference.live_run(tmp_path, "search", *consent) as (server, run, results):
         searched = server.network_view().searches()
         left = requests.get(f"{server.url}/api/v0/searches", timeout=10).json()
-    results = json.loads((tmp_path / "latest" / "results.json").read_text(encoding="utf-8"))
     return run.returncode, searched, {**results, "left": left}
 
 

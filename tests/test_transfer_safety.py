@@ -4,7 +4,6 @@ network) or with `--allow-transfers`, whatever the profile; and a run leaves no 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,8 @@ import pytest
 import requests
 
 from conformance.errors import WriteBlocked
-from conformance.reference.options import ReferenceOptions
-from conformance.reference.server import ReferenceServer
 from conformance.transport.policy import PeerWrite, Profile, WritePolicy
-from tests.cli import conformance_run
+from tests.servers import reference
 
 TRANSFERS = PeerWrite("transfers", ("POST",), consent="transfers")
 TARGET = "http://127.0.0.1:5030/api/v0"
@@ -39,24 +36,10 @@ def test_consent_lets_the_download_out_and_reads_need_none() -> None:
 def live_run(tmp_path: Path, *consent: str) -> tuple[list[dict[str, Any]], list[Any], dict[str, Any]]:
     """A full-profile Transfers run against a reference server as a live target: what its
     network's peers were asked for, what it lists afterwards, the results."""
-    with ReferenceServer(ReferenceOptions()) as server:
-        conformance_run(
-            tmp_path,
-            f"--target-url={server.url}",
-            "--profile=full",
-            "--i-understand-this-messages-real-users",
-            "--rate=none",
-            *consent,
-            "-k",
-            "transfer",
-            "-n",
-            "0",
-            "-q",
-        )
+    with reference.live_run(tmp_path, "transfer", *consent) as (server, _, results):
         log = server.app.network.transfer_log()
         asked = [] if log is None else log.as_json()
         left = requests.get(f"{server.url}/api/v0/transfers/downloads", timeout=10).json()
-    results = json.loads((tmp_path / "latest" / "results.json").read_text(encoding="utf-8"))
     return asked, left, results
 
 
