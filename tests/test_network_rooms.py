@@ -102,8 +102,10 @@ def test_each_join_plays_the_chatter_again_after_the_last_one(network: NetworkSe
     alice, bob = logged_in(network, "alice"), logged_in(network, "bob")
     join(alice, LOBBY)
     join(bob, LOBBY)
+    assert room_view(network, LOBBY)["chattering"]
     assert room_frames(bob, 8) == CHATTER * 2  # alice's playing, then bob's: never interleaved
     eventually(lambda: len(room_view(network, LOBBY)["messages"]) == 4, "both chatters recorded")
+    eventually(lambda: not room_view(network, LOBBY)["chattering"], "the lobby quiet again")
 
 
 def test_a_room_that_refuses_answers_cannot_join_room_and_keeps_the_client_out(
@@ -171,6 +173,21 @@ def test_two_clients_in_one_room_see_each_other_come_talk_and_go(network: Networ
     nothing_more(alice)
     assert room_view(network, QUIET)["messages"] == [{"username": "alice", "message": "hello bob"}]
     assert room_view(network, QUIET)["clients"] == ["alice"]
+
+
+def test_the_view_counts_for_each_client_the_messages_said_before_it_came_in(
+    network: NetworkServer,
+) -> None:
+    """What a client heard begins at its own join, however the room talked before it came."""
+    alice, bob = logged_in(network, "alice"), logged_in(network, "bob")
+    join(alice, QUIET)
+    alice.send(rm.say_in_chat_room_request(QUIET, "before bob"))
+    alice.expect(Code.SAY_IN_CHAT_ROOM)
+    join(bob, QUIET)
+    assert room_view(network, QUIET)["joinedAfter"] == {"alice": 0, "bob": 1}
+    bob.send(rm.leave_room(QUIET))
+    bob.expect(Code.LEAVE_ROOM)
+    assert room_view(network, QUIET)["joinedAfter"] == {"alice": 0}
 
 
 def test_a_session_that_ends_leaves_every_room_and_the_others_are_told(network: NetworkServer) -> None:

@@ -1,8 +1,11 @@
 """The model of a joined room (conformance.apis.rooms.model): what it accepts and what it names
-as a problem, against the network's view of the room."""
+as a problem, against the network's view of the room; how a read is awaited and judged
+(`probes.settle`) and where what the target heard begins (`oracle.said_since_join`)."""
 
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
 from typing import Any
 
 from hypothesis import given
@@ -16,6 +19,9 @@ from conformance.apis.rooms.model import (
     self_problems,
     user_problems,
 )
+from conformance.apis.rooms.oracle import RoomsOracle
+from conformance.apis.rooms.probes import settle
+from conformance.checks.context import NetworkHandle
 from conformance.peers.library import Presence
 from conformance.peers.rooms import RoomUser
 
@@ -97,3 +103,25 @@ def test_the_server_list_has_every_room_once_with_its_count_and_privacy() -> Non
     assert listing_problems([listed[0], {**listed[1], "isPrivate": False}], rooms)
     assert listing_problems([{**listed[0], "userCount": 3}, listed[1]], rooms)
     assert listing_problems([*listed, listed[0]], rooms) == ["'lobby' listed 2 times"]
+
+
+def test_a_settled_read_is_judged_as_it_was_read_not_by_a_later_view() -> None:
+    """The verdict is the problems of the value that ended the wait: a view of the network that
+    moved on after the read (a member come in since) cannot turn it into a defect."""
+    reads = iter([["bob"], ["alice"], ["alice", "carol"]])
+    value, problems = settle(lambda: next(reads), lambda seen: [] if seen == ["alice"] else ["not yet"], 1.0)
+    assert (value, problems) == (["alice"], [])
+
+
+def test_a_read_that_never_comes_right_ends_with_its_last_problems() -> None:
+    started = time.monotonic()
+    value, problems = settle(lambda: time.monotonic(), lambda _: ["still wrong"], 0.2)
+    assert problems == ["still wrong"] and value >= started + 0.2
+
+
+def test_what_a_client_heard_begins_at_its_own_join_as_the_network_counts_it() -> None:
+    said = [{"username": "alice", "message": str(n)} for n in range(4)]
+    room = {"name": "r", "messages": said, "joinedAfter": {ME: 3}}
+    view = RoomsOracle(NetworkHandle(simulated=SimpleNamespace(rooms_view=lambda: [room])))
+    assert view.said_since_join("r", ME, heard=1) == said[3:]  # the network's count, not the guess
+    assert view.said_since_join("r", "stranger", heard=1) == said[1:]  # not in it: the guess

@@ -42,6 +42,13 @@ class Heard:
     def next(self, within: float = 2.0) -> RoomEvent:
         return self.events.get(timeout=within)
 
+    def drain(self) -> list[RoomEvent]:
+        """Everything given so far, taken."""
+        events = []
+        while not self.events.empty():
+            events.append(self.events.get_nowait())
+        return events
+
     def quiet_for(self, seconds: float) -> bool:
         try:
             self.events.get(timeout=seconds)
@@ -80,15 +87,29 @@ def test_a_join_answers_the_members_with_the_client_last_and_the_chatter_follows
     assert [m["username"] for m in room["messages"]] == ["sharing-peer", "visiting-peer"]
 
 
-def test_a_leave_ends_the_chatter_and_a_join_soon_after_plays_it_afresh_alone(
+def test_a_leave_lets_the_chatter_play_on_unheard_and_a_join_after_it_hears_its_own(
     network: tuple[SimulatedNetwork, Heard],
 ) -> None:
+    """As on `conformance network`: what is said after the client left is recorded and heard by
+    nobody (the visitor is never left behind); the view says where a later join's hearing begins."""
     simulated, heard = network
     simulated.join_room(LOBBY)
+    assert view(simulated, LOBBY)["joinedAfter"] == {ME: 0}
+    assert view(simulated, LOBBY)["chattering"]
     simulated.leave_room(LOBBY)
+    deadline = time.monotonic() + 5.0
+    while view(simulated, LOBBY)["chattering"] and time.monotonic() < deadline:
+        time.sleep(CHATTER_STEP_S)
+    room = view(simulated, LOBBY)
+    assert [m["username"] for m in room["messages"]] == ["sharing-peer", "visiting-peer"]
+    assert "visiting-peer" not in [m["username"] for m in room["members"]]
+    assert room["clients"] == [] and room["joinedAfter"] == {}
+    before_the_leave = [(e.kind, e.username) for e in heard.drain()]
+    assert before_the_leave == CHATTER[: len(before_the_leave)], "nothing heard once out of the room"
     simulated.join_room(LOBBY)
+    assert view(simulated, LOBBY)["joinedAfter"] == {ME: 2}
     assert [(e.kind, e.username) for e in (heard.next() for _ in CHATTER)] == CHATTER
-    assert heard.quiet_for(3 * CHATTER_STEP_S), "the first stay's chatter never plays beside the second's"
+    assert heard.quiet_for(3 * CHATTER_STEP_S)
 
 
 def test_a_message_said_is_echoed_before_the_say_returns_and_recorded(
@@ -151,5 +172,6 @@ def test_every_call_fails_when_not_logged_in() -> None:
 
 def test_the_view_has_the_control_apis_fields() -> None:
     simulated = SimulatedNetwork(logged_in=True, echo_peers=(), sharing_peers=load())
-    fields = {"name", "members", "clients", "chatter", "refuses", "private", "owner", "operators"}
-    assert all(fields | {"messages", "tickers", "added"} <= set(room) for room in simulated.rooms_view())
+    fields = {"name", "members", "clients", "joinedAfter", "chattering", "chatter", "refuses", "private"}
+    fields |= {"owner", "operators", "messages", "tickers", "added"}
+    assert all(fields <= set(room) for room in simulated.rooms_view())

@@ -12,11 +12,13 @@
   everyone in it now as slskd's UserData (`username`, `status`, `averageSpeed`, `uploadCount`,
   `fileCount`, `directoryCount`, `slotsFree`, `countryCode`): the room's library members and the
   chatter's visitors still there, then the logged-in clients in the order they came; `clients`,
-  the usernames of those clients; `chatter` (`{act: say|join|leave, username, message}`, what
-  plays after each client's join); `refuses`, `private`, `owner`, `operators`; `messages`, every
-  message said in it since the network started, the chatter's and the clients', in the order
-  the server fanned them out (`{username, message}`); `tickers` (`{username, ticker}`, the
-  latest each client set) and `added` (the users PrivateRoomAddUser named, in order);
+  the usernames of those clients; `joinedAfter` (`{username: n}`: how many of the room's
+  messages each client's join came after, where what it heard begins); `chatter` (`{act:
+  say|join|leave, username, message}`, what plays after each client's join); `refuses`,
+  `private`, `owner`, `operators`; `messages`, every message said in it since the network
+  started, the chatter's and the clients', in the order the server fanned them out (`{username,
+  message}`); `tickers` (`{username, ticker}`, the latest each client set) and `added` (the
+  users PrivateRoomAddUser named, in order);
 - `GET /searches` (`?token=`), `GET /transfers` (`?peer=`): what the sharing peers know was sent
   for searches and for download requests (`conformance.peers.record`, `.transfer_log`);
 - `POST /peers/{peer}/messages` `{"to": U, "message": T, "count": N}`: the peer sends N messages

@@ -28,7 +28,10 @@ The rules, as the real server applies them and slskd relies on them:
 
 The library members are no sessions: only logged-in clients receive anything, and clients in
 one room see each other come, talk and go. Everything runs on the network's event loop;
-`view()` is the control API's `GET /rooms`.
+`view()` is the control API's `GET /rooms`: with what was said in each room, each client's
+`joinedAfter` (how many of those messages were said before it came in) and whether its chatter
+is playing now (`chattering`), so that a checker knows exactly what a client heard, however late
+the chatter of an earlier join plays.
 """
 
 from __future__ import annotations
@@ -67,14 +70,18 @@ class _LiveRoom:
     said: list[tuple[str, str]] = field(default_factory=list)  # (username, message), oldest first
     tickers: dict[str, str] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)  # PrivateRoomAddUser's users
+    joined_after: dict[str, int] = field(default_factory=dict)  # client → messages said before it came
     made_by_join: bool = False  # no rooms file has it: it goes when its last client leaves
     playing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one chatter at a time
+    plays: int = 0  # the chatter's playings started or waiting, not ended
 
     def as_json(self, users: list[RoomUser]) -> dict[str, Any]:
         return {
             **self.room.as_json(),
             "members": [user.as_json() for user in users],
             "clients": list(self.clients),
+            "joinedAfter": dict(self.joined_after),
+            "chattering": self.plays > 0,
             "messages": [{"username": username, "message": message} for username, message in self.said],
             "tickers": [{"username": user, "ticker": ticker} for user, ticker in self.tickers.items()],
             "added": list(self.added),
@@ -128,6 +135,7 @@ class ChatRooms:
             self._deliver(username, rm.join_reply(self._reply(live)))
             return
         live.clients.append(username)
+        live.joined_after[username] = len(live.said)
         self._deliver(username, rm.join_reply(self._reply(live)))
         self._fan_out(live, rm.user_joined_room(name, self._client(username)), but=username)
         if live.room.chatter:
@@ -140,6 +148,7 @@ class ChatRooms:
         if live is None or username not in live.clients:
             return
         live.clients.remove(username)
+        del live.joined_after[username]
         if reply:
             self._deliver(username, rm.leave_room(name))
         self._fan_out(live, rm.user_left_room(name, username))
@@ -183,10 +192,14 @@ class ChatRooms:
 
     # --- the chatter ---------------------------------------------------------------------------
     async def _play(self, live: _LiveRoom) -> None:
-        async with live.playing:
-            for step in live.room.chatter:
-                await asyncio.sleep(self.step_s)
-                self._act(live, step)
+        live.plays += 1
+        try:
+            async with live.playing:
+                for step in live.room.chatter:
+                    await asyncio.sleep(self.step_s)
+                    self._act(live, step)
+        finally:
+            live.plays -= 1
 
     def _act(self, live: _LiveRoom, step: Chatter) -> None:
         name = live.room.name

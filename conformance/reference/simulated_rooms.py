@@ -38,18 +38,22 @@ class LiveRoom:
     added: list[str] = field(default_factory=list)  # PrivateRoomAddUser, in order
     made_by_join: bool = False
     client: str = ""  # the one logged-in client of an in-process network
-    left: threading.Event = field(default_factory=threading.Event)  # set when the client leaves
+    joined_after: int = 0  # the messages said before the client's latest join
     playing: threading.Lock = field(default_factory=threading.Lock)  # one chatter at a time
+    plays: int = 0  # the chatter's playings started or waiting, not ended (under the state lock)
 
     def names(self) -> list[str]:
         return [user.username for user in self.members]
 
     def as_json(self) -> dict[str, Any]:
         """The control API's view of the room (`GET /rooms`)."""
+        clients = [user.username for user in self.members if user.username == self.client]
         return {
             **self.room.as_json(),
             "members": [user.as_json() for user in self.members],
-            "clients": [user.username for user in self.members if user.username == self.client],
+            "clients": clients,
+            "joinedAfter": {client: self.joined_after for client in clients},
+            "chattering": self.plays > 0,
             "messages": list(self.messages),
             "tickers": [{"username": name, "ticker": text} for name, text in self.tickers.items()],
             "added": list(self.added),
@@ -107,7 +111,8 @@ class SimulatedRooms(RoomsNetwork):
 
     def join_room(self, room: str, private: bool = False) -> JoinedRoom:
         """The room's members with the client last; RoomForbidden for a refusing room. The
-        chatter starts one step after the reply, on a thread of its own."""
+        chatter starts one step after the reply, on a thread of its own (a join when the client
+        is in already is answered alike and plays nothing, as on the network)."""
         self._require_login("join a room")
         state = self._room_state
         with state.lock:
@@ -117,34 +122,38 @@ class SimulatedRooms(RoomsNetwork):
                 state.rooms[room] = live
             if live.room.refuses:
                 raise RoomForbidden(f"The server rejected the request to join room {room}")
-            if self.username not in live.names():
+            came_in = self.username not in live.names()  # a join when in already plays nothing
+            if came_in:
                 live.members.append(self._me())
-                live.left = threading.Event()  # this stay's chatter; the last stay's ended with it
-            stay = live.left
+                live.joined_after = len(live.messages)
+                live.plays += bool(live.room.chatter)
             joined = JoinedRoom(
                 room, tuple(live.members), live.room.private, live.room.owner, live.room.operators
             )
-        if live.room.chatter:
+        if came_in and live.room.chatter:
             threading.Thread(
-                target=self._play, args=(live, live.room.chatter, stay), name=f"room-{room}", daemon=True
+                target=self._play, args=(live, live.room.chatter), name=f"room-{room}", daemon=True
             ).start()
         return joined
 
-    def _play(self, live: LiveRoom, chatter: tuple[Chatter, ...], stay: threading.Event) -> None:
-        """Each step of the chatter, CHATTER_STEP_S apart, while the client stays in the room:
-        a leave ends it for good; two joins play it one after the other, never interleaved."""
-        with live.playing:
-            self._steps(live, chatter, stay)
+    def _play(self, live: LiveRoom, chatter: tuple[Chatter, ...]) -> None:
+        """Each step of the chatter, CHATTER_STEP_S apart, to its end, as the network plays it:
+        heard while the client is in the room, recorded unheard once it left (so a visitor is
+        never left behind); two joins play it one after the other, never interleaved."""
+        try:
+            with live.playing:
+                self._steps(live, chatter)
+        finally:
+            with self._room_state.lock:
+                live.plays -= 1
 
-    def _steps(self, live: LiveRoom, chatter: tuple[Chatter, ...], stay: threading.Event) -> None:
+    def _steps(self, live: LiveRoom, chatter: tuple[Chatter, ...]) -> None:
         peers = {peer.username: peer for peer in self.sharing_peers}
         for step in chatter:
             if self._closing.wait(CHATTER_STEP_S):
                 return
             state = self._room_state
             with state.lock:
-                if stay.is_set():
-                    return  # the client left: nobody hears the rest
                 if step.act == Act.SAY:
                     live.messages.append({"username": step.username, "message": step.message})
                     event = RoomEvent("said", live.room.name, step.username, step.message)
@@ -155,7 +164,7 @@ class SimulatedRooms(RoomsNetwork):
                 else:
                     live.members[:] = [u for u in live.members if u.username != step.username]
                     event = RoomEvent("left", live.room.name, step.username)
-                if state.deliver is not None:
+                if state.deliver is not None and self.username in live.names():
                     state.deliver(event)
 
     def leave_room(self, room: str) -> None:
@@ -166,7 +175,6 @@ class SimulatedRooms(RoomsNetwork):
             if live is None:
                 return
             live.members[:] = [u for u in live.members if u.username != self.username]
-            live.left.set()
             if live.made_by_join and not live.members:
                 del state.rooms[room]
 

@@ -3,8 +3,9 @@
 The embedded server's simulated network (`rooms_view()`) and the control API of the
 `conformance network` a live target is proven on (`GET /rooms`) show the same JSON: each room
 with its members now, its chatter, whether it refuses joins or is private (owner, operators),
-every message said in it in order (`{username, message}`), the tickers set and the members
-added; this view reads it the same way from either, so a room is judged alike on both targets.
+every message said in it in order (`{username, message}`) and, for each client in it, how many
+were said before it came in (`joinedAfter`), the tickers set and the members added; this view
+reads it the same way from either, so a room is judged alike on both targets.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ class RoomsOracle:
     def room(self, name: str) -> dict[str, Any] | None:
         """One room by its exact (case-sensitive) name; None when the network has none."""
         return next((room for room in self.rooms() if room.get("name") == name), None)
+
+    def said_since_join(self, name: str, username: str, heard: int) -> list[dict[str, Any]]:
+        """The messages said in room `name` since `username` came in: from the network's count
+        at the join (`joinedAfter`), or after the first `heard` when the network does not count
+        the user in the room (the target says it joined, the network never saw the join)."""
+        room = self.room(name) or {}
+        start = (room.get("joinedAfter") or {}).get(username, heard)
+        return list(room.get("messages") or [])[start:]
 
     def rooms_where(self, key: str) -> list[str]:
         """The names of the rooms whose `key` (refuses, private) is true, in the network's order."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -25,6 +25,7 @@ from conformance.requirements.catalogue import Need
 POLLS = (0.02, 0.05, 0.1)  # the pauses between reads, the last one repeated
 SETTLE_S = 3.0  # how long a room's chatter may take to reach the target (a few steps of 0.02 s)
 ROOM_PARTS = ("users", "messages", "ticker", "members")
+T = TypeVar("T")
 
 
 def operation_label(method: str, segments: tuple[str | int, ...]) -> str | None:
@@ -43,6 +44,23 @@ def operation_label(method: str, segments: tuple[str | int, ...]) -> str | None:
             return None
         label += f"/{segments[3]}"
     return label
+
+
+def settle(
+    read: Callable[[], T], problems: Callable[[T], list[str]], within: float = SETTLE_S
+) -> tuple[T, list[str]]:
+    """Read until `problems(value)` finds none or `within` seconds passed (a value None stops at
+    once): the last value read with the problems found in it then. The verdict is the one of
+    that moment, never of a later view of the network, which may have moved on since: the
+    network and the target each answer in their own time."""
+    deadline = time.monotonic() + within
+    pauses = iter(POLLS)
+    while True:
+        value = read()
+        found = problems(value)
+        if value is None or not found or time.monotonic() >= deadline:
+            return value, found
+        time.sleep(min(next(pauses, POLLS[-1]), max(0.0, deadline - time.monotonic())))
 
 
 def unknown_room() -> str:
@@ -106,17 +124,17 @@ class RoomProbe(Probe):
     def read(self, room: str, part: str | None = None) -> requests.Response:
         return self.call("GET", "rooms", "joined", room, *(() if part is None else (part,)))
 
-    def read_until(self, room: str, part: str, done: Callable[[Any], bool], within: float = SETTLE_S) -> Any:
-        """Read a room's users or messages until `done(body)` holds or `within` seconds passed;
-        the last body read (None when the room could not be read)."""
-        deadline = time.monotonic() + within
-        pauses = iter(POLLS)
-        while True:
+    def read_until(
+        self, room: str, part: str, problems: Callable[[Any], list[str]], within: float = SETTLE_S
+    ) -> tuple[Any, list[str]]:
+        """Read a room's users or messages until `problems(body)` finds none or `within` seconds
+        passed (`settle`); the body None when the room could not be read."""
+
+        def body() -> Any:
             response = self.read(room, part)
-            body = json_body(response) if response.status_code == 200 else None
-            if body is None or done(body) or time.monotonic() >= deadline:
-                return body
-            time.sleep(min(next(pauses, POLLS[-1]), max(0.0, deadline - time.monotonic())))
+            return json_body(response) if response.status_code == 200 else None
+
+        return settle(body, problems, within)
 
     def joined_names(self) -> list[str] | None:
         """The joined rooms' names, from either reading of GET /rooms/joined (None: neither)."""

@@ -90,7 +90,7 @@ class Rooms(RuleBasedStateMachine):
 
     def said_since(self, room: str) -> list[dict[str, Any]]:
         assert self.view is not None
-        return list((self.view.room(room) or {}).get("messages") or [])[self.joined[room] :]
+        return self.view.said_since_join(room, self.me, self.joined[room])
 
     # --- steps ---------------------------------------------------------------------------------
     @rule(pick=st.integers(min_value=0, max_value=10_000))
@@ -166,21 +166,19 @@ class Rooms(RuleBasedStateMachine):
         since = self.said_since(room)
         ours = sum(1 for m in since if m.get("username") == self.me)
         requirement = Room.ROOM_CHATTER if ours < len(since) else Room.ROOM_SAY_ECHOED
-        messages = self.probe.read_until(
+        messages, problems = self.probe.read_until(
             room,
             "messages",
-            lambda b: not message_problems(b, self.said_since(room), room),
+            lambda b: message_problems(b, self.said_since(room), room),
             self.patience(requirement),
         )
-        problems = message_problems(messages, self.said_since(room), room)
         self.expect(requirement, not problems, "; ".join(problems))
-        users = self.probe.read_until(
+        users, membership = self.probe.read_until(
             room,
             "users",
-            lambda b: not user_problems(b, (view.room(room) or {}).get("members") or []),
+            lambda b: user_problems(b, (view.room(room) or {}).get("members") or []),
             self.patience(Room.ROOM_MEMBERSHIP),
         )
-        membership = user_problems(users, (view.room(room) or {}).get("members") or [])
         self.expect(Room.ROOM_MEMBERSHIP, not membership, "; ".join(membership))
         flags = self_problems(users, self.me) + self_problems(messages, self.me)
         self.expect(Room.ROOM_SELF_FLAG, not flags, "; ".join(flags))

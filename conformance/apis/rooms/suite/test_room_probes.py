@@ -21,7 +21,7 @@ from conformance.apis.rooms.model import (
     user_problems,
 )
 from conformance.apis.rooms.oracle import RoomsOracle
-from conformance.apis.rooms.probes import POLLS, SETTLE_S, RoomProbe, unknown_room
+from conformance.apis.rooms.probes import POLLS, SETTLE_S, RoomProbe, settle, unknown_room
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.responses import json_body
 from conformance.requirements.catalogue import Need
@@ -55,20 +55,18 @@ def _declared(view: RoomsOracle, key: str) -> str:
     return names[0]
 
 
-def _joined(probe: RoomProbe, view: RoomsOracle, room: str) -> tuple[dict, list[dict]]:
-    """Join `room` (201 judged), with the network's room as it was just before and the messages
-    it had heard by then (those said since the join are the target's to show)."""
+def _joined(probe: RoomProbe, view: RoomsOracle, room: str) -> tuple[dict, int]:
+    """Join `room` (201 judged): the network's room just after, and how many of its messages
+    had been said before (the fallback of `RoomsOracle.said_since_join`)."""
     before = view.room(room) or {"name": room, "messages": []}
     heard = len(before.get("messages") or [])
     response = probe.join(room)
     probe.expect_status(Room.ROOM_JOIN_201, response, 201)
-    after = view.room(room) or before
-    return after, list(after.get("messages") or [])[:heard]
+    return view.room(room) or before, heard
 
 
-def _said_since(view: RoomsOracle, room: str, earlier: list[dict]) -> list[dict]:
-    now = (view.room(room) or {}).get("messages") or []
-    return list(now)[len(earlier) :]
+def _members(view: RoomsOracle, room: str) -> list[dict]:
+    return list((view.room(room) or {}).get("members") or [])
 
 
 @check(
@@ -129,17 +127,14 @@ def _after_chatter(room: dict, me: str) -> tuple[list[str], int]:
     return sorted(names), says
 
 
-def _settle(view: RoomsOracle, room: str, earlier: list[dict], names: list[str], says: int) -> dict:
-    """The network's room once its chatter has played (bounded by SETTLE_S): the members and
-    the count of messages the script ends with."""
+def _settle(view: RoomsOracle, room: str, me: str, heard: int, names: list[str], says: int) -> None:
+    """Wait (bounded by SETTLE_S) until the network's room has played its chatter for the
+    target's join: the members and the count of messages the script ends with."""
     deadline = time.monotonic() + SETTLE_S
-    while True:
-        now = view.room(room) or {}
-        members = sorted(str(m.get("username")) for m in now.get("members") or [])
-        if (
-            members == names and len(_said_since(view, room, earlier)) >= says
-        ) or time.monotonic() > deadline:
-            return now
+    while time.monotonic() <= deadline:
+        members = sorted(str(m.get("username")) for m in _members(view, room))
+        if members == names and len(view.said_since_join(room, me, heard)) >= says:
+            return
         time.sleep(POLLS[0])
 
 
@@ -165,10 +160,12 @@ def test_a_join_lists_the_members_and_the_chatter_follows(probe: RoomProbe) -> N
     among the server's members."""
     view = probe.require_rooms(Need.INCOMING)
     me = probe.me()
-    before = view.room(LOBBY)
-    if before is None:
+    if view.room(LOBBY) is None:
         pytest.skip(f"the network has no room {LOBBY!r}")
-    earlier = list(before.get("messages") or [])
+    before, _ = settle(  # joined once quiet: the reply's members are then those before the join
+        lambda: view.room(LOBBY) or {}, lambda room: ["its chatter plays"] if room.get("chattering") else []
+    )
+    heard = len(before.get("messages") or [])
     joined = probe.join(LOBBY)
     body = json_body(joined)
     mine = [m for m in (view.room(LOBBY) or {}).get("members") or [] if m.get("username") == me]
@@ -181,12 +178,11 @@ def test_a_join_lists_the_members_and_the_chatter_follows(probe: RoomProbe) -> N
     probe.expect_status(Room.ROOM_JOIN_201, joined, 201)
     probe.check(Room.ROOM_JOIN_201, not problems, "; ".join(problems))
     names, says = _after_chatter(before, me)
-    settled = _settle(view, LOBBY, earlier, names, says)
-    said = _said_since(view, LOBBY, earlier)
-    users = probe.read_until(
-        LOBBY, "users", lambda b: not user_problems(b, list(settled.get("members") or []))
+    _settle(view, LOBBY, me, heard, names, says)
+    users, membership = probe.read_until(LOBBY, "users", lambda b: user_problems(b, _members(view, LOBBY)))
+    messages, chatter = probe.read_until(
+        LOBBY, "messages", lambda b: message_problems(b, view.said_since_join(LOBBY, me, heard), LOBBY)
     )
-    messages = probe.read_until(LOBBY, "messages", lambda b: not message_problems(b, said, LOBBY))
     read = probe.read(LOBBY)
     problems = room_problems(json_body(read), before)
     probe.check(Room.ROOM_GET_200, read.status_code == 200 and not problems, "; ".join(problems))
@@ -194,9 +190,7 @@ def test_a_join_lists_the_members_and_the_chatter_follows(probe: RoomProbe) -> N
     probe.check(
         Room.ROOM_MESSAGES_200, isinstance(messages, list), f"the messages of {LOBBY!r} could not be read"
     )
-    membership = user_problems(users, list(settled.get("members") or []))
     probe.check(Room.ROOM_MEMBERSHIP, not membership, "; ".join(membership))
-    chatter = message_problems(messages, said, LOBBY)
     probe.check(Room.ROOM_CHATTER, not chatter, "; ".join(chatter))
     flags = self_problems(users, me) + self_problems(messages, me)
     probe.check(Room.ROOM_SELF_FLAG, not flags, "; ".join(flags))
@@ -207,8 +201,8 @@ def test_a_join_lists_the_members_and_the_chatter_follows(probe: RoomProbe) -> N
         again.status_code != 200,
         f"{request_line(again)} of a room already joined answered 200, where the docs list 304",
     )
-    unchanged = message_problems(
-        json_body(probe.read(LOBBY, "messages")), _said_since(view, LOBBY, earlier), LOBBY
+    _, unchanged = probe.read_until(
+        LOBBY, "messages", lambda b: message_problems(b, view.said_since_join(LOBBY, me, heard), LOBBY)
     )
     probe.check(
         Room.ROOM_JOIN_304, not unchanged, "the second join changed the room: " + "; ".join(unchanged)
@@ -237,18 +231,20 @@ def test_a_message_said_is_stored_once_as_the_server_echoed_it(probe: RoomProbe)
     server echoed it, exactly once, exactly as sent, under the target's name, marked self."""
     view = probe.require_rooms()
     me = probe.me()
-    _, earlier = _joined(probe, view, QUIET)
+    _, heard = _joined(probe, view, QUIET)
     sent = probe.call("POST", "rooms", "joined", QUIET, "messages", json=SAID)
     probe.expect_status(Room.ROOM_SAY_201, sent, 201)
-    said = _said_since(view, QUIET, earlier)
-    messages = probe.read_until(QUIET, "messages", lambda b: not message_problems(b, said, QUIET))
-    ours = [m for m in entries(messages) if m.get("message") == SAID]
-    problems = message_problems(messages, said, QUIET)
-    probe.check(
-        Room.ROOM_SAY_ECHOED,
-        not problems and len(ours) == 1 and ours[0].get("username") == me,
-        "; ".join(problems) or f"the message shows {len(ours)} times: {ours[:2]}",
-    )
+
+    def echoed(messages: object) -> list[str]:
+        ours = [m for m in entries(messages) if m.get("message") == SAID]
+        once = len(ours) == 1 and ours[0].get("username") == me
+        said = view.said_since_join(QUIET, me, heard)
+        return message_problems(messages, said, QUIET) or (
+            [] if once else [f"the message shows as {ours[:2]}"]
+        )
+
+    messages, problems = probe.read_until(QUIET, "messages", echoed)
+    probe.check(Room.ROOM_SAY_ECHOED, not problems, "; ".join(problems))
     flags = self_problems(messages, me)
     probe.check(Room.ROOM_SELF_FLAG, not flags, "; ".join(flags))
     probe.done()
@@ -290,8 +286,11 @@ def test_the_private_room_its_ticker_and_a_member_added(probe: RoomProbe) -> Non
     probe.expect_status(
         Room.ROOM_TICKER_201, probe.call("POST", "rooms", "joined", room, "ticker", json=ticker), 201
     )
-    held = [t.get("ticker") for t in (view.room(room) or {}).get("tickers") or []]
-    probe.check(Room.ROOM_TICKER_201, ticker in held, f"the server holds the tickers {held}")
+    _, unheld = settle(
+        lambda: [t.get("ticker") for t in (view.room(room) or {}).get("tickers") or []],
+        lambda held: [] if ticker in held else [f"the server holds the tickers {held}"],
+    )
+    probe.check(Room.ROOM_TICKER_201, not unheld, "; ".join(unheld))
     added = probe.call("POST", "rooms", "joined", room, "members", json="conformance-new-member")
     probe.expect_status(Room.ROOM_MEMBERS_201, added, 201)
     confirmed = (view.room(room) or {}).get("added") or []
@@ -320,15 +319,16 @@ def test_the_server_room_list_is_listed_as_the_server_sent_it(probe: RoomProbe) 
 def test_a_room_keeps_its_latest_250_messages(probe: RoomProbe) -> None:
     """A room that heard more than 250 messages shows the latest 250, oldest first."""
     view = probe.require_rooms()
-    _, earlier = _joined(probe, view, QUIET)
+    me = probe.me()
+    _, heard = _joined(probe, view, QUIET)
     for n in range(MESSAGES_KEPT + 1):
         probe.ctx.call("POST", "rooms", "joined", QUIET, "messages", json=f"message {n}")
-    said = _said_since(view, QUIET, earlier)
-    messages = probe.read_until(QUIET, "messages", lambda b: not message_problems(b, said, QUIET))
-    problems = message_problems(messages, said, QUIET)
+    messages, problems = probe.read_until(
+        QUIET, "messages", lambda b: message_problems(b, view.said_since_join(QUIET, me, heard), QUIET)
+    )
     probe.check(
         Room.ROOM_MESSAGES_KEPT,
         not problems and len(entries(messages)) == MESSAGES_KEPT,
-        "; ".join(problems) or f"{len(entries(messages))} messages kept of {len(said)}",
+        "; ".join(problems) or f"{len(entries(messages))} messages kept of {MESSAGES_KEPT + 1} said",
     )
     probe.done()
