@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from conformance.apis import preflight_reads
 from conformance.cli.config import LIVE_RATE, RunConfig
@@ -24,6 +25,7 @@ from conformance.run import target
 from conformance.transport.policy import Profile, WritePolicy
 from conformance.transport.preflight import TargetInfo, preflight
 from conformance.transport.session import GuardedSession
+from tests.network_client import eventually
 
 USERNAME = "slskd-under-test"
 
@@ -105,11 +107,24 @@ def test_a_target_not_on_the_network_is_refused(
         assert says in refusal(slskd.url, control)
 
 
-def test_a_target_kicked_off_the_network_is_refused(network: tuple[NetworkServer, str]) -> None:
+def _says_logged_in(root: str) -> bool:
+    return requests.get(f"{root}/api/v0/server", timeout=5).json().get("isLoggedIn") is True
+
+
+def test_a_target_kicked_off_the_network_is_refused_whether_or_not_it_noticed_yet(
+    network: tuple[NetworkServer, str],
+) -> None:
+    """The network's word decides: refused while the target still believes it is logged in,
+    and refused once it knows it is not."""
     server, control = network
     with on_network(server) as slskd:
         server.call(server.network.kick, USERNAME)
-        assert "reports no logged-in Soulseek user" in refusal(slskd.url, control)
+        at_once = refusal(slskd.url, control)  # the target may not have noticed the kick yet
+        noticed = "reports no logged-in Soulseek user"
+        unnoticed = f"{USERNAME!r} is not logged in to the network"
+        assert noticed in at_once or unnoticed in at_once, at_once
+        eventually(lambda: not _says_logged_in(slskd.url), "the target noticing the kick")
+        assert noticed in refusal(slskd.url, control)
 
 
 def test_an_unreachable_control_api_is_one_line(network: tuple[NetworkServer, str]) -> None:
