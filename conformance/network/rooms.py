@@ -66,11 +66,11 @@ class _LiveRoom:
 
     room: Room
     visitors: list[RoomUser]  # members who are no sessions: the library's and the chatter's
-    clients: list[str] = field(default_factory=list)  # logged-in members, in the order they came
+    # logged-in members in the order they came, each with how many messages were said before it
+    clients: dict[str, int] = field(default_factory=dict)
     said: list[tuple[str, str]] = field(default_factory=list)  # (username, message), oldest first
     tickers: dict[str, str] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)  # PrivateRoomAddUser's users
-    joined_after: dict[str, int] = field(default_factory=dict)  # client → messages said before it came
     made_by_join: bool = False  # no rooms file has it: it goes when its last client leaves
     playing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one chatter at a time
     plays: int = 0  # the chatter's playings started or waiting, not ended
@@ -80,7 +80,7 @@ class _LiveRoom:
             **self.room.as_json(),
             "members": [user.as_json() for user in users],
             "clients": list(self.clients),
-            "joinedAfter": dict(self.joined_after),
+            "joinedAfter": dict(self.clients),
             "chattering": self.plays > 0,
             "messages": [{"username": username, "message": message} for username, message in self.said],
             "tickers": [{"username": user, "ticker": ticker} for user, ticker in self.tickers.items()],
@@ -134,8 +134,7 @@ class ChatRooms:
         if username in live.clients:  # already in: answered again, nobody else told
             self._deliver(username, rm.join_reply(self._reply(live)))
             return
-        live.clients.append(username)
-        live.joined_after[username] = len(live.said)
+        live.clients[username] = len(live.said)
         self._deliver(username, rm.join_reply(self._reply(live)))
         self._fan_out(live, rm.user_joined_room(name, self._client(username)), but=username)
         if live.room.chatter:
@@ -147,8 +146,7 @@ class ChatRooms:
         live = self._rooms.get(name)
         if live is None or username not in live.clients:
             return
-        live.clients.remove(username)
-        del live.joined_after[username]
+        del live.clients[username]
         if reply:
             self._deliver(username, rm.leave_room(name))
         self._fan_out(live, rm.user_left_room(name, username))

@@ -6,8 +6,6 @@ the model against what the network says happened in its rooms. The thin
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from conformance.apis.rooms.ids import Room
@@ -21,7 +19,7 @@ from conformance.apis.rooms.model import (
     user_problems,
 )
 from conformance.apis.rooms.oracle import RoomsOracle
-from conformance.apis.rooms.probes import POLLS, SETTLE_S, RoomProbe, settle, unknown_room
+from conformance.apis.rooms.probes import RoomProbe, settle, unknown_room
 from conformance.checks.context import SuiteContext, request_line
 from conformance.checks.responses import json_body
 from conformance.requirements.catalogue import Need
@@ -130,12 +128,17 @@ def _after_chatter(room: dict, me: str) -> tuple[list[str], int]:
 def _settle(view: RoomsOracle, room: str, me: str, heard: int, names: list[str], says: int) -> None:
     """Wait (bounded by SETTLE_S) until the network's room has played its chatter for the
     target's join: the members and the count of messages the script ends with."""
-    deadline = time.monotonic() + SETTLE_S
-    while time.monotonic() <= deadline:
-        members = sorted(str(m.get("username")) for m in _members(view, room))
-        if members == names and len(view.said_since_join(room, me, heard)) >= says:
-            return
-        time.sleep(POLLS[0])
+
+    def played(now: tuple[list[str], int]) -> list[str]:
+        return [] if now[0] == names and now[1] >= says else ["the chatter still plays"]
+
+    settle(
+        lambda: (
+            sorted(str(m.get("username")) for m in _members(view, room)),
+            len(view.said_since_join(room, me, heard)),
+        ),
+        played,
+    )
 
 
 @check(
