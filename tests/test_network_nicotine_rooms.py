@@ -35,6 +35,7 @@ def network() -> Iterator[NetworkServer]:
 def test_nicotine_lists_joins_sees_the_members_and_chatter_talks_and_leaves(
     network: NetworkServer, tmp_path: Path
 ) -> None:
+    network.rooms.step_s = 0.25  # the room is read before the chatter's visitor comes in
     with NicotineClient(network.port, "nico", tmp_path / "nico") as nico:
         rooms = nico.wait_for("rooms")  # Nicotine+ asks for the list at login
         assert sorted(map(tuple, rooms["public"])) == sorted(
